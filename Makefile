@@ -1,0 +1,75 @@
+# Care Provider Intelligence Portal. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+portal/static/portal.css: node_modules/.installed $(wildcard portal/assets/*)
+	npm run --silent build
+
+.PHONY: install
+install: $(VENV)/.installed assets ## Create .venv and install the portal and its front-end assets
+
+.PHONY: assets
+assets: portal/static/portal.css ## Build the GOV.UK Frontend styles and scripts into portal/static
+
+.PHONY: db-upgrade
+db-upgrade: $(VENV)/.installed ## Bring the database schema up to date
+	$(BIN)/portal db upgrade
+
+.PHONY: demo
+demo: $(VENV)/.installed ## Migrate and load the demo data (idempotent)
+	$(BIN)/portal demo
+
+.PHONY: run
+run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000
+	$(BIN)/portal demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+.PHONY: test
+test: $(VENV)/.installed-test ## Install the test extras and run the whole suite
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: $(VENV)/.installed-test ## ruff check and format check
+	$(BIN)/ruff check portal tests benchmarks
+	$(BIN)/ruff format --check portal tests benchmarks
+
+.PHONY: format
+format: $(VENV)/.installed-test ## Format the code with ruff
+	$(BIN)/ruff format portal tests benchmarks
+	$(BIN)/ruff check --fix portal tests benchmarks
+
+.PHONY: reindex
+reindex: $(VENV)/.installed ## Rebuild the search index from the database
+	$(BIN)/portal search reindex
+
+.PHONY: clean
+clean: ## Remove .venv, node_modules and built assets (keeps instance/)
+	rm -rf $(VENV) node_modules portal/static

@@ -1,0 +1,123 @@
+"""The `portal` command line: Flask's own commands plus the portal's."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from portal import ConfigurationError, create_app
+from portal.auth import services as accounts
+from portal.extensions import db
+
+
+def _fail(message: str) -> None:
+    """Print a clear message on stderr and exit non-zero."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def _create_app():  # noqa: ANN202 - a Flask app
+    """The app for a command; a settings problem is one line, not a traceback."""
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        click.echo(f"portal: refusing to start: {exc}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Care Provider Intelligence Portal."""
+
+
+@main.command("demo")
+@click.option("--no-migrate", is_flag=True, help="Skip bringing the database schema up to date.")
+@with_appcontext
+def demo_command(no_migrate: bool) -> None:
+    """Migrate and load the demo data (idempotent); print the demo sign-ins."""
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from portal.demo import DEMO_PASSWORD, load_demo
+
+    if current_app.config["ENV_NAME"] == "production":
+        _fail("the demo data set is not loaded in production (PORTAL_ENV=production).")
+    if not no_migrate:
+        upgrade()
+    report = load_demo()
+    click.echo(report.summary())
+    click.echo("")
+    click.echo(f"Demo sign-ins (password for every account: {DEMO_PASSWORD}):")
+    for user in report.sign_ins:
+        click.echo(f"  {user.email:<40} {user.role:<7} {user.agency.code:<10} {user.name}")
+
+
+@main.group("agencies")
+def agencies_group() -> None:
+    """Partner agencies."""
+
+
+@agencies_group.command("create")
+@click.option("--code", required=True, help="Short code, like MERTON.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--kind", required=True, help="council, cqc, nhs, police, healthwatch or other.")
+@with_appcontext
+def agencies_create(code: str, name: str, kind: str) -> None:
+    """Add an agency."""
+    try:
+        agency = accounts.create_agency(code, name, kind, via="cli")
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Created agency {agency.code}: {agency.name} ({agency.kind})")
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--agency", "agency_code", required=True, help="The agency's code.")
+@click.option("--role", required=True, help="viewer, member, chair or admin.")
+@click.option("--password", default=None, help="Prompted for when not given.")
+@with_appcontext
+def users_create(email: str, name: str, agency_code: str, role: str, password: str | None) -> None:
+    """Add a user (prompts for the password when not given)."""
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, name, agency_code, role, password, via="cli")
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Created user {user.email} ({user.role}, {user.agency.code})")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="Whose token.")
+@click.option("--name", default="", help="A label to tell tokens apart.")
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Print a new API token for that user, alone on stdout."""
+    try:
+        issued = accounts.create_api_token(email, name, via="cli")
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(issued.token)

@@ -1,0 +1,66 @@
+"""Error pages: GOV.UK patterns for pages, JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("There is a problem with your request", "Go back, check what you entered and try again."),
+    403: (
+        "You do not have permission to see this page",
+        "Ask your agency's administrator if you think you should.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.",
+    ),
+    405: ("This action is not allowed", "Go back and try again from the page you were on."),
+    413: ("The file is too large", "Go back and choose a smaller file."),
+    429: ("Too many attempts", "Wait a minute, then try again."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you had already saved has been lost.",
+    ),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, message: str | None = None):  # noqa: ANN201 - a Flask response
+    """The error page (or JSON body) for an HTTP status."""
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        return jsonify({"error": title, "message": message or default_message}), code
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title, message=message or default_message
+        ),
+        code,
+    )
+
+
+def register(app: Flask) -> None:
+    """Attach the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        return render_error(
+            400,
+            "The form had expired or was sent from elsewhere. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # noqa: ANN202
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s", request.path)
+        return render_error(500)

@@ -1,0 +1,126 @@
+"""Agencies, their users, identity providers and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import AgencyKind, Role, enum_column, utcnow
+
+
+class Agency(db.Model):
+    """A partner organisation of the Joint Intelligence Group."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="agency")
+    identity_provider: Mapped[IdentityProvider | None] = relationship(
+        back_populates="agency", uselist=False
+    )
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in; belongs to one agency and holds one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    # Null for accounts that only sign in through their agency's identity provider.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+    # The previous sign-in, so "new since your last visit" has a fixed start.
+    previous_sign_in_at: Mapped[datetime | None]
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+    agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
+    api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
+        return bool(self.active)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time second-factor recovery code, stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime | None]
+
+
+class IdentityProvider(db.Model):
+    """An agency's OpenID Connect provider for single sign-on."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    client_id: Mapped[str] = mapped_column(sa.String(255))
+    # The secret itself lives only in the environment, under this variable name.
+    client_secret_env: Mapped[str] = mapped_column(sa.String(100))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="identity_provider")
+
+
+class UserIdentity(db.Model):
+    """A user's subject at an identity provider, once linked by a single sign-on."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (sa.UniqueConstraint("identity_provider_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    identity_provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_providers.id"))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A per-user bearer token for /api/v1; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The first characters, so a person can tell their tokens apart.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")

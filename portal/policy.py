@@ -1,0 +1,196 @@
+"""Who may do and read what: the only place that decides.
+
+Reading intelligence is decided by *principals*. A user holds a set of
+principals (``active``, ``role:member``, ``agency:3``, ``agency:3:viewer``,
+``user:42``); an item names the principals allowed to read it, from its TLP
+marking (DESIGN.md, "Who may read what"). A user may read an item when the two
+sets meet. The same rule is given three ways, and tests prove they agree:
+``can_read_item`` for one item in Python, ``readable_items_clause`` for SQL
+lists, and the principal sets themselves for a search index to filter on.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from portal.models import IntelligenceItem, ItemRecipient, Marking, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The markings a circulated meeting pack may contain (built for all members).
+PACK_MARKINGS = frozenset({Marking.CLEAR, Marking.GREEN, Marking.AMBER})
+
+#: Plain-English audiences, shown beside the marking on forms and pages.
+MARKING_AUDIENCE = {
+    Marking.CLEAR: "Everyone who can sign in to the portal.",
+    Marking.GREEN: "Everyone who can sign in to the portal.",
+    Marking.AMBER: ("Members and chairs of every partner agency, and viewers in your own agency."),
+    Marking.AMBER_STRICT: "Everyone in your own agency, and meeting chairs.",
+    Marking.RED: "Only you and the people you name as recipients.",
+}
+
+
+class Permission(enum.StrEnum):
+    """Things a role lets a user do (reading intelligence is per item, below)."""
+
+    BROWSE = "browse"  # see the portal's pages: providers, lists, search
+    LOG_INTELLIGENCE = "log-intelligence"
+    CHAIR_MEETINGS = "chair-meetings"
+    ADMINISTER = "administer"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset({Permission.BROWSE}),
+    Role.MEMBER: frozenset({Permission.BROWSE, Permission.LOG_INTELLIGENCE}),
+    Role.CHAIR: frozenset(
+        {Permission.BROWSE, Permission.LOG_INTELLIGENCE, Permission.CHAIR_MEETINGS}
+    ),
+    # Administrators manage accounts; they get no extra right to intelligence.
+    Role.ADMIN: frozenset({Permission.BROWSE, Permission.ADMINISTER}),
+}
+
+
+def is_active_user(user: Any) -> bool:
+    """An authenticated, active user of an active agency."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and isinstance(user, User)
+        and user.active
+        and user.agency.active
+    )
+
+
+def has_permission(user: Any, permission: Permission) -> bool:
+    """Whether the user's role grants the permission."""
+    return is_active_user(user) and permission in ROLE_PERMISSIONS[Role(user.role)]
+
+
+def user_principals(user: Any) -> frozenset[str]:
+    """The principals a user holds; empty for anyone not an active user."""
+    if not is_active_user(user):
+        return frozenset()
+    role = Role(user.role)
+    return frozenset(
+        {
+            "active",
+            f"role:{role}",
+            f"agency:{user.agency_id}",
+            f"agency:{user.agency_id}:{role}",
+            f"user:{user.id}",
+        }
+    )
+
+
+def item_readers(
+    marking: Marking | str,
+    source_agency_id: int,
+    author_id: int,
+    recipient_ids: Iterable[int] = (),
+) -> frozenset[str]:
+    """The principals allowed to read an item with this marking and origin."""
+    marking = Marking(marking)
+    if marking in (Marking.CLEAR, Marking.GREEN):
+        return frozenset({"active"})
+    if marking is Marking.AMBER:
+        return frozenset(
+            {f"role:{Role.MEMBER}", f"role:{Role.CHAIR}", f"agency:{source_agency_id}:viewer"}
+        )
+    if marking is Marking.AMBER_STRICT:
+        return frozenset({f"agency:{source_agency_id}", f"role:{Role.CHAIR}"})
+    return frozenset({f"user:{author_id}"} | {f"user:{uid}" for uid in recipient_ids})
+
+
+def readers_of(item: IntelligenceItem) -> frozenset[str]:
+    """The principals allowed to read this item."""
+    return item_readers(item.marking, item.source_agency_id, item.author_id, item.recipient_ids)
+
+
+def can_read_item(user: Any, item: IntelligenceItem | None) -> bool:
+    """Whether the user may read the item (and anything derived from it)."""
+    if item is None:
+        return False
+    return not user_principals(user).isdisjoint(readers_of(item))
+
+
+def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
+    """The SQL condition on IntelligenceItem that keeps only what the user may read."""
+    if not is_active_user(user):
+        return sa.false()
+    item = IntelligenceItem
+    role = Role(user.role)
+    own_agency = item.source_agency_id == user.agency_id
+    conditions: list[sa.ColumnElement[bool]] = [item.marking.in_([Marking.CLEAR, Marking.GREEN])]
+    if role in (Role.MEMBER, Role.CHAIR):
+        conditions.append(item.marking == Marking.AMBER)
+    elif role is Role.VIEWER:
+        conditions.append(sa.and_(item.marking == Marking.AMBER, own_agency))
+    if role is Role.CHAIR:
+        conditions.append(item.marking == Marking.AMBER_STRICT)
+    else:
+        conditions.append(sa.and_(item.marking == Marking.AMBER_STRICT, own_agency))
+    named = (
+        sa.select(ItemRecipient.item_id)
+        .where(ItemRecipient.item_id == item.id, ItemRecipient.user_id == user.id)
+        .exists()
+    )
+    conditions.append(
+        sa.and_(item.marking == Marking.RED, sa.or_(item.author_id == user.id, named))
+    )
+    return sa.or_(*conditions)
+
+
+def can_log_intelligence(user: Any) -> bool:
+    """Members and chairs log intelligence; viewers and administrators do not."""
+    return has_permission(user, Permission.LOG_INTELLIGENCE)
+
+
+def can_edit_item(user: Any, item: IntelligenceItem) -> bool:
+    """The author, or a chair who may read the item, may edit or withdraw it."""
+    if not can_read_item(user, item) or not can_log_intelligence(user):
+        return False
+    return item.author_id == user.id or Role(user.role) is Role.CHAIR
+
+
+# --- Route access declarations -------------------------------------------------
+# Every view carries one; a test fails if any route lacks it.
+
+ACCESS_ATTRIBUTE = "_portal_access"
+
+
+def public(view: F) -> F:
+    """Declare a view open to anyone, signed in or not."""
+    setattr(view, ACCESS_ATTRIBUTE, "public")
+    return view
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Declare and enforce the permission a view needs (sign-in first, then 403)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from portal.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapped, ACCESS_ATTRIBUTE, f"permission:{permission}")
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def declared_access(view: Callable[..., Any]) -> str | None:
+    """The access a view declared, or None when it declared nothing."""
+    return getattr(view, ACCESS_ATTRIBUTE, None)

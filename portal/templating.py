@@ -1,0 +1,56 @@
+"""Jinja filters and context shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from portal.policy import Permission, has_permission
+
+
+def govuk_date(value: date | datetime | None) -> str:
+    """A date as GOV.UK writes it: 3 March 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def govuk_datetime(value: datetime | None) -> str:
+    """A timestamp as GOV.UK writes it: 3 March 2026 at 2:05pm (UTC)."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{govuk_date(value)} at {hour}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
+
+
+#: (text, endpoint, permission) for the service navigation, in order.
+NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("Home", "main.home", Permission.BROWSE),
+]
+
+
+def main_navigation() -> list[dict[str, Any]]:
+    """The navigation links the signed-in user may follow."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        {"text": text, "href": url_for(endpoint), "active": request.endpoint == endpoint}
+        for text, endpoint, permission in NAVIGATION
+        if has_permission(current_user, permission)
+    ]
+
+
+def register(app: Flask) -> None:
+    """Install the filters and context processor."""
+    app.add_template_filter(govuk_date)
+    app.add_template_filter(govuk_datetime)
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        return {
+            "main_navigation": main_navigation(),
+            "service_name": app.config["PORTAL"]["service_name"],
+        }

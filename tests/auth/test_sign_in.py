@@ -1,0 +1,132 @@
+"""Signing in and out: one generic failure, same-site redirects, CSRF, audit."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth.services import SIGN_IN_FAILED, hash_password, safe_next_url
+from portal.extensions import db
+from portal.models import AuditEvent, Role
+from tests import factories
+from tests.conftest import csrf_token_from
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def officer(app):
+    user = factories.user(
+        Role.MEMBER,
+        factories.agency("MERTON"),
+        email="officer@merton.gov.uk",
+        password_hash=hash_password(PASSWORD),
+    )
+    db.session.commit()
+    return user
+
+
+def sign_in(client, email, password, next_url=None):
+    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+
+def audit_actions():
+    return [e.action for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_an_officer_signs_in_and_sees_the_home_page(client, officer):
+    response = sign_in(client, "Officer@Merton.gov.uk", PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert officer.name in home.get_data(as_text=True)
+    assert audit_actions() == ["sign-in"]
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("officer@merton.gov.uk", "the wrong password!"),
+        ("nobody@merton.gov.uk", PASSWORD),
+    ],
+    ids=["wrong password", "unknown account"],
+)
+def test_a_failed_sign_in_says_the_same_thing_whatever_went_wrong(client, officer, email, password):
+    response = sign_in(client, email, password)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert SIGN_IN_FAILED in page
+    assert 'class="govuk-error-summary' in page
+    # What was typed is kept, the password is not.
+    assert email in page
+    assert password not in page
+    events = db.session.scalars(sa.select(AuditEvent)).all()
+    assert [e.action for e in events] == ["sign-in-failed"]
+    assert events[0].data["email"] == email
+
+
+def test_a_deactivated_account_cannot_sign_in(client, officer):
+    officer.active = False
+    db.session.commit()
+    response = sign_in(client, officer.email, PASSWORD)
+    assert SIGN_IN_FAILED in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_an_empty_form_gets_a_message_for_each_field(client, app):
+    response = sign_in(client, "", "")
+    page = response.get_data(as_text=True)
+    assert "Enter your email address" in page
+    assert "Enter your password" in page
+    assert 'href="#email"' in page
+
+
+def test_sign_in_returns_to_the_page_asked_for_on_this_site(client, officer):
+    response = sign_in(client, officer.email, PASSWORD, next_url="/?page=2")
+    assert response.headers["Location"] == "/?page=2"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example.com/",
+        "//evil.example.com/",
+        "/\\evil.example.com",
+        "javascript:alert(1)",
+        "evil",
+    ],
+)
+def test_sign_in_never_redirects_off_the_site(client, officer, target):
+    response = sign_in(client, officer.email, PASSWORD, next_url=target)
+    assert response.headers["Location"] == "/"
+    assert safe_next_url(target) is None
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, officer):
+    response = client.post("/sign-in", data={"email": officer.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+    assert audit_actions() == []
+
+
+def test_signing_out_ends_the_session_and_is_audited(client, officer):
+    sign_in(client, officer.email, PASSWORD)
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/sign-out", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    assert audit_actions() == ["sign-in", "sign-out"]
+
+
+def test_the_previous_sign_in_is_kept_for_new_since_last_visit(client, officer):
+    sign_in(client, officer.email, PASSWORD)
+    first = officer.last_sign_in_at
+    client.post(
+        "/sign-out", data={"csrf_token": csrf_token_from(client.get("/").get_data(as_text=True))}
+    )
+    sign_in(client, officer.email, PASSWORD)
+    db.session.refresh(officer)
+    assert officer.previous_sign_in_at == first

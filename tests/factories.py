@@ -1,0 +1,120 @@
+"""Data builders for tests: sensible defaults, override what the test is about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    Agency,
+    AgencyKind,
+    HandlingCode,
+    IntelligenceAssessment,
+    IntelligenceItem,
+    IntelligenceRevision,
+    ItemRecipient,
+    ItemTheme,
+    KeyQuestion,
+    Marking,
+    Provider,
+    Role,
+    SourceEvaluation,
+    User,
+)
+
+_sequence = itertools.count(1)
+
+KIND_BY_CODE = {
+    "MERTON": AgencyKind.COUNCIL,
+    "HARROW": AgencyKind.COUNCIL,
+    "CQC": AgencyKind.CQC,
+    "SWLICB": AgencyKind.NHS,
+    "MPS": AgencyKind.POLICE,
+    "HWMERTON": AgencyKind.HEALTHWATCH,
+}
+
+
+def agency(code: str = "MERTON", **fields: Any) -> Agency:
+    """The agency with this code, made if it does not exist yet."""
+    existing = db.session.scalar(sa.select(Agency).where(Agency.code == code))
+    if existing is not None:
+        return existing
+    fields.setdefault("name", f"{code.title()} agency")
+    fields.setdefault("kind", KIND_BY_CODE.get(code, AgencyKind.OTHER))
+    made = Agency(code=code, **fields)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def user(role: Role = Role.MEMBER, agency: Agency | None = None, **fields: Any) -> User:
+    """A user (no password unless password_hash is given)."""
+    n = next(_sequence)
+    made = User(
+        email=fields.pop("email", f"user{n}@example.gov.uk"),
+        name=fields.pop("name", f"Test User {n}"),
+        agency=agency or globals()["agency"](),
+        role=role,
+        **fields,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def provider(**fields: Any) -> Provider:
+    """A care home in Wimbledon unless told otherwise."""
+    n = next(_sequence)
+    fields.setdefault("name", f"Test Care Home {n}")
+    fields.setdefault("name_key", fields["name"].lower())
+    fields.setdefault("cqc_location_id", f"1-{100000000 + n}")
+    fields.setdefault("postcode", "SW19 2HL")
+    fields.setdefault(
+        "postcode_district", fields["postcode"].split()[0] if fields["postcode"] else None
+    )
+    fields.setdefault("local_authority", "Merton")
+    made = Provider(**fields)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def item(
+    author: User,
+    marking: Marking = Marking.GREEN,
+    provider: Provider | None = None,
+    recipients: list[User] = (),  # type: ignore[assignment]
+    themes: list[str] = ("staffing",),  # type: ignore[assignment]
+    **fields: Any,
+) -> IntelligenceItem:
+    """An open intelligence item by the author, with its first revision."""
+    n = next(_sequence)
+    made = IntelligenceItem(
+        provider=provider or globals()["provider"](),
+        source_agency_id=author.agency_id,
+        author=author,
+        observed_on=fields.pop("observed_on", date(2026, 10, 1)),
+        title=fields.pop("title", f"Test item {n}"),
+        body=fields.pop("body", "Staff rota showed two carers on nights for 30 residents."),
+        key_question=fields.pop("key_question", KeyQuestion.SAFE),
+        likelihood=fields.pop("likelihood", 3),
+        impact=fields.pop("impact", 3),
+        source_evaluation=fields.pop("source_evaluation", SourceEvaluation.RELIABLE),
+        intelligence_assessment=fields.pop("intelligence_assessment", IntelligenceAssessment.A),
+        handling_code=fields.pop("handling_code", HandlingCode.PERMITTED),
+        marking=marking,
+        **fields,
+    )
+    made.themes = [ItemTheme(theme=t) for t in themes]
+    made.recipients = [ItemRecipient(user=r) for r in recipients]
+    db.session.add(made)
+    db.session.flush()
+    db.session.add(
+        IntelligenceRevision(item=made, number=1, edited_by=author, content=made.snapshot())
+    )
+    db.session.flush()
+    return made

@@ -1,0 +1,68 @@
+"""Every route declares its access, and each is tried as every role."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.models import Role
+from portal.policy import declared_access
+
+# endpoint -> (method, url, {role or "anonymous": expected status}).
+# Adding a route without adding it here fails test_every_route_is_in_the_access_table.
+SIGNED_IN_PAGE = {
+    "anonymous": 302,
+    Role.VIEWER: 200,
+    Role.MEMBER: 200,
+    Role.CHAIR: 200,
+    Role.ADMIN: 200,
+}
+EVERYONE = dict.fromkeys(["anonymous", *Role], 200)
+
+ACCESS_TABLE = {
+    "main.home": ("GET", "/", SIGNED_IN_PAGE),
+    "main.health": ("GET", "/healthz", EVERYONE),
+    "auth.sign_in": (
+        "GET",
+        "/sign-in",
+        # Signed-in users are sent on to the home page.
+        {"anonymous": 200} | dict.fromkeys(Role, 302),
+    ),
+    # POST without a CSRF token: refused for everyone, before anything happens.
+    "auth.sign_out": ("POST", "/sign-out", dict.fromkeys(["anonymous", *Role], 400)),
+}
+UNDECLARED_ALLOWED = {"static"}
+
+
+def test_every_route_declares_its_access():
+    app = create_app({"env": "test", "database_url": "sqlite://"})
+    missing = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint not in UNDECLARED_ALLOWED and declared_access(view) is None
+    ]
+    assert missing == [], f"routes without an access declaration: {missing}"
+
+
+def test_every_route_is_in_the_access_table():
+    app = create_app({"env": "test", "database_url": "sqlite://"})
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNDECLARED_ALLOWED
+    assert endpoints == set(ACCESS_TABLE)
+
+
+CASES = [
+    pytest.param(endpoint, who, id=f"{endpoint}-{who}")
+    for endpoint, (_, _, expected) in ACCESS_TABLE.items()
+    for who in expected
+]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), CASES)
+def test_each_role_gets_the_expected_answer_from_each_route(client, login_as, endpoint, who):
+    method, url, expected = ACCESS_TABLE[endpoint]
+    if who != "anonymous":
+        login_as(who)
+    response = client.open(url, method=method)
+    assert response.status_code == expected[who]
+    if response.status_code == 302 and who == "anonymous":
+        assert "/sign-in" in response.headers["Location"]
