@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from portal.extensions import login_manager
 from portal.models import IntelligenceItem, ItemRecipient, Marking, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -178,8 +179,6 @@ def requires(permission: Permission) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                from portal.extensions import login_manager
-
                 return login_manager.unauthorized()
             if not has_permission(current_user, permission):
                 abort(403)

@@ -98,6 +98,15 @@ def login_as(app: Flask, client: FlaskClient):
     return sign_in
 
 
+def api_token_for(user: User) -> str:
+    """A new bearer token for the user (committed)."""
+    from portal.auth.services import create_api_token
+
+    token = create_api_token(user.email, via="test").token
+    db.session.commit()
+    return token
+
+
 def csrf_token_from(html: str) -> str:
     """The CSRF token a rendered form carries."""
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Request, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal import audit
+from portal.api.auth import bearer_token, unauthorised
 from portal.auth import bp
 from portal.auth.forms import SignInForm
-from portal.auth.services import SIGN_IN_FAILED, authenticate, safe_next_url
+from portal.auth.services import SIGN_IN_FAILED, authenticate, safe_next_url, user_for_token
 from portal.extensions import db, limiter, login_manager
 from portal.models import User
 from portal.policy import public
@@ -19,6 +20,24 @@ def load_user(user_id: str) -> User | None:
     """The signed-in user from the session cookie; deactivated users are signed out."""
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active and user.agency.active else None
+
+
+@login_manager.request_loader
+def load_api_user(req: Request) -> User | None:
+    """API calls authenticate with a bearer token instead of the session cookie."""
+    if not req.path.startswith("/api/"):
+        return None
+    token = bearer_token()
+    return user_for_token(token) if token else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():  # noqa: ANN201
+    """Pages send people to sign in; the API answers 401."""
+    if request.path.startswith("/api/"):
+        return unauthorised()
+    flash("Sign in to see this page.", "info")
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
 def _sign_in_limit() -> str:

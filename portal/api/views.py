@@ -1,0 +1,16 @@
+"""API routes that belong to no single area: the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from portal.api import bp
+from portal.api.openapi import document
+from portal.policy import public
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():  # noqa: ANN201
+    """The OpenAPI 3 document describing /api/v1."""
+    return jsonify(document())
