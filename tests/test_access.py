@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from portal import create_app
-from portal.models import Role
+from portal.extensions import db
+from portal.models import Marking, Role
 from portal.policy import declared_access
+from tests import factories
 from tests.conftest import api_token_for
 
 # endpoint -> (method, url, {role or "anonymous": expected status}).
-# Adding a route without adding it here fails test_every_route_is_in_the_access_table.
+# The url may be a callable taking the `world` fixture (a provider, an item of each
+# marking by a police officer) for routes that need a record. The signed-in user
+# is in MERTON. Adding a route without adding it here fails
+# test_every_route_is_in_the_access_table.
 SIGNED_IN_PAGE = {
     "anonymous": 302,
     Role.VIEWER: 200,
@@ -34,6 +41,16 @@ ACCESS_TABLE = {
     "auth.sign_out": ("POST", "/sign-out", dict.fromkeys(["anonymous", *Role], 400)),
 }
 UNDECLARED_ALLOWED = {"static"}
+
+
+@pytest.fixture
+def world(app):
+    """A provider and one item of each marking, logged by a police officer."""
+    officer = factories.user(Role.MEMBER, factories.agency("MPS"))
+    provider = factories.provider(name="Cedar Lodge Care Home")
+    items = {marking: factories.item(officer, marking, provider) for marking in Marking}
+    db.session.commit()
+    return SimpleNamespace(provider=provider, items=items, officer=officer)
 
 
 def test_every_route_declares_its_access():
@@ -60,8 +77,10 @@ CASES = [
 
 
 @pytest.mark.parametrize(("endpoint", "who"), CASES)
-def test_each_role_gets_the_expected_answer_from_each_route(client, login_as, endpoint, who):
+def test_each_role_gets_the_expected_answer_from_each_route(client, login_as, world, endpoint, who):
     method, url, expected = ACCESS_TABLE[endpoint]
+    if callable(url):
+        url = url(world)
     headers = {}
     if who != "anonymous":
         user = login_as(who)
