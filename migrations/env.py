@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from portal.models.schema_filters import include_object
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -95,6 +97,7 @@ def run_migrations_online():
         # SQLite cannot ALTER most things: let Alembic copy-and-move tables there.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

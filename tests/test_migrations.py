@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
+from portal.models.schema_filters import include_object
 from tests.databases import (
     fresh_postgres_database,
     fresh_sqlite_database,
@@ -19,7 +20,9 @@ from tests.databases import (
 def test_the_models_and_the_migrations_agree(app):
     """Autogenerate against the migrated test database finds nothing to change."""
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ: {differences}"
 

@@ -1,0 +1,61 @@
+"""Text handling both engines share: stop words, the analyzer, snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from pathlib import Path
+
+from whoosh.analysis import StemmingAnalyzer
+
+#: Highlight markers: control characters that cannot come from a form or the API
+#: (both strip them), turned into <mark> only after the text is HTML-escaped.
+MARK_START = "\x02"
+MARK_END = "\x03"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """PostgreSQL's English stop words (so Whoosh and PostgreSQL drop the same words)."""
+    path = Path(__file__).with_name("stopwords.txt")
+    return frozenset(
+        line.strip() for line in path.read_text().splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+@cache
+def analyzer() -> StemmingAnalyzer:
+    """Lower-case, stop words removed, Porter-stemmed: as PostgreSQL's 'english' config."""
+    return StemmingAnalyzer(stoplist=stop_words(), minsize=1)
+
+
+def analysed_words(text: str) -> list[str]:
+    """The stems the index keeps for this text."""
+    return [token.text for token in analyzer()(text)]
+
+
+def is_stop_word(word: str) -> bool:
+    """A word both engines ignore."""
+    return not analysed_words(word)
+
+
+def clean_text(text: str) -> str:
+    """Text with control characters removed (they would collide with the markers)."""
+    return _CONTROL.sub(" ", text)
+
+
+def render_snippet(marked: str) -> str:
+    """Escape a marked snippet for HTML and turn the markers into <mark> elements."""
+    escaped = html.escape(marked, quote=True)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def plain_snippet(text: str, length: int = 240) -> str:
+    """The start of a text, cut at a word boundary, for hits with nothing to highlight."""
+    text = " ".join(clean_text(text).split())
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0]
+    return cut + " …"

@@ -1,0 +1,38 @@
+"""The search page."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+
+from portal.policy import Permission, requires
+from portal.search import bp
+from portal.search.engine import SearchFilters
+from portal.search.presenter import search_page_context
+from portal.search.services import FilterError, read_filters, run_search
+from portal.views import page_number
+
+
+@bp.route("/search")
+@requires(Permission.BROWSE)
+def search():  # noqa: ANN201
+    """Search intelligence and providers, with facets and filters."""
+    errors: dict[str, str] = {}
+    try:
+        filters = read_filters(request.args)
+    except FilterError as exc:
+        errors, filters = exc.errors, SearchFilters()
+    text = request.args.get("q", "")
+    searched = bool(text.strip()) or filters.any
+    per_page = int(current_app.config["PORTAL"]["page_size"])
+    results = (
+        run_search(current_user, text, filters, page_number(request.args), per_page)
+        if searched
+        else None
+    )
+    context = search_page_context(request.args, results, errors)
+    return render_template(
+        "search/search.html",
+        **context,
+        page_url=lambda n: url_for("search.search", **{**request.args.to_dict(), "page": n}),
+    )

@@ -1,0 +1,444 @@
+"""The embedded engine: a Whoosh index in instance/search/, a cache of the database.
+
+Layout: ``instance/search/CURRENT`` names the live index folder
+(``index-<stamp>``). Each index holds a ``__meta__`` document recording which
+search-change rows it has applied (``hwm``, the highest id, and ``gaps``, lower
+ids not yet committed when it moved on). Before every search a process applies
+the rows it has not seen, under Whoosh's writer lock, so any process's search
+sees every write committed before it. ``reindex`` builds a new folder beside the
+old one and swaps CURRENT; searches keep using the old index meanwhile.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from whoosh import fields, highlight, index
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.writing import LockError
+
+from portal.extensions import db
+from portal.models import IntelligenceItem, SearchChange
+from portal.search import documents
+from portal.search.changes import ITEM, PROVIDER
+from portal.search.engine import EngineHit, EngineResult, SearchRequest
+from portal.search.query import And, Node, Not, Or, Phrase, Prefix
+from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer
+
+META_ID = "__meta__"
+#: How long an unseen change id is waited for (an open transaction) before it is dropped.
+GAP_SECONDS = 600
+MAX_GAPS = 2000
+WRITE_LOCK_SECONDS = 60
+KEEP_OLD_INDEXES = 1
+
+
+def schema() -> fields.Schema:
+    """The index schema: text fields stemmed as PostgreSQL's english config, facets as IDs."""
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=analyzer(), field_boost=2.0),
+        body=fields.TEXT(analyzer=analyzer()),
+        provider=fields.TEXT(analyzer=analyzer()),
+        agency=fields.ID(),
+        theme=fields.KEYWORD(),
+        key_question=fields.ID(),
+        marking=fields.ID(),
+        month=fields.ID(),
+        observed=fields.NUMERIC(int, bits=32, signed=False),
+        readers=fields.KEYWORD(),
+        meta=fields.STORED(),
+    )
+
+
+TEXT_FIELDS = ("title", "body")
+FACET_FIELDS = {
+    "agency": "agency",
+    "key_question": "key_question",
+    "theme": "theme",
+    "marking": "marking",
+    "month": "month",
+}
+
+
+# --- Compiling the query tree ------------------------------------------------------
+
+
+def _fields_for(field: str | None) -> tuple[str, ...]:
+    if field is None:
+        return TEXT_FIELDS
+    return {"provider": ("provider",), "title": ("title",)}.get(field, ())
+
+
+def compile_tree(node: Node | None) -> wq.Query:
+    """The tree as a Whoosh query (None: every document)."""
+    if node is None:
+        return wq.Every()
+    compiled = _compile(node)
+    return compiled if compiled is not None else wq.NullQuery
+
+
+def _compile(node: Node) -> wq.Query | None:
+    if isinstance(node, And):
+        parts = [p for p in (_compile(x) for x in node.parts) if p is not None]
+        return wq.And(parts) if parts else None
+    if isinstance(node, Or):
+        parts = [p for p in (_compile(x) for x in node.parts) if p is not None]
+        return wq.Or(parts) if parts else None
+    if isinstance(node, Not):
+        part = _compile(node.part)
+        return wq.Not(part) if part is not None else None
+    if node.field in ("theme", "agency"):
+        value = node.text if not isinstance(node, Phrase) else "-".join(node.words)
+        if isinstance(node, Prefix):
+            return wq.Prefix(node.field, value.lower())
+        return wq.Term(node.field, value.lower())
+    names = _fields_for(node.field)
+    if isinstance(node, Prefix):
+        return wq.Or([wq.Prefix(name, node.text.lower()) for name in names])
+    if isinstance(node, Phrase):
+        stems = analysed_words(" ".join(node.words))
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return wq.Or([wq.Term(name, stems[0]) for name in names])
+        return wq.Or([wq.Phrase(name, stems) for name in names])
+    stems = analysed_words(node.text)
+    if not stems:
+        return None
+    per_stem = [wq.Or([wq.Term(name, stem) for name in names]) for stem in stems]
+    return per_stem[0] if len(per_stem) == 1 else wq.And(per_stem)
+
+
+def filter_queries(request: SearchRequest) -> list[wq.Query]:
+    """The page's filters as Whoosh queries."""
+    f = request.filters
+    parts: list[wq.Query] = []
+    if f.any or request.parsed.tree is None:
+        parts.append(wq.Term("kind", "intelligence"))
+    for name, value in (
+        ("agency", f.agency.lower() if f.agency else None),
+        ("key_question", f.key_question),
+        ("theme", f.theme),
+        ("marking", f.marking),
+    ):
+        if value:
+            parts.append(wq.Term(name, value))
+    if f.date_from or f.date_to:
+        to_int = lambda d: d.year * 10000 + d.month * 100 + d.day  # noqa: E731
+        parts.append(
+            wq.NumericRange(
+                "observed",
+                to_int(f.date_from) if f.date_from else None,
+                to_int(f.date_to) if f.date_to else None,
+            )
+        )
+    return parts
+
+
+class _Marker(highlight.Formatter):
+    """Wraps matched words in the shared markers; escaping happens later, once."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
+        output, index_ = [], fragment.startchar
+        text = fragment.text
+        for token in fragment.matches:
+            if token.startchar < index_:
+                continue
+            output.append(text[index_ : token.startchar])
+            output.append(self.format_token(text, token, replace))
+            index_ = token.endchar
+        output.append(text[index_ : fragment.endchar])
+        return "".join(output)
+
+
+# --- The engine ------------------------------------------------------------------------
+
+
+class WhooshEngine:
+    """Whoosh behind the engine interface; safe for threads and for processes."""
+
+    name = "whoosh"
+
+    def __init__(self, instance_path: str) -> None:
+        self.root = Path(instance_path) / "search"
+        self._lock = threading.RLock()
+        self._folder: str | None = None
+        self._index: index.Index | None = None
+        self._searcher: Searcher | None = None
+        self._allowed: dict[frozenset[str], set[int]] = {}
+
+    # -- files and locks --
+
+    @contextmanager
+    def _file_lock(self, name: str) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / name, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _current_folder(self) -> str | None:
+        try:
+            return (self.root / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _open(self) -> Searcher:
+        """The searcher of the live index, reopened when CURRENT or the index changed."""
+        folder = self._current_folder()
+        if folder is None:
+            self.reindex()
+            folder = self._current_folder()
+        if folder != self._folder or self._index is None:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._index = index.open_dir(str(self.root / folder))
+            self._folder = folder
+            self._searcher = self._index.searcher()
+            self._allowed.clear()
+        else:
+            assert self._searcher is not None
+            if self._index.latest_generation() != self._searcher.reader().generation():
+                # Not Searcher.refresh(): its reader reuse keeps a segment's old
+                # deletion list, so replaced documents would still be found.
+                self._searcher.close()
+                self._searcher = self._index.searcher()
+                self._allowed.clear()
+        return self._searcher
+
+    # -- keeping up with the database --
+
+    @staticmethod
+    def _meta(searcher: Searcher) -> dict[str, Any]:
+        stored = searcher.document(doc_id=META_ID)
+        return json.loads(stored["meta"]) if stored else {"hwm": 0, "gaps": {}}
+
+    @staticmethod
+    def _pending(meta: dict[str, Any]) -> list[tuple[int, str, int]]:
+        gaps = [int(g) for g in meta.get("gaps", {})]
+        condition = SearchChange.id > meta["hwm"]
+        if gaps:
+            condition = sa.or_(condition, SearchChange.id.in_(gaps))
+        rows = db.session.execute(
+            sa.select(SearchChange.id, SearchChange.entity, SearchChange.entity_id)
+            .where(condition)
+            .order_by(SearchChange.id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def catch_up(self) -> int:
+        """Apply the change-log rows this index has not seen; how many were applied."""
+        with self._lock:
+            searcher = self._open()
+            if not self._pending(self._meta(searcher)):
+                return 0
+            applied = self._apply_pending()
+            self._open()
+            return applied
+
+    def _apply_pending(self) -> int:
+        assert self._index is not None
+        deadline = time.monotonic() + WRITE_LOCK_SECONDS
+        while True:
+            try:
+                writer = self._index.writer(timeout=5.0, delay=0.05)
+                break
+            except LockError:
+                if time.monotonic() > deadline:
+                    raise
+        try:
+            # Another process may have applied them while this one waited for the lock.
+            with self._index.searcher() as fresh:
+                meta = self._meta(fresh)
+            pending = self._pending(meta)
+            if not pending:
+                writer.cancel()
+                return 0
+            self._write_entities(writer, {(entity, eid) for _, entity, eid in pending})
+            writer.update_document(
+                doc_id=META_ID, kind="meta", meta=json.dumps(self._next_meta(meta, pending))
+            )
+            writer.commit()
+            return len(pending)
+        except BaseException:
+            writer.cancel()
+            raise
+
+    @staticmethod
+    def _next_meta(meta: dict[str, Any], pending: list[tuple[int, str, int]]) -> dict[str, Any]:
+        now = time.time()
+        seen = {row[0] for row in pending}
+        old_hwm = int(meta["hwm"])
+        new_hwm = max([old_hwm, *seen])
+        gaps = {
+            g: t
+            for g, t in meta.get("gaps", {}).items()
+            if int(g) not in seen and now - t < GAP_SECONDS
+        }
+        for missing in range(old_hwm + 1, new_hwm):
+            if missing not in seen:
+                gaps[str(missing)] = now
+        if len(gaps) > MAX_GAPS:
+            gaps = dict(sorted(gaps.items(), key=lambda kv: -int(kv[0]))[:MAX_GAPS])
+        return {"hwm": new_hwm, "gaps": gaps}
+
+    def _write_entities(self, writer: Any, entities: set[tuple[str, int]]) -> None:
+        provider_ids = {eid for kind, eid in entities if kind == PROVIDER}
+        item_ids = {eid for kind, eid in entities if kind == ITEM}
+        if provider_ids:
+            # A provider's name is in its items' documents too.
+            item_ids |= set(
+                db.session.scalars(
+                    sa.select(IntelligenceItem.id).where(
+                        IntelligenceItem.provider_id.in_(provider_ids)
+                    )
+                )
+            )
+        providers = documents.load_providers(provider_ids)
+        for pid in provider_ids:
+            if pid in providers:
+                writer.update_document(**documents.provider_document(providers[pid]))
+            else:
+                writer.delete_by_term("doc_id", f"provider:{pid}")
+        items = documents.load_items(item_ids)
+        for iid in item_ids:
+            item = items.get(iid)
+            if documents.is_searchable(item):
+                writer.update_document(**documents.item_document(item))  # type: ignore[arg-type]
+            else:
+                writer.delete_by_term("doc_id", f"item:{iid}")
+
+    def reindex(self) -> int:
+        """Build a fresh index beside the live one from the database, then swap to it."""
+        with self._file_lock(".reindex.lock"):
+            start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+            present = set(
+                db.session.scalars(sa.select(SearchChange.id).where(SearchChange.id > start - 1000))
+            )
+            now = time.time()
+            gaps = {str(i): now for i in range(max(1, start - 999), start + 1) if i not in present}
+            folder = f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+            path = self.root / folder
+            path.mkdir(parents=True)
+            new_index = index.create_in(str(path), schema())
+            writer = new_index.writer(limitmb=128)
+            count = 0
+            for document in documents.all_documents():
+                writer.add_document(**document)
+                count += 1
+            writer.add_document(
+                doc_id=META_ID, kind="meta", meta=json.dumps({"hwm": start, "gaps": gaps})
+            )
+            writer.commit()
+            self._swap_to(folder)
+        return count
+
+    def _swap_to(self, folder: str) -> None:
+        temporary = self.root / f"CURRENT.{os.getpid()}.tmp"
+        temporary.write_text(folder)
+        os.replace(temporary, self.root / "CURRENT")
+        # Keep the previous index: another process may still be reading it.
+        old = sorted(p for p in self.root.glob("index-*") if p.name != folder)
+        for stale in old[: max(0, len(old) - KEEP_OLD_INDEXES)]:
+            for child in stale.iterdir():
+                child.unlink(missing_ok=True)
+            stale.rmdir()
+
+    # -- searching --
+
+    def _allowed_docs(self, searcher: Searcher, principals: frozenset[str]) -> set[int]:
+        """The documents these principals may read; cached per index version."""
+        cached = self._allowed.get(principals)
+        if cached is None:
+            allowed_query = wq.Or([wq.Term("readers", p) for p in sorted(principals)])
+            cached = set(searcher.docs_for_query(allowed_query)) if principals else set()
+            if len(self._allowed) > 256:
+                self._allowed.clear()
+            self._allowed[principals] = cached
+        return cached
+
+    def search(self, user: Any, request: SearchRequest) -> EngineResult:
+        """Ranked hits the principals may read, with the exact total and facet counts."""
+        self.catch_up()
+        with self._lock:
+            searcher = self._open()
+            allowed = self._allowed_docs(searcher, request.principals)
+            parts = [compile_tree(request.parsed.tree), *filter_queries(request)]
+            compiled = wq.And(parts) if len(parts) > 1 else parts[0]
+            matched = set(searcher.docs_for_query(compiled)) & allowed
+            total = len(matched)
+            facets = self._facets(searcher, matched)
+            limit = request.page * request.per_page
+            if request.parsed.tree is None:
+                results = searcher.search(
+                    compiled, filter=allowed, limit=limit, sortedby="observed", reverse=True
+                )
+            else:
+                results = searcher.search(compiled, filter=allowed, limit=limit)
+            start = (request.page - 1) * request.per_page
+            hits = []
+            for hit in list(results)[start:limit]:
+                kind, _, raw_id = hit["doc_id"].partition(":")
+                hits.append(
+                    EngineHit(
+                        type="intelligence" if kind == "item" else "provider",
+                        id=int(raw_id),
+                        score=round(float(hit.score or 0.0), 4),
+                    )
+                )
+            return EngineResult(hits=hits, total=total, facets=facets)
+
+    def _facets(self, searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        if not matched:
+            return {name: {} for name in FACET_FIELDS}
+        reader = searcher.reader()
+        for name, field in FACET_FIELDS.items():
+            counts: dict[str, int] = {}
+            for term in reader.field_terms(field):
+                docs = searcher.docs_for_query(wq.Term(field, term))
+                n = sum(1 for d in docs if d in matched)
+                if n:
+                    counts[term if isinstance(term, str) else term.decode()] = n
+            facets[name] = counts
+        return facets
+
+    def snippets(
+        self, request: SearchRequest, texts: dict[tuple[str, int], str]
+    ) -> dict[tuple[str, int], str]:
+        """Marked snippets from the hits' texts, highlighting the query's words."""
+        terms = set(analysed_words(" ".join(request.parsed.words)))
+        prefixes = request.parsed.prefixes
+        out: dict[tuple[str, int], str] = {}
+        fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        for key, text in texts.items():
+            wanted = set(terms)
+            if prefixes:
+                wanted |= {t.text for t in analyzer()(text) if t.text.startswith(tuple(prefixes))}
+            if not wanted:
+                continue
+            marked = highlight.highlight(
+                text, frozenset(wanted), analyzer(), fragmenter, _Marker(), top=2
+            )
+            if MARK_START in marked:
+                out[key] = marked
+        return out
