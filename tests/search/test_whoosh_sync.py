@@ -1,0 +1,176 @@
+"""The Whoosh index never lags the database, across processes, crashes and rebuilds."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Marking, Role, SearchChange
+from portal.search.engine import SearchFilters, get_engine
+from portal.search.services import run_search
+from tests import factories
+
+
+@pytest.fixture
+def whoosh_app(app, backend):
+    if backend != "sqlite":
+        pytest.skip("the Whoosh index is the SQLite deployment's engine")
+    return app
+
+
+def second_process_app(app):
+    """Another process's app: same database and instance folder, its own engine."""
+    return create_app(
+        {
+            "env": "test",
+            "database_url": app.config["SQLALCHEMY_DATABASE_URI"],
+            "instance_path": app.instance_path,
+        }
+    )
+
+
+def test_a_search_in_another_process_sees_a_write_committed_before_it(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    assert run_search(author, "anything", SearchFilters()).total == 0  # builds the index
+    factories.item(author, Marking.GREEN, body="The pangolin enclosure was unsafe.")
+    db.session.commit()
+    other = second_process_app(whoosh_app)
+    with other.app_context():
+        reader = db.session.get(type(author), author.id)
+        assert run_search(reader, "pangolin", SearchFilters()).total == 1
+
+
+def test_a_crash_between_commit_and_indexing_loses_nothing(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    run_search(author, "warm up", SearchFilters())
+    # The change commits with its log row; the process dies before any index write.
+    factories.item(author, Marking.GREEN, body="Wombat found in the sluice room.")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchChange)) >= 1
+    whoosh_app.extensions.pop("portal_search")  # the engine (and its memory) is gone
+    assert run_search(author, "wombat", SearchFilters()).total == 1
+
+
+def test_a_rolled_back_change_never_reaches_the_index(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    factories.item(author, Marking.GREEN, body="Narwhal incident that was never saved.")
+    db.session.rollback()
+    # The log row rolled back with the change it recorded.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchChange)) == 0
+    assert run_search(author, "narwhal", SearchFilters()).total == 0
+
+
+def test_searching_with_nothing_new_writes_nothing(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    engine = get_engine()
+    run_search(author, "first", SearchFilters())
+    generation = engine._index.latest_generation()
+    assert engine.catch_up() == 0
+    run_search(author, "second", SearchFilters())
+    assert engine._index.latest_generation() == generation
+
+
+def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    home = factories.provider()
+    for n in range(150):
+        factories.item(
+            author, Marking.GREEN, home, body=f"Routine visit note {n} about the capybara."
+        )
+    db.session.commit()
+    engine = get_engine()
+    assert run_search(author, "capybara", SearchFilters()).total == 150
+    before = (Path(whoosh_app.instance_path) / "search" / "CURRENT").read_text()
+
+    failures: list[BaseException] = []
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def search_meanwhile():
+        other = second_process_app(whoosh_app)
+        with other.app_context():
+            reader = db.session.get(type(author), author.id)
+            while not stop.is_set():
+                try:
+                    totals.append(run_search(reader, "capybara", SearchFilters()).total)
+                except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+                    failures.append(exc)
+
+    thread = threading.Thread(target=search_meanwhile)
+    thread.start()
+    try:
+        assert engine.reindex() >= 151
+    finally:
+        time.sleep(0.2)
+        stop.set()
+        thread.join(30)
+    assert failures == []
+    assert totals and set(totals) == {150}
+    after = (Path(whoosh_app.instance_path) / "search" / "CURRENT").read_text()
+    assert after != before
+    assert run_search(author, "capybara", SearchFilters()).total == 150
+
+
+def _worker(database_url, instance_path, author_id, provider_id, worker, rounds, queue):
+    """A separate process that logs items and searches for each straight after."""
+    from portal.models import Provider, User
+
+    app = create_app({"env": "test", "database_url": database_url, "instance_path": instance_path})
+    problems = []
+    with app.app_context():
+        author = db.session.get(User, author_id)
+        home = db.session.get(Provider, provider_id)
+        for n in range(rounds):
+            word = f"okapi{worker}x{n}"
+            try:
+                factories.item(author, Marking.GREEN, home, body=f"Visit {n}: {word} seen.")
+                db.session.commit()
+                found = run_search(author, word, SearchFilters()).total
+                if found != 1:
+                    problems.append(f"{word}: found {found}")
+            except Exception as exc:  # noqa: BLE001 - reported to the parent
+                db.session.rollback()
+                problems.append(f"{word}: {type(exc).__name__}: {exc}")
+    queue.put(problems)
+
+
+def test_several_processes_writing_and_searching_at_once_neither_fail_nor_corrupt(whoosh_app):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    home = factories.provider()
+    db.session.commit()
+    run_search(author, "warm up", SearchFilters())
+    url = whoosh_app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers, rounds = 3, 12
+    processes = [
+        context.Process(
+            target=_worker,
+            args=(url, whoosh_app.instance_path, author.id, home.id, w, rounds, queue),
+        )
+        for w in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    problems = [p for _ in processes for p in queue.get(timeout=240)]
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    assert problems == []
+    # The index agrees with the database: every word once, nothing lost or doubled.
+    whoosh_app.extensions.pop("portal_search", None)
+    assert run_search(author, "okapi*", SearchFilters(), per_page=100).total == workers * rounds
+    assert get_engine()._index.doc_count() == workers * rounds + 1 + 1  # + the provider + meta
+    assert os.path.isdir(Path(whoosh_app.instance_path) / "search")
