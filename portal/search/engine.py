@@ -93,6 +93,7 @@ class SearchEngine(Protocol):
 def engine_name(app: Flask) -> str:
     """The configured engine, or the one the database implies."""
     configured = (app.config["PORTAL"].get("search_engine") or "").strip().lower()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if configured:
         if configured not in ("whoosh", "postgres"):
             from portal.config import ConfigurationError
@@ -100,8 +101,13 @@ def engine_name(app: Flask) -> str:
             raise ConfigurationError(
                 f"PORTAL_SEARCH_ENGINE must be whoosh or postgres, not {configured!r}"
             )
+        if configured == "postgres" and not uri.startswith("postgresql"):
+            from portal.config import ConfigurationError
+
+            raise ConfigurationError(
+                "PORTAL_SEARCH_ENGINE=postgres needs a PostgreSQL database (PORTAL_DATABASE_URL)"
+            )
         return configured
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
     return "postgres" if uri.startswith("postgresql") else "whoosh"
 
 

@@ -8,6 +8,7 @@ are computed in SQL.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import sqlalchemy as sa
@@ -273,10 +274,14 @@ class PostgresEngine:
         )
         keys = list(texts)
         values = sa.values(
-            sa.column("n", sa.Integer), sa.column("body", sa.Text), name="texts"
-        ).data([(n, texts[key]) for n, key in enumerate(keys)])
+            sa.column("n", sa.Integer),
+            sa.column("body", sa.Text),
+            name="texts",
+            # ts_headline drops anything that looks like an HTML tag; escaped first, the
+            # text comes back whole, and is unescaped so the caller escapes it once.
+        ).data([(n, html.escape(texts[key], quote=True)) for n, key in enumerate(keys)])
         rows = db.session.execute(
             sa.select(values.c.n, sa.func.ts_headline(CONFIG, values.c.body, combined, options))
         ).all()
-        marked = {keys[n]: headline for n, headline in rows}
+        marked = {keys[n]: html.unescape(headline) for n, headline in rows}
         return {key: text for key, text in marked.items() if MARK_START in text}

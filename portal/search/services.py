@@ -157,6 +157,8 @@ def run_search(
         return results
     request = SearchRequest(parsed, filters, user_principals(user), page, per_page)
     found = engine.search(user, request)
+    # Audit (and commit) before loading the hits, so the commit does not expire them.
+    _audit(text, filters, found.total)
     hits = _reread(user, found.hits)
     snippets = engine.snippets(request, {(h.type, h.id): _text_of(h.record) for h in hits})
     shown = [
@@ -178,7 +180,6 @@ def run_search(
         message=parsed.message,
         engine=engine.name,
     )
-    _audit(text, filters, results)
     return results
 
 
@@ -252,7 +253,7 @@ def _labelled(facets: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, st
     return out
 
 
-def _audit(text: str, filters: SearchFilters, results: SearchResults) -> None:
+def _audit(text: str, filters: SearchFilters, total: int) -> None:
     used = {k: str(v) for k, v in vars(filters).items() if v is not None}
-    audit.record("search", query=text[:500], filters=used, total=results.total)
+    audit.record("search", query=text[:500], filters=used, total=total)
     db.session.commit()

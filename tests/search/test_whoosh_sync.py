@@ -18,11 +18,13 @@ from portal.search.engine import SearchFilters, get_engine
 from portal.search.services import run_search
 from tests import factories
 
+# The Whoosh index is the engine of the embedded (SQLite) deployment: these run there only.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
-def whoosh_app(app, backend):
-    if backend != "sqlite":
-        pytest.skip("the Whoosh index is the SQLite deployment's engine")
+def whoosh_app(app):
+    assert get_engine().name == "whoosh"
     return app
 
 
