@@ -16,13 +16,14 @@ import json
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from whoosh import fields, highlight, index
+from whoosh import collectors, fields, highlight, index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
@@ -168,6 +169,20 @@ class _Marker(highlight.Formatter):
         return "".join(output)
 
 
+class _TopAndAll(collectors.TopCollector):
+    """The top N by score, and the set of every matching document number, in one pass."""
+
+    def __init__(self, limit: int) -> None:
+        # Block-quality skipping and matcher replacement would leave matches out of
+        # the set: score every match.
+        super().__init__(limit=limit, usequality=False, replace=0)
+        self.matched: set[int] = set()
+
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        self.matched.add(global_docnum)
+        return super()._collect(global_docnum, score)
+
+
 # --- The engine ------------------------------------------------------------------------
 
 
@@ -183,6 +198,7 @@ class WhooshEngine:
         self._index: index.Index | None = None
         self._searcher: Searcher | None = None
         self._allowed: dict[frozenset[str], set[int]] = {}
+        self._columns: dict[str, list[Any]] | None = None
 
     # -- files and locks --
 
@@ -215,6 +231,7 @@ class WhooshEngine:
             self._folder = folder
             self._searcher = self._index.searcher()
             self._allowed.clear()
+            self._columns = None
         else:
             assert self._searcher is not None
             if self._index.latest_generation() != self._searcher.reader().generation():
@@ -223,6 +240,7 @@ class WhooshEngine:
                 self._searcher.close()
                 self._searcher = self._index.searcher()
                 self._allowed.clear()
+                self._columns = None
         return self._searcher
 
     # -- keeping up with the database --
@@ -384,19 +402,24 @@ class WhooshEngine:
             allowed = self._allowed_docs(searcher, request.principals)
             parts = [compile_tree(request.parsed.tree), *filter_queries(request)]
             compiled = wq.And(parts) if len(parts) > 1 else parts[0]
-            matched = set(searcher.docs_for_query(compiled)) & allowed
-            total = len(matched)
-            facets = self._facets(searcher, matched)
             limit = request.page * request.per_page
             if request.parsed.tree is None:
+                matched = set(searcher.docs_for_query(compiled)) & allowed
                 results = searcher.search(
                     compiled, filter=allowed, limit=limit, sortedby="observed", reverse=True
                 )
             else:
-                results = searcher.search(compiled, filter=allowed, limit=limit)
+                # One pass scores the top hits and notes every match (for total and facets).
+                collector = _TopAndAll(limit)
+                filtered = collectors.FilterCollector(collector, allow=allowed)
+                searcher.search_with_collector(compiled, filtered)
+                results, matched = filtered.results(), collector.matched
+            total = len(matched)
+            facets = self._facets(searcher, matched)
             start = (request.page - 1) * request.per_page
             hits = []
-            for hit in list(results)[start:limit]:
+            # Slicing reads only the top hits; list(results) would count every match.
+            for hit in results[start:limit]:
                 kind, _, raw_id = hit["doc_id"].partition(":")
                 hits.append(
                     EngineHit(
@@ -407,19 +430,35 @@ class WhooshEngine:
                 )
             return EngineResult(hits=hits, total=total, facets=facets)
 
+    def _facet_columns(self, searcher: Searcher) -> dict[str, list[Any]]:
+        """Per facet field, the value(s) of each document number; built once per index version."""
+        if self._columns is None:
+            size = searcher.doc_count_all()
+            reader = searcher.reader()
+            columns: dict[str, list[Any]] = {}
+            for name, field in FACET_FIELDS.items():
+                column: list[Any] = [None] * size
+                for term in reader.field_terms(field):
+                    value = term if isinstance(term, str) else term.decode()
+                    for docnum in searcher.docs_for_query(wq.Term(field, value)):
+                        if name == "theme":
+                            column[docnum] = (*(column[docnum] or ()), value)
+                        else:
+                            column[docnum] = value
+                columns[name] = column
+            self._columns = columns
+        return self._columns
+
     def _facets(self, searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
+        columns = self._facet_columns(searcher)
         facets: dict[str, dict[str, int]] = {}
-        if not matched:
-            return {name: {} for name in FACET_FIELDS}
-        reader = searcher.reader()
-        for name, field in FACET_FIELDS.items():
-            counts: dict[str, int] = {}
-            for term in reader.field_terms(field):
-                docs = searcher.docs_for_query(wq.Term(field, term))
-                n = sum(1 for d in docs if d in matched)
-                if n:
-                    counts[term if isinstance(term, str) else term.decode()] = n
-            facets[name] = counts
+        for name, column in columns.items():
+            if name == "theme":
+                counts = Counter(v for d in matched for v in (column[d] or ()))
+            else:
+                counts = Counter(column[d] for d in matched)
+                counts.pop(None, None)
+            facets[name] = dict(counts)
         return facets
 
     def snippets(
