@@ -1,0 +1,296 @@
+"""GET /api/v1/providers and /api/v1/providers/ID, as DESIGN.md's API contract says."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+from flask_login import current_user
+
+from portal.api import bp
+from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.openapi import PATHS, SCHEMAS
+from portal.extensions import db
+from portal.models import IntelligenceItem, Provider, RatingDomain
+from portal.policy import Permission
+from portal.postcodes import InvalidPostcode, parse_postcode
+from portal.providers.search import (
+    Distance,
+    clean_query,
+    load_providers,
+    match_providers,
+    postcode_matches,
+)
+from portal.providers.services import (
+    active_embargo,
+    open_concern,
+    readable_timeline,
+)
+from portal.risk import current_risks
+
+PAGE_MESSAGE = "Page must be a whole number from 1"
+
+
+def provider_json(provider: Provider, distance: Distance | None = None, *, near: bool = False):
+    """A provider as every API answer gives it (with distance_km in a postcode search)."""
+    ratings: dict[str, Any] = {}
+    for domain in RatingDomain:
+        rating = provider.rating_for(domain)
+        ratings[domain.value] = str(rating.rating) if rating else None
+    overall = provider.rating_for(RatingDomain.OVERALL)
+    dates = [r.published_on for r in provider.ratings if r.published_on]
+    published = (
+        overall.published_on if overall and overall.published_on else max(dates, default=None)
+    )
+    ratings["published_on"] = published.isoformat() if published else None
+    answer = {
+        "id": provider.id,
+        "name": provider.name,
+        "cqc_location_id": provider.cqc_location_id,
+        "cqc_provider_id": provider.cqc_provider_id,
+        "address": provider.address,
+        "postcode": provider.postcode,
+        "local_authority": provider.local_authority,
+        "service_types": provider.service_type_codes,
+        "latitude": provider.latitude,
+        "longitude": provider.longitude,
+        "ratings": ratings,
+    }
+    if near:
+        answer["distance_km"] = round(distance.km, 1) if distance else None
+    return answer
+
+
+def item_json(item: IntelligenceItem) -> dict[str, Any]:
+    """An item of intelligence as a provider's answer lists it."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "observed_on": item.observed_on.isoformat(),
+        "key_question": str(item.key_question),
+        "marking": item.marking_value,
+        "score": item.score,
+        "band": item.band,
+        "source_agency": item.source_agency.code,
+        "status": str(item.status),
+    }
+
+
+def _page_argument() -> int | None:
+    raw = request.args.get("page", "1").strip()
+    if not raw.isdigit() or not raw.isascii() or not 0 < int(raw) < 1_000_000:
+        return None
+    return int(raw)
+
+
+@bp.route("/providers")
+@api_requires(Permission.BROWSE)
+def providers_list():  # noqa: ANN201
+    """Providers by name, CQC ID or postcode (nearest first), a page at a time."""
+    page = _page_argument()
+    errors: dict[str, str] = {}
+    if page is None:
+        errors["page"] = PAGE_MESSAGE
+    postcode_text = request.args.get("postcode", "")
+    postcode = None
+    if postcode_text.strip():
+        try:
+            postcode = parse_postcode(clean_query(postcode_text))
+        except InvalidPostcode as invalid:
+            errors["postcode"] = invalid.message
+    if errors:
+        return validation_errors(errors)
+    per_page = int(current_app.config["PORTAL"]["page_size"])
+    query = request.args.get("q", "")
+    if postcode is not None:
+        matches = postcode_matches(postcode)
+        if clean_query(query):
+            wanted = set(match_providers(query).ids)
+            matches.ids = [i for i in matches.ids if i in wanted]
+    else:
+        matches = match_providers(query)
+    start = (page - 1) * per_page
+    if matches.kind == "all":
+        total = db.session.scalar(sa.select(sa.func.count(Provider.id))) or 0
+        ids = list(
+            db.session.scalars(
+                sa.select(Provider.id)
+                .order_by(Provider.name_key, Provider.id)
+                .limit(per_page)
+                .offset(start)
+            )
+        )
+    else:
+        total, ids = len(matches.ids), matches.ids[start : start + per_page]
+    near = postcode is not None
+    return jsonify(
+        {
+            "items": [
+                provider_json(p, matches.distances.get(p.id), near=near)
+                for p in load_providers(ids)
+            ],
+            "total": int(total),
+            "page": page,
+        }
+    )
+
+
+@bp.route("/providers/<int:provider_id>")
+@api_requires(Permission.BROWSE)
+def provider_detail(provider_id: int):  # noqa: ANN201
+    """One provider with its ratings, risk, concern, embargo and the items the caller may read."""
+    found = load_providers([provider_id])
+    if not found:
+        return not_found()
+    provider = found[0]
+    today = date.today()
+    months = int(current_app.config["PORTAL"]["risk_window_months"])
+    risk = current_risks(current_user, [provider_id], today, months).get(provider_id)
+    concern = open_concern(provider_id)
+    stage = concern.current_stage if concern else None
+    embargo = active_embargo(provider_id, today)
+    answer = provider_json(provider)
+    answer["current_risk"] = {"score": risk.score, "band": str(risk.band)} if risk else None
+    answer["concern_stage"] = str(stage.stage) if stage else None
+    answer["embargo"] = (
+        {
+            "starts_on": embargo.starts_on.isoformat(),
+            "ends_on": embargo.ends_on.isoformat() if embargo.ends_on else None,
+            "reason": embargo.reason,
+            "boroughs_told": [
+                {"borough": n.borough, "notified_on": n.notified_on.isoformat()}
+                for n in embargo.notices
+            ],
+        }
+        if embargo
+        else None
+    )
+    answer["items"] = [item_json(item) for item in readable_timeline(current_user, provider_id)]
+    return jsonify(answer)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+SCHEMAS["ProviderItem"] = {
+    "type": "object",
+    "description": "An item of intelligence the caller may read, in brief.",
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "observed_on": {"type": "string", "format": "date"},
+        "key_question": {
+            "type": "string",
+            "enum": ["safe", "effective", "caring", "responsive", "well-led"],
+        },
+        "marking": {"type": "string", "enum": ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]},
+        "score": {"type": "integer", "minimum": 1, "maximum": 25},
+        "band": {"type": "string", "enum": ["low", "moderate", "high", "extreme"]},
+        "source_agency": {"type": "string", "description": "The agency's code."},
+        "status": {"type": "string", "enum": ["open", "withdrawn"]},
+    },
+}
+SCHEMAS["ProviderDetail"] = {
+    "allOf": [
+        _ref("Provider"),
+        {
+            "type": "object",
+            "properties": {
+                "current_risk": {
+                    "type": "object",
+                    "nullable": True,
+                    "description": (
+                        "Highest score of the open items observed in the risk window that "
+                        "the caller may read; null when there are none."
+                    ),
+                    "properties": {
+                        "score": {"type": "integer"},
+                        "band": {
+                            "type": "string",
+                            "enum": ["low", "moderate", "high", "extreme"],
+                        },
+                    },
+                },
+                "concern_stage": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Current stage code of an open provider concern.",
+                },
+                "embargo": {
+                    "type": "object",
+                    "nullable": True,
+                    "properties": {
+                        "starts_on": {"type": "string", "format": "date"},
+                        "ends_on": {"type": "string", "format": "date", "nullable": True},
+                        "reason": {"type": "string"},
+                        "boroughs_told": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "borough": {"type": "string"},
+                                    "notified_on": {"type": "string", "format": "date"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "items": {"type": "array", "items": _ref("ProviderItem")},
+            },
+        },
+    ]
+}
+SCHEMAS["ProviderList"] = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": _ref("Provider")},
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+    },
+    "required": ["items", "total", "page"],
+}
+_ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorised"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+}
+PATHS["/providers"] = {
+    "get": {
+        "summary": "Find providers by name, CQC ID or postcode",
+        "description": (
+            "`q` is a name (tolerant of case, punctuation and a wrong letter), a CQC location "
+            "or provider ID, or a postcode. `postcode` (a full postcode, sector, district or "
+            "area, any spacing) lists the providers there nearest first, each with "
+            "`distance_km`."
+        ),
+        "parameters": [
+            {"name": "q", "in": "query", "schema": {"type": "string"}},
+            {"name": "postcode", "in": "query", "schema": {"type": "string"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        ],
+        "responses": {
+            "200": _json(_ref("ProviderList"), "A page of providers."),
+            "422": {"$ref": "#/components/responses/Invalid"},
+            **_ERRORS,
+        },
+    }
+}
+PATHS["/providers/{id}"] = {
+    "get": {
+        "summary": "One provider, with the intelligence the caller may read",
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        ],
+        "responses": {
+            "200": _json(_ref("ProviderDetail"), "The provider."),
+            "404": {"$ref": "#/components/responses/NotFound"},
+            **_ERRORS,
+        },
+    }
+}

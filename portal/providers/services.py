@@ -1,0 +1,392 @@
+"""The provider register's pages: the filtered list and one provider with what users may read.
+
+Each function runs a fixed number of queries whatever the number of providers or items, and
+returns everything its template shows already loaded (templates never query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from portal.config import labels
+from portal.extensions import db
+from portal.models import (
+    ConcernStatus,
+    Embargo,
+    IntelligenceItem,
+    ItemStatus,
+    KeyQuestion,
+    Provider,
+    ProviderConcern,
+    ProviderRating,
+    ProviderServiceType,
+    Rating,
+    RatingDomain,
+)
+from portal.policy import readable_items_clause
+from portal.providers.search import Distance, load_providers, match_providers
+from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks
+
+DISTANCE_NOTE = (
+    "Distances are approximate: where a provider's exact location is not known, they are "
+    "measured from the centre of its postcode district (or of the district searched for)."
+)
+INTELLIGENCE_ENDPOINT = "intelligence.view_item"
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderFilters:
+    """What the list is narrowed by; blank means no filter."""
+
+    q: str = ""
+    local_authority: str = ""
+    service_type: str = ""
+    rating: str = ""
+    open_concern: bool = False
+    active_embargo: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return any(
+            (
+                self.q,
+                self.local_authority,
+                self.service_type,
+                self.rating,
+                self.open_concern,
+                self.active_embargo,
+            )
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL arguments, for paging links."""
+        args = {
+            "q": self.q,
+            "local_authority": self.local_authority,
+            "service_type": self.service_type,
+            "rating": self.rating,
+            "open_concern": "y" if self.open_concern else "",
+            "active_embargo": "y" if self.active_embargo else "",
+        }
+        return {key: value for key, value in args.items() if value}
+
+
+def open_concern_exists() -> sa.ColumnElement[bool]:
+    """SQL: the provider has an open provider concern."""
+    return (
+        sa.select(ProviderConcern.id)
+        .where(
+            ProviderConcern.provider_id == Provider.id,
+            ProviderConcern.status == ConcernStatus.OPEN,
+        )
+        .exists()
+    )
+
+
+def active_embargo_exists(today: date) -> sa.ColumnElement[bool]:
+    """SQL: the provider has an embargo in force today (the same rule as Embargo.is_active)."""
+    return (
+        sa.select(Embargo.id)
+        .where(
+            Embargo.provider_id == Provider.id,
+            Embargo.starts_on <= today,
+            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
+        )
+        .exists()
+    )
+
+
+def filter_conditions(filters: ProviderFilters, today: date) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions on Provider for the filters other than the search text."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.local_authority:
+        conditions.append(Provider.local_authority == filters.local_authority)
+    if filters.service_type:
+        conditions.append(
+            sa.select(ProviderServiceType.provider_id)
+            .where(
+                ProviderServiceType.provider_id == Provider.id,
+                ProviderServiceType.service_type == filters.service_type,
+            )
+            .exists()
+        )
+    if filters.rating:
+        overall = sa.select(ProviderRating.id).where(
+            ProviderRating.provider_id == Provider.id,
+            ProviderRating.domain == RatingDomain.OVERALL,
+        )
+        if filters.rating == "none":
+            conditions.append(~overall.exists())
+        elif filters.rating in {r.value for r in Rating}:
+            conditions.append(overall.where(ProviderRating.rating == filters.rating).exists())
+    if filters.open_concern:
+        conditions.append(open_concern_exists())
+    if filters.active_embargo:
+        conditions.append(active_embargo_exists(today))
+    return conditions
+
+
+def local_authorities() -> list[str]:
+    """The local authorities providers are in, for the filter (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Provider.local_authority)
+            .where(Provider.local_authority.is_not(None), Provider.local_authority != "")
+            .distinct()
+            .order_by(Provider.local_authority)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    """One provider as the list shows it."""
+
+    provider: Provider
+    distance: Distance | None
+    risk: ProviderRisk | None
+    open_concern: bool
+    active_embargo: bool
+
+
+@dataclass
+class ProviderList:
+    """One page of the provider list."""
+
+    rows: list[ProviderRow]
+    total: int
+    page: int
+    per_page: int
+    kind: str
+    message: str | None = None
+    postcode: str | None = None
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def shows_distance(self) -> bool:
+        """Whether any row has a distance (a postcode search)."""
+        return any(row.distance for row in self.rows)
+
+
+def provider_list(
+    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
+) -> ProviderList:
+    """A page of providers matching the filters: by relevance, distance, or else by name."""
+    conditions = filter_conditions(filters, today)
+    matches = match_providers(filters.q, conditions)
+    if matches.kind == "all":
+        total = int(
+            db.session.scalar(sa.select(sa.func.count(Provider.id)).where(*conditions)) or 0
+        )
+        page = _clamp(page, total, per_page)
+        ids = list(
+            db.session.scalars(
+                sa.select(Provider.id)
+                .where(*conditions)
+                .order_by(Provider.name_key, Provider.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            )
+        )
+    else:
+        total = len(matches.ids)
+        page = _clamp(page, total, per_page)
+        ids = matches.ids[(page - 1) * per_page : page * per_page]
+    rows = provider_rows(user, ids, matches.distances, today)
+    return ProviderList(
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=per_page,
+        kind=matches.kind,
+        message=matches.message,
+        postcode=str(matches.postcode) if matches.postcode else None,
+    )
+
+
+def provider_rows(
+    user: Any, ids: Sequence[int], distances: dict[int, Distance], today: date
+) -> list[ProviderRow]:
+    """The providers with these IDs, in order, with risk, concern and embargo (fixed queries)."""
+    providers = load_providers(ids)
+    if not providers:
+        return []
+    risks = current_risks(user, ids, today, _window_months())
+    concerns = set(
+        db.session.scalars(
+            sa.select(ProviderConcern.provider_id).where(
+                ProviderConcern.provider_id.in_(ids), ProviderConcern.status == ConcernStatus.OPEN
+            )
+        )
+    )
+    embargoed = set(
+        db.session.scalars(
+            sa.select(Embargo.provider_id).where(
+                Embargo.provider_id.in_(ids),
+                Embargo.starts_on <= today,
+                sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
+            )
+        )
+    )
+    return [
+        ProviderRow(
+            provider=p,
+            distance=distances.get(p.id),
+            risk=risks.get(p.id),
+            open_concern=p.id in concerns,
+            active_embargo=p.id in embargoed,
+        )
+        for p in providers
+    ]
+
+
+def _clamp(page: int, total: int, per_page: int) -> int:
+    return min(max(1, page), max(1, -(-total // per_page)))
+
+
+def _window_months() -> int:
+    return int(current_app.config["PORTAL"]["risk_window_months"])
+
+
+# --- one provider --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingLine:
+    """A CQC rating as the provider page lists it."""
+
+    label: str
+    rating: str | None
+    published_on: date | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One item of intelligence on the provider's timeline."""
+
+    item: IntelligenceItem
+    url: str | None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the item has been withdrawn."""
+        return self.item.status == ItemStatus.WITHDRAWN
+
+
+@dataclass
+class ProviderPage:
+    """Everything the provider page shows, loaded."""
+
+    provider: Provider
+    ratings: list[RatingLine]
+    concern: ProviderConcern | None
+    concern_stage: str | None
+    embargo: Embargo | None
+    risk: ProviderRisk | None
+    risk_explanation: str
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    service_types: list[str] = field(default_factory=list)
+
+
+def rating_lines(provider: Provider) -> list[RatingLine]:
+    """Overall, then the five key questions, each with its rating and date (or none)."""
+    lines = []
+    for domain in RatingDomain:
+        rating = provider.rating_for(domain)
+        label = "Overall" if domain is RatingDomain.OVERALL else KeyQuestion(domain.value).label
+        lines.append(
+            RatingLine(
+                label=label,
+                rating=str(Rating(rating.rating)) if rating else None,
+                published_on=rating.published_on if rating else None,
+            )
+        )
+    return lines
+
+
+def open_concern(provider_id: int) -> ProviderConcern | None:
+    """The provider's open provider concern (the latest, should there be several)."""
+    return db.session.scalar(
+        sa.select(ProviderConcern)
+        .where(
+            ProviderConcern.provider_id == provider_id,
+            ProviderConcern.status == ConcernStatus.OPEN,
+        )
+        .order_by(ProviderConcern.opened_at.desc(), ProviderConcern.id.desc())
+        .limit(1)
+    )
+
+
+def active_embargo(provider_id: int, today: date) -> Embargo | None:
+    """The embargo in force today, if any (the latest to start)."""
+    embargoes = db.session.scalars(
+        sa.select(Embargo)
+        .where(Embargo.provider_id == provider_id, Embargo.starts_on <= today)
+        .order_by(Embargo.starts_on.desc(), Embargo.id.desc())
+    ).all()
+    return next((e for e in embargoes if e.is_active(today)), None)
+
+
+def readable_timeline(user: Any, provider_id: int) -> list[IntelligenceItem]:
+    """The provider's intelligence this user may read, newest observed first (one query+)."""
+    return list(
+        db.session.scalars(
+            sa.select(IntelligenceItem)
+            .where(IntelligenceItem.provider_id == provider_id, readable_items_clause(user))
+            .order_by(IntelligenceItem.observed_on.desc(), IntelligenceItem.id.desc())
+        )
+    )
+
+
+def item_url(item_id: int) -> str | None:
+    """The item's page, once the intelligence area provides one."""
+    if INTELLIGENCE_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(INTELLIGENCE_ENDPOINT, item_id=item_id)
+
+
+def concern_stage_label(concern: ProviderConcern | None) -> str | None:
+    """The label of the concern's current stage, from the taxonomy."""
+    stage = concern.current_stage if concern else None
+    if stage is None:
+        return None
+    return labels("concern_stages").get(str(stage.stage), str(stage.stage))
+
+
+def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
+    """The provider with its ratings, concern, embargo, risk and readable timeline; or None."""
+    providers = load_providers([provider_id])
+    if not providers:
+        return None
+    provider = providers[0]
+    concern = open_concern(provider_id)
+    months = _window_months()
+    service_labels = labels("service_types")
+    return ProviderPage(
+        provider=provider,
+        ratings=rating_lines(provider),
+        concern=concern,
+        concern_stage=concern_stage_label(concern),
+        embargo=active_embargo(provider_id, today),
+        risk=current_risks(user, [provider_id], today, months).get(provider_id),
+        risk_explanation=WINDOW_EXPLANATION.format(months=months),
+        timeline=[
+            TimelineEntry(item=item, url=item_url(item.id))
+            for item in readable_timeline(user, provider_id)
+        ],
+        service_types=[service_labels.get(c, c) for c in provider.service_type_codes],
+    )

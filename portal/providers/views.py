@@ -1,0 +1,127 @@
+"""Provider pages: list, provider, administrators' create, edit and CQC upload."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import Provider
+from portal.policy import Permission, has_permission, requires
+from portal.providers import bp
+from portal.providers.admin import form_data, save_provider
+from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
+from portal.providers.importer import ImportFailed, import_cqc
+from portal.providers.services import (
+    DISTANCE_NOTE,
+    ProviderFilters,
+    local_authorities,
+    provider_list,
+    provider_page,
+)
+from portal.views import page_number
+
+
+def _per_page() -> int:
+    return int(current_app.config["PORTAL"]["page_size"])
+
+
+@bp.route("/providers")
+@requires(Permission.BROWSE)
+def list_providers():  # noqa: ANN201
+    """The provider register, filtered (a GET form) and paged."""
+    form = ProviderFilterForm(request.args)
+    form.set_choices(local_authorities())
+    form.validate()
+    filters = ProviderFilters(
+        q=(form.q.data or "").strip() if not form.q.errors else "",
+        local_authority=form.local_authority.data or "",
+        service_type=form.service_type.data or "",
+        rating=form.rating.data or "",
+        open_concern=bool(form.open_concern.data),
+        active_embargo=bool(form.active_embargo.data),
+    )
+    result = provider_list(current_user, filters, page_number(request.args), _per_page(), _today())
+    if result.message:
+        form.q.errors = [result.message]
+    return render_template(
+        "providers/list.html",
+        form=form,
+        filters=filters,
+        result=result,
+        distance_note=DISTANCE_NOTE,
+        can_administer=has_permission(current_user, Permission.ADMINISTER),
+        page_url=lambda n: url_for("providers.list_providers", page=n, **filters.query_args()),
+    )
+
+
+@bp.route("/providers/<int:provider_id>")
+@requires(Permission.BROWSE)
+def view_provider(provider_id: int):  # noqa: ANN201
+    """One provider: address, ratings, concern, embargo, risk and readable intelligence."""
+    page = provider_page(current_user, provider_id, _today())
+    if page is None:
+        abort(404)
+    return render_template(
+        "providers/provider.html",
+        page=page,
+        distance_note=DISTANCE_NOTE,
+        can_administer=has_permission(current_user, Permission.ADMINISTER),
+    )
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def create_provider():  # noqa: ANN201
+    """Add a provider the CQC files do not (yet) have."""
+    form = ProviderForm()
+    if form.validate_on_submit():
+        result = save_provider(None, form.data)
+        if not result.errors:
+            flash(f"{result.provider.name} added to the register", "success")
+            return redirect(url_for("providers.view_provider", provider_id=result.provider.id))
+        _add_errors(form, result.errors)
+    return render_template("providers/edit.html", form=form, provider=None)
+
+
+@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def edit_provider(provider_id: int):  # noqa: ANN201
+    """Change a provider's details."""
+    provider = db.get_or_404(Provider, provider_id)
+    form = ProviderForm(data=form_data(provider))
+    if form.validate_on_submit():
+        result = save_provider(provider, form.data)
+        if not result.errors:
+            message = "Changes saved" if result.changes else "Nothing was changed"
+            flash(message, "success")
+            return redirect(url_for("providers.view_provider", provider_id=provider.id))
+        _add_errors(form, result.errors)
+    return render_template("providers/edit.html", form=form, provider=provider)
+
+
+@bp.route("/providers/import", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def import_providers():  # noqa: ANN201
+    """Upload a CQC location file; the same importer as the command line; show the report."""
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_cqc(upload.stream, upload.filename or "upload.csv")
+        except ImportFailed as exc:
+            db.session.rollback()
+            form.file.errors = [exc.message]
+    return render_template("providers/import.html", form=form, report=report)
+
+
+def _add_errors(form: ProviderForm, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+def _today() -> date:
+    return date.today()

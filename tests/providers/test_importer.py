@@ -1,0 +1,216 @@
+"""Importing CQC's published location files: the three layouts, their quirks, and reruns."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from portal.cli import main
+from portal.extensions import db
+from portal.models import AuditEvent, Provider, ProviderRating, Rating, RatingDomain
+from portal.providers.importer import ImportFailed, import_cqc, import_cqc_file
+
+DATA = Path(__file__).parent / "data"
+
+
+def provider(location_id: str) -> Provider:
+    return db.session.scalar(sa.select(Provider).where(Provider.cqc_location_id == location_id))
+
+
+def skipped(report) -> dict[int, str]:
+    return {row.line: row.reason for row in report.skipped_rows}
+
+
+def writes_during(app, action) -> list[str]:
+    """The INSERT/UPDATE/DELETE statements run by action()."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    return statements
+
+
+def test_the_care_directory_with_filters_is_imported_with_its_quirks(app):
+    report = import_cqc_file(DATA / "directory.csv")
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    assert report.layout == "CQC care directory with filters"
+    george = provider("1-1000000001")
+    assert george.name == "St. George’s Care Home"
+    assert george.name_key == "st georges care home"
+    assert george.postcode == "SW19 2HL"
+    assert george.postcode_district == "SW19"
+    assert (george.latitude, george.longitude) == (51.4183, -0.197)
+    assert george.address == "12 Church Road, Wimbledon, London"
+    assert george.local_authority == "Merton"
+    assert george.region == "London"
+    assert george.care_home is True
+    assert george.beds == 42
+    assert george.cqc_provider_id == "1-101000001"
+    assert george.provider_name == "Saint Care Ltd"
+    # Hospice services are not in the taxonomy: left out, with no error.
+    assert george.service_type_codes == ["care-home-nursing"]
+    overall = george.rating_for(RatingDomain.OVERALL)
+    assert (overall.rating, overall.published_on) == (Rating.GOOD, date(2024, 3, 14))
+    oak = provider("1-1000000002")
+    assert oak.postcode == "CR4 3AA"
+    assert oak.address == "Flat 2 The Parade, High Street, Mitcham"
+    assert oak.rating_for("overall").published_on == date(2023, 11, 2)
+    assert oak.service_type_codes == ["domiciliary"]
+    assert provider("1-1000000007").ratings == []
+
+
+def test_every_bad_row_is_reported_with_its_physical_line_and_the_rest_carry_on(app):
+    report = import_cqc_file(DATA / "directory.csv")
+    # Line 3 holds a quoted line break, so the rows after it start a line later.
+    assert skipped(report) == {
+        5: "missing Location ID",
+        6: "malformed Location ID “ABC-123”",
+        7: "bad date “31/02/2024” in Publication Date",
+        8: "bad rating value “Excellent” in Location Latest Overall Rating",
+    }
+    assert provider("1-1000000007").name == "Harrow View"
+
+
+def test_a_rerun_of_the_same_file_changes_nothing(app):
+    import_cqc_file(DATA / "directory.csv")
+    reports = []
+    writes = writes_during(app, lambda: reports.append(import_cqc_file(DATA / "directory.csv")))
+    report = reports[0]
+    assert (report.created, report.updated, report.unchanged, report.skipped) == (0, 0, 3, 4)
+    # The only write is the audit of the import itself.
+    assert len(writes) == 1 and "audit_events" in writes[0]
+
+
+def test_the_weekly_directory_is_found_under_its_preamble_and_updates_by_location_id(app):
+    import_cqc_file(DATA / "directory.csv")
+    report = import_cqc_file(DATA / "weekly.csv")
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
+    assert skipped(report) == {8: "malformed Provider ID “X1”"}
+    willow = provider("1-2000000001")
+    assert willow.name == "Willow Court"
+    assert willow.postcode == "SM4 5AA"
+    assert willow.service_type_codes == ["care-home", "care-home-nursing"]
+    assert willow.cqc_provider_id == "1-201000001"
+    george = provider("1-1000000001")
+    assert george.service_type_codes == ["care-home-nursing", "domiciliary"]
+    # The weekly file carries no coordinates or ratings: what it lacks is kept.
+    assert george.latitude == 51.4183
+    assert george.rating_for("overall").rating == Rating.GOOD
+
+
+def test_the_ratings_file_sets_each_key_question_and_creates_unknown_locations(app):
+    import_cqc_file(DATA / "directory.csv")
+    report = import_cqc_file(DATA / "ratings.csv")
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
+    assert skipped(report) == {
+        10: "unknown Domain “Leadership”",
+        11: "bad date “2025-13-01” in Publication Date",
+    }
+    george = provider("1-1000000001")
+    ratings = {r.domain: (r.rating, r.published_on) for r in george.ratings}
+    assert ratings[RatingDomain.OVERALL] == (Rating.INADEQUATE, date(2025, 6, 30))
+    assert ratings[RatingDomain.WELL_LED] == (Rating.INADEQUATE, date(2025, 6, 30))
+    assert ratings[RatingDomain.EFFECTIVE][0] == Rating.REQUIRES_IMPROVEMENT
+    # The ratings file never renames a location it already knows.
+    assert george.name == "St. George’s Care Home"
+    riverside = provider("1-3000000001")
+    assert riverside.name == 'Riverside, "The" House'
+    assert riverside.postcode == "SW20 0AB"
+    assert {r.domain for r in riverside.ratings} == {RatingDomain.OVERALL, RatingDomain.SAFE}
+    rerun = import_cqc_file(DATA / "ratings.csv")
+    assert (rerun.created, rerun.updated, rerun.unchanged) == (0, 0, 2)
+
+
+def test_an_older_rating_never_replaces_a_newer_one(app):
+    import_cqc_file(DATA / "ratings.csv")
+    import_cqc_file(DATA / "directory.csv")  # overall Good, published 2024, older than 2025
+    overall = provider("1-1000000001").rating_for("overall")
+    assert (overall.rating, overall.published_on) == (Rating.INADEQUATE, date(2025, 6, 30))
+
+
+def test_batches_are_committed_and_cleared_as_the_file_streams(app):
+    lines = ["Location ID,Location Name,Location Postal Code"]
+    lines += [f"1-{5000000000 + n},Home {n},SW19 {n % 9}AA" for n in range(23)]
+    stream = io.BytesIO("\r\n".join(lines).encode())
+    report = import_cqc(stream, "small.csv", batch_size=5)
+    assert report.created == 23
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 23
+    assert len(db.session.identity_map) <= 1  # only the audit event's neighbourhood, if any
+
+
+def test_a_text_stream_and_a_windows_1252_line_are_read(app):
+    text = "Location ID,Location Name\n1-6000000001,St Ann's\n"
+    assert import_cqc(io.StringIO(text), "text.csv").created == 1
+    cp1252 = "Location ID,Location Name\r\n1-6000000002,St Mary\u2019s\r\n".encode("cp1252")
+    import_cqc(io.BytesIO(cp1252), "excel.csv")
+    assert provider("1-6000000002").name == "St Mary’s"
+
+
+def test_a_file_that_is_not_a_cqc_layout_is_refused_and_nothing_is_audited(app):
+    with pytest.raises(ImportFailed, match="not in a CQC layout"):
+        import_cqc_file(DATA / "not-cqc.csv")
+    with pytest.raises(ImportFailed, match="empty"):
+        import_cqc(io.BytesIO(b"\r\n\r\n"), "empty.csv")
+    with pytest.raises(ImportFailed, match="There is no file"):
+        import_cqc_file(DATA / "missing.csv")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+
+def test_each_import_is_audited_once_with_its_counts_and_file_name(app):
+    import_cqc_file(DATA / "directory.csv")
+    events = db.session.scalars(sa.select(AuditEvent)).all()
+    assert [e.action for e in events] == ["providers-imported"]
+    assert events[0].data == {
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": 4,
+        "file": "directory.csv",
+    }
+
+
+def test_a_row_too_long_for_the_register_is_skipped_not_the_batch(app):
+    long_name = "x" * 400
+    text = f"Location ID,Location Name\n1-7000000001,{long_name}\n1-7000000002,Fine House\n"
+    report = import_cqc(io.StringIO(text), "long.csv")
+    assert skipped(report) == {2: "name is too long (400 characters)"}
+    assert report.created == 1
+
+
+@pytest.fixture
+def portal(app):
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
+def test_the_command_prints_the_counts_and_each_skipped_row(portal):
+    result = portal("providers", "import-cqc", str(DATA / "directory.csv"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Created 3, updated 0, unchanged 0, skipped 4"
+    assert "line 5: missing Location ID" in lines
+    assert "line 8: bad rating value “Excellent” in Location Latest Overall Rating" in lines
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("missing.csv", "There is no file"), ("not-cqc.csv", "not in a CQC layout")],
+)
+def test_the_command_fails_clearly_for_a_missing_or_unrecognised_file(portal, name, message):
+    result = portal("providers", "import-cqc", str(DATA / name))
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProviderRating)) == 0
