@@ -1,0 +1,392 @@
+"""The one check of an intelligence item's fields, shared by the form and the API.
+
+``validate_item`` reads the API's shape (the form converts itself to it) and
+answers either the clean values or one message per bad field, every bad field
+at once, so the form shows an error summary and the API a 422.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.config import labels
+from portal.extensions import db
+from portal.intelligence.attachments import CheckedUpload, Upload, check_uploads
+from portal.models import (
+    HandlingCode,
+    IntelligenceAssessment,
+    KeyQuestion,
+    Marking,
+    Provider,
+    SourceEvaluation,
+    User,
+)
+from portal.policy import is_active_user
+
+E = TypeVar("E")
+
+MAX_TITLE = 200
+MAX_TEXT = 20_000
+MAX_CONDITIONS = 2_000
+MAX_RECIPIENTS = 50
+EARLIEST_YEAR = 1900
+# Control characters other than tab and newlines: PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@dataclass
+class ItemFields:
+    """An item's fields once checked: ready to save."""
+
+    provider: Provider
+    observed_on: date
+    title: str
+    body: str
+    key_question: KeyQuestion
+    themes: list[str]
+    likelihood: int
+    impact: int
+    source_evaluation: SourceEvaluation
+    intelligence_assessment: IntelligenceAssessment
+    handling_code: HandlingCode
+    handling_conditions: str
+    marking: Marking
+    recipients: list[User]
+    uploads: list[CheckedUpload] = field(default_factory=list)
+
+
+def validate_item(
+    data: Mapping[str, Any],
+    author: User,
+    uploads: Sequence[Upload] = (),
+    today: date | None = None,
+) -> tuple[ItemFields | None, dict[str, str]]:
+    """Check every field; the clean values, or one message per bad field (and no values)."""
+    errors: dict[str, str] = {}
+    if not isinstance(data, Mapping):
+        return None, {"request": "Send the item as a JSON object"}
+    provider = _provider(data, errors)
+    observed_on = parse_date(
+        data.get("observed_on"), "observed_on", "Date observed", errors, required=True
+    )
+    if observed_on is not None and observed_on > (today or date.today()):
+        errors["observed_on"] = "Date observed must be today or in the past"
+    title = _text(data, "title", "Title", errors, "Enter a title", MAX_TITLE)
+    body = _text(data, "body", "What you learnt", errors, "Enter what you learnt", MAX_TEXT)
+    key_question = _choice(
+        data,
+        "key_question",
+        KeyQuestion,
+        errors,
+        missing="Choose the key question it is about",
+        invalid="Key question must be one of safe, effective, caring, responsive or well-led",
+        normalise=str.lower,
+    )
+    themes = _themes(data.get("themes"), errors)
+    likelihood = _scale(data, "likelihood", "Likelihood", errors, "Choose how likely it is")
+    impact = _scale(data, "impact", "Impact", errors, "Choose how much harm it could cause")
+    source_evaluation = _choice(
+        data,
+        "source_evaluation",
+        SourceEvaluation,
+        errors,
+        missing="Choose the source evaluation",
+        invalid="Source evaluation must be 1, 2 or 3",
+    )
+    assessment = _choice(
+        data,
+        "intelligence_assessment",
+        IntelligenceAssessment,
+        errors,
+        missing="Choose the intelligence assessment",
+        invalid="Intelligence assessment must be A, B, C, D or E",
+    )
+    handling_code = _choice(
+        data,
+        "handling_code",
+        HandlingCode,
+        errors,
+        missing="Choose the handling code",
+        invalid="Handling code must be P or C",
+    )
+    conditions = _text(
+        data, "handling_conditions", "Handling conditions", errors, None, MAX_CONDITIONS
+    )
+    if (
+        handling_code is HandlingCode.CONDITIONS
+        and not conditions
+        and "handling_conditions" not in errors
+    ):
+        errors["handling_conditions"] = (
+            "Enter the handling conditions (required with handling code C)"
+        )
+    if handling_code is HandlingCode.PERMITTED:
+        conditions = ""  # conditions only mean something with code C
+    marking = _choice(
+        data,
+        "marking",
+        Marking,
+        errors,
+        missing="Choose a sharing marking",
+        invalid="Marking must be one of CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+        normalise=lambda v: v.upper().removeprefix("TLP:"),
+    )
+    recipients = _recipients(data.get("recipients"), marking, author, errors)
+    checked: list[CheckedUpload] = []
+    if uploads:
+        checked, problem = check_uploads(
+            list(uploads), int(current_app.config["PORTAL"]["attachment_max_mb"])
+        )
+        if problem:
+            errors["attachments"] = problem
+    if errors:
+        return None, errors
+    return (
+        ItemFields(
+            provider=provider,  # type: ignore[arg-type]
+            observed_on=observed_on,  # type: ignore[arg-type]
+            title=title,
+            body=body,
+            key_question=key_question,  # type: ignore[arg-type]
+            themes=themes,
+            likelihood=likelihood,  # type: ignore[arg-type]
+            impact=impact,  # type: ignore[arg-type]
+            source_evaluation=source_evaluation,  # type: ignore[arg-type]
+            intelligence_assessment=assessment,  # type: ignore[arg-type]
+            handling_code=handling_code,  # type: ignore[arg-type]
+            handling_conditions=conditions,
+            marking=marking,  # type: ignore[arg-type]
+            recipients=recipients,
+            uploads=checked,
+        ),
+        {},
+    )
+
+
+def clean_text(value: str) -> str:
+    """Text without control characters (tabs and newlines stay), trimmed."""
+    return _CONTROL.sub("", value).strip()
+
+
+def whole_number(value: Any) -> int | None:
+    """An int from an int or a string of digits; None for anything else (booleans too)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        return int(value.strip())
+    return None
+
+
+def parse_date(
+    value: Any, key: str, label: str, errors: dict[str, str], required: bool = False
+) -> date | None:
+    """A date from YYYY-MM-DD text or GOV.UK day/month/year parts; messages name the label."""
+    if isinstance(value, Mapping):
+        return _date_from_parts(value, key, label, errors, required)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[key] = f"Enter the {label.lower()}"
+        return None
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        errors[key] = f"{label} must be a real date in the format YYYY-MM-DD"
+        return None
+    year, month, day = value.strip().split("-")
+    return _real_date(year, month, day, key, label, errors)
+
+
+def _date_from_parts(
+    value: Mapping[str, Any], key: str, label: str, errors: dict[str, str], required: bool
+) -> date | None:
+    """A date typed into the three boxes of the GOV.UK date input."""
+    day, month, year = (str(value.get(name) or "").strip() for name in ("day", "month", "year"))
+    if not (day or month or year):
+        if required:
+            errors[key] = f"Enter the {label.lower()}"
+        return None
+    missing = [
+        name for name, part in (("a day", day), ("a month", month), ("a year", year)) if not part
+    ]
+    if missing:
+        errors[key] = f"{label} must include {' and '.join(missing)}"
+        return None
+    if not (
+        day.isdigit()
+        and month.isdigit()
+        and year.isdigit()
+        and len(day) <= 2
+        and len(month) <= 2
+        and len(year) == 4
+    ):
+        errors[key] = f"{label} must be a real date"
+        return None
+    return _real_date(year, month, day, key, label, errors)
+
+
+def _real_date(
+    year: str, month: str, day: str, key: str, label: str, errors: dict[str, str]
+) -> date | None:
+    """The date, or a message when no such day exists (or it is before 1900)."""
+    try:
+        parsed = date(int(year), int(month), int(day))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.year < EARLIEST_YEAR:
+        errors[key] = f"{label} must be a real date"
+        return None
+    return parsed
+
+
+def _provider(data: Mapping[str, Any], errors: dict[str, str]) -> Provider | None:
+    """The provider named by provider_id, else by cqc_location_id."""
+    raw_id, raw_cqc = data.get("provider_id"), data.get("cqc_location_id")
+    if raw_id not in (None, ""):
+        number = whole_number(raw_id)
+        provider = db.session.get(Provider, number) if number and number < 2**31 else None
+        if provider is None:
+            errors["provider_id"] = "There is no provider with this ID: choose the provider again"
+        return provider
+    if raw_cqc not in (None, ""):
+        provider = None
+        if isinstance(raw_cqc, str):
+            provider = db.session.scalar(
+                sa.select(Provider).where(Provider.cqc_location_id == clean_text(raw_cqc))
+            )
+        if provider is None:
+            errors["cqc_location_id"] = "No provider has this CQC location ID"
+        return provider
+    errors["provider_id"] = "Choose the provider (give provider_id or cqc_location_id)"
+    return None
+
+
+def _text(
+    data: Mapping[str, Any],
+    key: str,
+    label: str,
+    errors: dict[str, str],
+    missing: str | None,
+    max_length: int,
+) -> str:
+    """A text field: required when `missing` is given, at most max_length characters."""
+    value = data.get(key)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[key] = f"{label} must be text"
+        return ""
+    text = clean_text(value)
+    if not text and missing:
+        errors[key] = missing
+    elif len(text) > max_length:
+        errors[key] = f"{label} must be {max_length:,} characters or fewer"
+    return text
+
+
+def _choice(
+    data: Mapping[str, Any],
+    key: str,
+    options: type[E],
+    errors: dict[str, str],
+    missing: str,
+    invalid: str,
+    normalise: Any = str.upper,
+) -> E | None:
+    """One of an enumeration's values (numbers may come as numbers)."""
+    value = data.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors[key] = missing
+        return None
+    by_value = {member.value: member for member in options}  # type: ignore[attr-defined]
+    chosen = by_value.get(normalise(value.strip())) if isinstance(value, str) else None
+    if chosen is None:
+        errors[key] = invalid
+    return chosen
+
+
+def _scale(
+    data: Mapping[str, Any], key: str, label: str, errors: dict[str, str], missing: str
+) -> int | None:
+    """A whole number from 1 to 5."""
+    value = data.get(key)
+    if value is None or value == "":
+        errors[key] = missing
+        return None
+    number = whole_number(value)
+    if number is None or not 1 <= number <= 5:
+        errors[key] = f"{label} must be a whole number from 1 to 5"
+        return None
+    return number
+
+
+def _themes(value: Any, errors: dict[str, str]) -> list[str]:
+    """Theme codes from the taxonomy, each once."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors["themes"] = "Themes must be a list of theme codes"
+        return []
+    known = labels("themes")
+    unknown = [v[:50] for v in value if v not in known]
+    if unknown:
+        errors["themes"] = (
+            f"Unknown theme {', '.join(unknown[:5])}: use the codes {', '.join(known)}"
+        )
+        return []
+    return sorted(set(value))
+
+
+def parse_addresses(value: Any) -> list[str] | None:
+    """E-mail addresses from a list or from text (one per line or comma-separated)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = _ADDRESS_SEPARATORS.split(value)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    addresses: list[str] = []
+    for raw in value:
+        address = clean_text(raw).lower()
+        if address and address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def _recipients(
+    value: Any, marking: Marking | None, author: User, errors: dict[str, str]
+) -> list[User]:
+    """The active users named as recipients of a TLP:RED item (the author reads it anyway)."""
+    if marking is not Marking.RED:
+        return []  # only TLP:RED names its readers; other markings ignore the list
+    addresses = parse_addresses(value)
+    if addresses is None:
+        errors["recipients"] = "Recipients must be a list of e-mail addresses"
+        return []
+    addresses = [a for a in addresses if a != author.email.lower()]
+    if len(addresses) > MAX_RECIPIENTS:
+        errors["recipients"] = f"Name up to {MAX_RECIPIENTS} recipients"
+        return []
+    if not addresses:
+        return []
+    users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(addresses)))
+    active = {u.email.lower(): u for u in users if is_active_user(u)}
+    unknown = [a[:254] for a in addresses if a not in active]
+    if unknown:
+        noun = "this e-mail address" if len(unknown) == 1 else "these e-mail addresses"
+        errors["recipients"] = (
+            f"No active portal user has {noun}: {', '.join(unknown)}. "
+            "Check the spelling, or remove them"
+        )
+        return []
+    return [active[a] for a in addresses]
