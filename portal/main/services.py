@@ -1,8 +1,9 @@
-"""What the home page shows: the newest intelligence the user may read."""
+"""What the home page shows: the dashboard's day, and the newest intelligence the user may read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,11 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import IntelligenceItem
 from portal.policy import readable_items_clause
+
+
+def today() -> date:
+    """Today's date (tests replace this function to fix the day)."""
+    return date.today()
 
 
 @dataclass(frozen=True)

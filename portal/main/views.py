@@ -1,4 +1,4 @@
-"""The home page and the health check."""
+"""The home page (the dashboard; for administrators, the newest readable items) and health."""
 
 from __future__ import annotations
 
@@ -7,18 +7,29 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.main import bp
-from portal.main.services import newest_readable_items
+from portal.main import bp, services
+from portal.main.dashboard import dashboard, shows_dashboard
+from portal.main.forms import DashboardFilterForm
 from portal.policy import Permission, public, requires
+from portal.risk import EXPLANATION
 from portal.views import page_number
 
 
 @bp.route("/")
 @requires(Permission.BROWSE)
 def home():  # noqa: ANN201
-    """The newest intelligence the user may read."""
+    """The dashboard; administrators, who read only what everyone may, get the newest items."""
+    if not shows_dashboard(current_user):
+        return newest_items_page()
+    form = DashboardFilterForm(request.args)
+    page = dashboard(current_user, form, services.today())
+    return render_template("main/dashboard.html", page=page, form=form)
+
+
+def newest_items_page() -> str:
+    """The newest intelligence the user may read, paged."""
     per_page = int(current_app.config["PORTAL"]["page_size"])
-    result = newest_readable_items(current_user, page_number(request.args), per_page)
+    result = services.newest_readable_items(current_user, page_number(request.args), per_page)
     return render_template(
         "home.html",
         items=result.items,
@@ -26,6 +37,7 @@ def home():  # noqa: ANN201
         page=result.page,
         pages=result.pages,
         page_url=lambda n: url_for("main.home", page=n),
+        risk_explanation=EXPLANATION,
     )
 
 

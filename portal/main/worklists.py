@@ -1,0 +1,272 @@
+"""The dashboard's work lists: new intelligence, open actions, concerns and embargoes.
+
+Each list is one query returning plain rows (with the total beside the rows shown where the
+list is cut short), so the page costs the same whatever the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from portal.config import labels
+from portal.extensions import db
+from portal.models import (
+    Action,
+    ActionStatus,
+    Agency,
+    ConcernStatus,
+    Embargo,
+    IntelligenceItem,
+    ItemStatus,
+    KeyQuestion,
+    Marking,
+    Meeting,
+    Provider,
+    ProviderConcern,
+    ProviderConcernStage,
+)
+from portal.policy import readable_items_clause
+from portal.risk import Band, band_for
+
+NEW_ITEMS_SHOWN = 10
+ACTIONS_SHOWN = 25
+LIST_LIMIT = 50
+NEW_SINCE_DAYS = 14
+PROVIDER_ENDPOINT = "providers.view_provider"
+ITEM_ENDPOINT = "intelligence.view_item"
+
+
+def link(endpoint: str, **values: Any) -> str | None:
+    """The URL of an endpoint, or None while that part of the portal is not there."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def provider_url(provider_id: int | None) -> str | None:
+    """The provider's page, when there is a provider and a provider page."""
+    return link(PROVIDER_ENDPOINT, provider_id=provider_id) if provider_id else None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item logged since the user's last visit."""
+
+    title: str
+    url: str | None
+    observed_on: date
+    logged_at: datetime
+    provider_name: str
+    provider_url: str | None
+    agency_code: str
+    marking: str
+    key_question: str
+    score: int
+
+    @property
+    def band(self) -> Band:
+        """The band of the item's score."""
+        return band_for(self.score)
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An open action owned by the user's agency."""
+
+    description: str
+    provider_name: str | None
+    provider_url: str | None
+    due_on: date | None
+    status: str
+    overdue: bool
+    meeting_on: date
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    """An open provider concern and the stage it has reached."""
+
+    provider_name: str
+    provider_url: str | None
+    stage: str
+    stage_on: date | None
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class EmbargoRow:
+    """An embargo on placements in force today."""
+
+    provider_name: str
+    provider_url: str | None
+    starts_on: date
+    ends_on: date | None
+    reason: str
+
+
+def new_since(user: Any, today: date) -> tuple[datetime, bool]:
+    """Since when items count as new: the previous sign-in, else the last 14 days."""
+    if user.previous_sign_in_at is not None:
+        return user.previous_sign_in_at, True
+    return datetime.combine(today - timedelta(days=NEW_SINCE_DAYS), time.min), False
+
+
+def new_items_for(user: Any, since: datetime) -> tuple[list[NewItem], int]:
+    """The newest open items logged since then that the user may read, and how many (one query)."""
+    item = IntelligenceItem
+    rows = db.session.execute(
+        sa.select(
+            item.id,
+            item.title,
+            item.observed_on,
+            item.logged_at,
+            item.marking,
+            item.key_question,
+            item.likelihood * item.impact,
+            Provider.id,
+            Provider.name,
+            Agency.code,
+            sa.func.count().over(),
+        )
+        .join(Provider, Provider.id == item.provider_id)
+        .join(Agency, Agency.id == item.source_agency_id)
+        .where(item.status == ItemStatus.OPEN, item.logged_at > since, readable_items_clause(user))
+        .order_by(item.logged_at.desc(), item.id.desc())
+        .limit(NEW_ITEMS_SHOWN)
+    ).all()
+    items = [
+        NewItem(
+            title=title,
+            url=link(ITEM_ENDPOINT, item_id=item_id),
+            observed_on=observed_on,
+            logged_at=logged_at,
+            provider_name=provider_name,
+            provider_url=provider_url(provider_id),
+            agency_code=agency_code,
+            marking=Marking(marking).value,
+            key_question=KeyQuestion(question).label,
+            score=int(score),
+        )
+        for (
+            item_id,
+            title,
+            observed_on,
+            logged_at,
+            marking,
+            question,
+            score,
+            provider_id,
+            provider_name,
+            agency_code,
+            _total,
+        ) in rows
+    ]
+    return items, int(rows[0][-1]) if rows else 0
+
+
+def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
+    """Open and in-progress actions owned by the agency, soonest due first (one query)."""
+    rows = db.session.execute(
+        sa.select(
+            Action.description,
+            Action.due_on,
+            Action.status,
+            Provider.id,
+            Provider.name,
+            Meeting.held_on,
+            sa.func.count().over(),
+        )
+        .join(Meeting, Meeting.id == Action.meeting_id)
+        .outerjoin(Provider, Provider.id == Action.provider_id)
+        .where(
+            Action.owner_agency_id == agency_id,
+            Action.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS]),
+        )
+        .order_by(sa.case((Action.due_on.is_(None), 1), else_=0), Action.due_on, Action.id)
+        .limit(ACTIONS_SHOWN)
+    ).all()
+    actions = [
+        ActionRow(
+            description=description,
+            provider_name=provider_name,
+            provider_url=provider_url(provider_id),
+            due_on=due_on,
+            status=ActionStatus(status).value,
+            overdue=due_on is not None and due_on < today,
+            meeting_on=held_on,
+        )
+        for description, due_on, status, provider_id, provider_name, held_on, _total in rows
+    ]
+    return actions, int(rows[0][-1]) if rows else 0
+
+
+def open_concerns() -> list[ConcernRow]:
+    """Open provider concerns with their latest stage (one query)."""
+    stage = ProviderConcernStage
+    latest = (
+        sa.select(
+            stage.concern_id,
+            stage.stage,
+            stage.occurred_on,
+            sa.func.row_number()
+            .over(
+                partition_by=stage.concern_id,
+                order_by=(stage.occurred_on.desc(), stage.id.desc()),
+            )
+            .label("place"),
+        )
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(
+            Provider.id,
+            Provider.name,
+            latest.c.stage,
+            latest.c.occurred_on,
+            ProviderConcern.opened_at,
+        )
+        .join(Provider, Provider.id == ProviderConcern.provider_id)
+        .outerjoin(latest, sa.and_(latest.c.concern_id == ProviderConcern.id, latest.c.place == 1))
+        .where(ProviderConcern.status == ConcernStatus.OPEN)
+        .order_by(Provider.name, ProviderConcern.id)
+        .limit(LIST_LIMIT)
+    )
+    stage_labels = labels("concern_stages")
+    return [
+        ConcernRow(
+            provider_name=name,
+            provider_url=provider_url(provider_id),
+            stage=stage_labels.get(str(code), str(code)) if code else "No stage recorded yet",
+            stage_on=stage_on,
+            opened_at=opened_at,
+        )
+        for provider_id, name, code, stage_on, opened_at in rows
+    ]
+
+
+def active_embargoes(today: date) -> list[EmbargoRow]:
+    """Embargoes in force today, as Embargo.is_active decides (one query)."""
+    rows = db.session.execute(
+        sa.select(Provider.id, Provider.name, Embargo.starts_on, Embargo.ends_on, Embargo.reason)
+        .join(Provider, Provider.id == Embargo.provider_id)
+        .where(
+            Embargo.starts_on <= today,
+            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
+        )
+        .order_by(Embargo.starts_on.desc(), Embargo.id)
+        .limit(LIST_LIMIT)
+    )
+    return [
+        EmbargoRow(
+            provider_name=name,
+            provider_url=provider_url(provider_id),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+        )
+        for provider_id, name, starts_on, ends_on, reason in rows
+    ]
