@@ -167,9 +167,12 @@ def load(app, corpus) -> float:
         conn.execute(
             sa.text(
                 "INSERT INTO providers (id, name, name_key, address, postcode, care_home, dormant, "
-                "created_at, updated_at) VALUES (:id, :name, lower(:name), '', :postcode, true, false, :now, :now)"
+                "created_at, updated_at) VALUES (:id, :name, :key, '', :postcode, true, false, :now, :now)"
             ),
-            [{"id": p[0], "name": p[1], "postcode": p[2], "now": now} for p in providers],
+            [
+                {"id": p[0], "name": p[1], "key": p[1].lower(), "postcode": p[2], "now": now}
+                for p in providers
+            ],
         )
         for start in range(0, len(items), 20_000):
             conn.execute(
@@ -389,6 +392,7 @@ def main() -> None:
     else:
         url = f"sqlite:///{folder / 'bench.db'}"
 
+    app = None
     try:
         app = create_app(
             {
@@ -491,7 +495,11 @@ def main() -> None:
             print(line)
     finally:
         if drop is not None:
+            if app is not None:
+                with app.app_context():
+                    db.engine.dispose()
             drop()
+            print(f"Dropped the throwaway database {name}")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in portal.extensions."""
     import portal.models  # noqa: F401  (every table on the metadata, for Alembic too)
+    from portal.search import changes
+
+    changes.install()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -116,10 +119,16 @@ def register_blueprints(app: Flask) -> None:
     """Each area registers its own blueprint."""
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.intelligence import bp as intelligence_bp
     from portal.main import bp as main_bp
+    from portal.providers import bp as providers_bp
+    from portal.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(providers_bp)
+    app.register_blueprint(intelligence_bp)
+    app.register_blueprint(search_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -121,3 +121,48 @@ def tokens_create(email: str, name: str) -> None:
         _fail(exc.message)
     db.session.commit()
     click.echo(issued.token)
+
+
+@main.group("providers")
+def providers_group() -> None:
+    """The provider register."""
+
+
+@providers_group.command("import-cqc")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@with_appcontext
+def providers_import_cqc(file: str) -> None:
+    """Import or update providers from CQC's published CSV; print counts and each skipped row."""
+    from portal.providers.importer import ImportFailed, import_cqc_file
+
+    try:
+        report = import_cqc_file(file)
+    except ImportFailed as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(report.summary())
+    for skipped in report.skipped_rows:
+        click.echo(f"line {skipped.line}: {skipped.reason}")
+
+
+@main.group("search")
+def search_group() -> None:
+    """The search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the index from the database (Whoosh: beside the old one, then swap)."""
+    import time
+
+    from portal.search.engine import get_engine
+
+    engine = get_engine()
+    started = time.perf_counter()
+    count = engine.reindex()
+    seconds = time.perf_counter() - started
+    if engine.name == "postgres":
+        click.echo(f"PostgreSQL keeps its own search index: {count} records searchable.")
+    else:
+        click.echo(f"Rebuilt the search index: {count} documents in {seconds:.1f} s.")

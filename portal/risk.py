@@ -1,19 +1,30 @@
-"""The risk formula: an item's score and its band on the NHS 5x5 risk matrix.
+"""The risk formula, in one place: an item's score and band, and a provider's risk.
 
-An item's score is likelihood x impact (1-25). Bands: 1-3 low, 4-6 moderate,
-8-12 high, 15-25 extreme (products of two numbers from 1 to 5 never give 7,
-13 or 14, so the bands leave no gaps).
+An item's score is likelihood x impact (1-25), banded as on the NHS 5x5 risk
+matrix. The band thresholds come from ``risk_bands`` in config/default.toml
+(default 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme: products of two
+numbers from 1 to 5 never give 7, 13 or 14, so the bands leave no gaps), the
+window from ``risk_window_months``.
+
+A provider's score for a month is the highest score of the open items observed
+in that month, with the number of those items; its current risk is the highest
+score over the window. Every function here that reads items runs ONE grouped
+query and counts only the open items the user may read (``readable_items_clause``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+
+from portal.config import ConfigurationError, config_dir
 
 
 class Band(enum.StrEnum):
@@ -30,12 +41,102 @@ class Band(enum.StrEnum):
         return self.value.capitalize()
 
 
-#: The lowest score of each band.
-BAND_FLOORS = ((15, Band.EXTREME), (8, Band.HIGH), (4, Band.MODERATE), (1, Band.LOW))
+#: Every score an item can have (a product of two numbers from 1 to 5).
+POSSIBLE_SCORES = tuple(sorted({a * b for a in range(1, 6) for b in range(1, 6)}))
+DEFAULT_BAND_THRESHOLDS = {"moderate": 4, "high": 8, "extreme": 15}
+BANDS_ENV = "PORTAL_RISK_BANDS"
 
-EXPLANATION = (
-    "Each item of intelligence is scored likelihood × impact, from 1 to 25, and banded "
-    "as on the NHS 5×5 risk matrix: 1–3 low, 4–6 moderate, 8–12 high, 15–25 extreme."
+
+def parse_band_floors(raw: Mapping[str, Any] | str) -> tuple[tuple[int, Band], ...]:
+    """The lowest score of each band, highest band first, from a config value.
+
+    The value is a table ``{moderate = 4, high = 8, extreme = 15}`` or the same as
+    text, ``"moderate=4, high=8, extreme=15"`` (as an environment variable gives it).
+    """
+    if isinstance(raw, str):
+        pairs = [part.split("=", 1) for part in raw.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigurationError(
+                f"risk_bands: write it like moderate=4, high=8, extreme=15, not {raw!r}"
+            )
+        raw = {key.strip(): value.strip() for key, value in pairs}
+    if set(raw) != set(DEFAULT_BAND_THRESHOLDS):
+        raise ConfigurationError("risk_bands needs exactly moderate, high and extreme")
+    try:
+        floors = {name: int(raw[name]) for name in DEFAULT_BAND_THRESHOLDS}
+    except (TypeError, ValueError):
+        raise ConfigurationError("risk_bands: each threshold is a whole number") from None
+    if not 2 <= floors["moderate"] < floors["high"] < floors["extreme"] <= 25:
+        raise ConfigurationError(
+            "risk_bands: thresholds must rise, moderate < high < extreme, within 2 to 25"
+        )
+    result = (
+        (floors["extreme"], Band.EXTREME),
+        (floors["high"], Band.HIGH),
+        (floors["moderate"], Band.MODERATE),
+        (1, Band.LOW),
+    )
+    for band, low, _high in _ranges(result):
+        if low is None:
+            raise ConfigurationError(f"risk_bands: no possible score falls in the {band} band")
+    return result
+
+
+def _configured_band_floors() -> tuple[tuple[int, Band], ...]:
+    """The band floors from config/default.toml, overridden by PORTAL_RISK_BANDS."""
+    raw: Mapping[str, Any] | str = DEFAULT_BAND_THRESHOLDS
+    path = config_dir() / "default.toml"
+    if path.exists():
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh).get("risk_bands", raw)
+    return parse_band_floors(os.environ.get(BANDS_ENV) or raw)
+
+
+def _ranges(
+    floors: Sequence[tuple[int, Band]],
+) -> list[tuple[Band, int | None, int | None]]:
+    """Each band, lowest first, with the lowest and highest possible score in it."""
+    ordered = sorted(floors)
+    result = []
+    for index, (floor, band) in enumerate(ordered):
+        ceiling = ordered[index + 1][0] if index + 1 < len(ordered) else 26
+        scores = [s for s in POSSIBLE_SCORES if floor <= s < ceiling]
+        result.append((band, scores[0] if scores else None, scores[-1] if scores else None))
+    return result
+
+
+#: The lowest score of each band, highest band first (read once, from config/).
+BAND_FLOORS = _configured_band_floors()
+
+
+def band_ranges() -> list[tuple[Band, int, int]]:
+    """Each band, lowest first, with the lowest and highest score an item can have in it."""
+    return [(band, int(low or 0), int(high or 0)) for band, low, high in _ranges(BAND_FLOORS)]
+
+
+def range_text(low: int, high: int) -> str:
+    """A range of scores as written on the page: 4–6, or 4 when it is one score."""
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _explanation() -> str:
+    bands = ", ".join(f"{range_text(low, high)} {band.value}" for band, low, high in band_ranges())
+    return (
+        "Each item of intelligence is scored likelihood × impact, from 1 to 25, and banded "
+        f"as on the NHS 5×5 risk matrix: {bands}."
+    )
+
+
+EXPLANATION = _explanation()
+
+WINDOW_EXPLANATION = (
+    "A provider's current risk is the highest score among the open items observed in the "
+    "last {months} months that you may read, with the number of those items beside it."
+)
+
+MONTH_EXPLANATION = (
+    "A provider's score for a month is the highest score among the open items observed in "
+    "that month that you may read; the number of those items is in brackets."
 )
 
 
@@ -54,10 +155,7 @@ def band_for(score: int) -> Band:
     raise ValueError(f"a risk score is from 1 to 25, not {score}")
 
 
-WINDOW_EXPLANATION = (
-    "A provider's current risk is the highest score among the open items observed in the "
-    "last {months} months that you may read, with the number of those items beside it."
-)
+# --- periods --------------------------------------------------------------------------------
 
 
 def window_start(today: date, months: int) -> date:
@@ -65,6 +163,35 @@ def window_start(today: date, months: int) -> date:
     month_index = today.year * 12 + today.month - 1 - months
     year, month = divmod(month_index, 12)
     return date(year, month + 1, min(today.day, 28))
+
+
+def window_months() -> int:
+    """The configured window for current risk, in months (needs the app context)."""
+    from flask import current_app
+
+    return int(current_app.config["PORTAL"]["risk_window_months"])
+
+
+def end_of_previous_month(today: date) -> date:
+    """The last day of the month before today's."""
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def last_months(today: date, count: int = 12) -> list[tuple[int, int]]:
+    """(year, month 1-12) of the last `count` months, oldest first, ending with today's."""
+    index = today.year * 12 + today.month - 1
+    return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
+def month_bounds(year_month: tuple[int, int]) -> tuple[date, date]:
+    """The first and last day of a (year, month 1-12)."""
+    year, month = year_month
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+# --- what one user may see ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -80,13 +207,147 @@ class ProviderRisk:
         return band_for(self.score)
 
 
+@dataclass(frozen=True)
+class RankedProvider:
+    """A provider with its highest score in a period."""
+
+    id: int
+    name: str
+    risk: ProviderRisk
+
+
+@dataclass(frozen=True)
+class RiskFilters:
+    """Which providers a ranking, heatmap or matrix covers; blank means all."""
+
+    local_authority: str = ""
+    service_type: str = ""
+
+
+def _open_readable(user: Any, start: date, end: date) -> list[sa.ColumnElement[bool]]:
+    """Open items observed from start to end (inclusive) that the user may read."""
+    from portal.models import IntelligenceItem, ItemStatus
+    from portal.policy import readable_items_clause
+
+    item = IntelligenceItem
+    return [
+        item.status == ItemStatus.OPEN,
+        item.observed_on >= start,
+        item.observed_on <= end,
+        readable_items_clause(user),
+    ]
+
+
+def _provider_conditions(filters: RiskFilters) -> list[sa.ColumnElement[bool]]:
+    """Conditions on Provider for the filters."""
+    from portal.models import Provider, ProviderServiceType
+
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.local_authority:
+        conditions.append(Provider.local_authority == filters.local_authority)
+    if filters.service_type:
+        conditions.append(
+            sa.select(ProviderServiceType.provider_id)
+            .where(
+                ProviderServiceType.provider_id == Provider.id,
+                ProviderServiceType.service_type == filters.service_type,
+            )
+            .exists()
+        )
+    return conditions
+
+
+def _score() -> sa.ColumnElement[int]:
+    from portal.models import IntelligenceItem
+
+    return IntelligenceItem.likelihood * IntelligenceItem.impact
+
+
 def current_risks(
     user: Any, provider_ids: Iterable[int], today: date, months: int
 ) -> dict[int, ProviderRisk]:
     """Current risk per provider from the open items this user may read (one query)."""
     from portal.extensions import db
-    from portal.models import IntelligenceItem, ItemStatus
-    from portal.policy import readable_items_clause
+    from portal.models import IntelligenceItem
+
+    ids = list(provider_ids)
+    if not ids:
+        return {}
+    item = IntelligenceItem
+    rows = db.session.execute(
+        sa.select(item.provider_id, sa.func.max(_score()), sa.func.count(item.id))
+        .where(item.provider_id.in_(ids), *_open_readable(user, window_start(today, months), today))
+        .group_by(item.provider_id)
+    )
+    return {pid: ProviderRisk(score=int(top), items=int(n)) for pid, top, n in rows}
+
+
+def highest_risk_providers(
+    user: Any, filters: RiskFilters, start: date, end: date, limit: int
+) -> list[RankedProvider]:
+    """The providers with the highest score in the period, highest first (one query)."""
+    from portal.extensions import db
+    from portal.models import IntelligenceItem, Provider
+
+    item = IntelligenceItem
+    top, count = sa.func.max(_score()).label("top"), sa.func.count(item.id).label("item_count")
+    conditions = _open_readable(user, start, end)
+    if filters.local_authority or filters.service_type:
+        chosen = sa.select(Provider.id).where(*_provider_conditions(filters))
+        conditions.append(item.provider_id.in_(chosen))
+    # Rank on the items alone, then fetch the few names: cheaper than grouping a join.
+    ranked = (
+        sa.select(item.provider_id, top, count)
+        .where(*conditions)
+        .group_by(item.provider_id)
+        .order_by(top.desc(), count.desc(), item.provider_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Provider.id, Provider.name, ranked.c.top, ranked.c.item_count)
+        .join(ranked, ranked.c.provider_id == Provider.id)
+        .order_by(ranked.c.top.desc(), ranked.c.item_count.desc(), Provider.name, Provider.id)
+    )
+    return [
+        RankedProvider(id=pid, name=name, risk=ProviderRisk(score=int(s), items=int(n)))
+        for pid, name, s, n in rows
+    ]
+
+
+def provider_month_scores(
+    user: Any, provider_ids: Iterable[int], months: Sequence[tuple[int, int]]
+) -> dict[int, dict[tuple[int, int], ProviderRisk]]:
+    """Per provider and (year, month 1-12): highest readable open score and count (one query)."""
+    from portal.extensions import db
+    from portal.models import IntelligenceItem
+
+    ids, wanted = list(provider_ids), set(months)
+    if not ids or not wanted:
+        return {}
+    item = IntelligenceItem
+    year = sa.extract("year", item.observed_on)
+    month = sa.extract("month", item.observed_on)
+    start, end = month_bounds(min(wanted))[0], month_bounds(max(wanted))[1]
+    rows = db.session.execute(
+        sa.select(item.provider_id, year, month, sa.func.max(_score()), sa.func.count(item.id))
+        .where(item.provider_id.in_(ids), *_open_readable(user, start, end))
+        .group_by(item.provider_id, year, month)
+    )
+    result: dict[int, dict[tuple[int, int], ProviderRisk]] = {}
+    for pid, y, m, top, n in rows:
+        key = (int(y), int(m))
+        if key in wanted:
+            result.setdefault(pid, {})[key] = ProviderRisk(score=int(top), items=int(n))
+    return result
+
+
+def provider_key_question_scores(
+    user: Any, provider_ids: Iterable[int], start: date, end: date
+) -> dict[int, dict[str, ProviderRisk]]:
+    """Per provider and key question code: highest readable open score and count (one query)."""
+    from portal.extensions import db
+    from portal.models import IntelligenceItem
 
     ids = list(provider_ids)
     if not ids:
@@ -94,17 +355,57 @@ def current_risks(
     item = IntelligenceItem
     rows = db.session.execute(
         sa.select(
-            item.provider_id,
-            sa.func.max(item.likelihood * item.impact),
-            sa.func.count(item.id),
+            item.provider_id, item.key_question, sa.func.max(_score()), sa.func.count(item.id)
         )
-        .where(
-            item.provider_id.in_(ids),
-            item.status == ItemStatus.OPEN,
-            item.observed_on >= window_start(today, months),
-            item.observed_on <= today,
-            readable_items_clause(user),
-        )
-        .group_by(item.provider_id)
+        .where(item.provider_id.in_(ids), *_open_readable(user, start, end))
+        .group_by(item.provider_id, item.key_question)
     )
-    return {pid: ProviderRisk(score=int(top), items=int(n)) for pid, top, n in rows}
+    result: dict[int, dict[str, ProviderRisk]] = {}
+    for pid, question, top, n in rows:
+        result.setdefault(pid, {})[str(question)] = ProviderRisk(score=int(top), items=int(n))
+    return result
+
+
+def matrix_counts(
+    user: Any, filters: RiskFilters, start: date, end: date
+) -> dict[tuple[int, int], int]:
+    """(likelihood, impact) -> number of readable open items in the period (one query)."""
+    from portal.extensions import db
+    from portal.models import IntelligenceItem, Provider
+
+    item = IntelligenceItem
+    query = sa.select(item.likelihood, item.impact, sa.func.count(item.id)).where(
+        *_open_readable(user, start, end)
+    )
+    conditions = _provider_conditions(filters)
+    if conditions:
+        query = query.join(Provider, Provider.id == item.provider_id).where(*conditions)
+    rows = db.session.execute(query.group_by(item.likelihood, item.impact))
+    return {(int(likelihood), int(impact)): int(n) for likelihood, impact, n in rows}
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """How a provider's current risk moved since the end of last month, in words."""
+
+    direction: str  # "up", "down" or "same"
+    text: str
+
+
+def risk_trend(now: ProviderRisk | None, before: ProviderRisk | None) -> Trend:
+    """Compare current risk now with current risk as it stood at the end of last month."""
+    if before is None:
+        if now is None:
+            return Trend("same", "No change: no score now or last month")
+        return Trend("up", "Up: no score at the end of last month")
+    was = f"{before.score} ({before.band.value})"
+    if now is None:
+        return Trend("down", f"Down from {was}: no score now")
+    if now.score > before.score:
+        return Trend("up", f"Up from {was}")
+    if now.score < before.score:
+        return Trend("down", f"Down from {was}")
+    return Trend("same", "Same as last month")

@@ -29,6 +29,10 @@ def govuk_datetime(value: datetime | None) -> str:
 #: (text, endpoint, permission) for the service navigation, in order.
 NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Home", "main.home", Permission.BROWSE),
+    ("Providers", "providers.list_providers", Permission.BROWSE),
+    ("Intelligence", "intelligence.list_items", Permission.BROWSE),
+    ("Log intelligence", "intelligence.new_item", Permission.LOG_INTELLIGENCE),
+    ("Search", "search.search", Permission.BROWSE),
 ]
 
 

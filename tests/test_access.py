@@ -12,6 +12,7 @@ from portal.models import Marking, Role
 from portal.policy import declared_access
 from tests import factories
 from tests.conftest import api_token_for
+from tests.intelligence.helpers import attachment_url
 
 # endpoint -> (method, url, {role or "anonymous": expected status}).
 # The url may be a callable taking the `world` fixture (a provider, an item of each
@@ -26,11 +27,29 @@ SIGNED_IN_PAGE = {
     Role.ADMIN: 200,
 }
 EVERYONE = dict.fromkeys(["anonymous", *Role], 200)
+# Pages for those who log intelligence: members and chairs.
+LOGGERS_ONLY = {
+    "anonymous": 302,
+    Role.VIEWER: 403,
+    Role.MEMBER: 200,
+    Role.CHAIR: 200,
+    Role.ADMIN: 403,
+}
+ADMIN_PAGE = {
+    "anonymous": 302,
+    Role.VIEWER: 403,
+    Role.MEMBER: 403,
+    Role.CHAIR: 403,
+    Role.ADMIN: 200,
+}
+SIGNED_IN_API = {"anonymous": 401} | dict.fromkeys(Role, 200)
 
 ACCESS_TABLE = {
     "main.home": ("GET", "/", SIGNED_IN_PAGE),
     "main.health": ("GET", "/healthz", EVERYONE),
     "api.openapi": ("GET", "/api/v1/openapi.json", EVERYONE),
+    "search.search": ("GET", "/search?q=care", SIGNED_IN_PAGE),
+    "api.api_search": ("GET", "/api/v1/search?q=care", SIGNED_IN_API),
     "auth.sign_in": (
         "GET",
         "/sign-in",
@@ -39,6 +58,63 @@ ACCESS_TABLE = {
     ),
     # POST without a CSRF token: refused for everyone, before anything happens.
     "auth.sign_out": ("POST", "/sign-out", dict.fromkeys(["anonymous", *Role], 400)),
+    # Providers: every role browses; administrators create, edit and import.
+    "providers.list_providers": ("GET", "/providers", SIGNED_IN_PAGE),
+    "providers.view_provider": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}",
+        SIGNED_IN_PAGE,
+    ),
+    "providers.create_provider": ("GET", "/providers/new", ADMIN_PAGE),
+    "providers.edit_provider": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}/edit",
+        ADMIN_PAGE,
+    ),
+    "providers.import_providers": ("GET", "/providers/import", ADMIN_PAGE),
+    "api.providers_list": ("GET", "/api/v1/providers", SIGNED_IN_API),
+    "api.provider_detail": (
+        "GET",
+        lambda world: f"/api/v1/providers/{world.provider.id}",
+        SIGNED_IN_API,
+    ),
+    # Intelligence: logging is for members and chairs; reading follows the item's marking.
+    "intelligence.new_item": ("GET", "/intelligence/new", LOGGERS_ONLY),
+    "intelligence.list_items": ("GET", "/intelligence", SIGNED_IN_PAGE),
+    "intelligence.my_agency_items": ("GET", "/intelligence/mine", SIGNED_IN_PAGE),
+    "intelligence.view_item": (
+        "GET",
+        lambda world: f"/intelligence/{world.items[Marking.GREEN].id}",
+        SIGNED_IN_PAGE,
+    ),
+    "intelligence.view_revision": (
+        "GET",
+        lambda world: f"/intelligence/{world.items[Marking.GREEN].id}/revisions/1",
+        SIGNED_IN_PAGE,
+    ),
+    "intelligence.download_attachment": ("GET", attachment_url, SIGNED_IN_PAGE),
+    # The item is a police officer's: a council member is not its author, a chair may edit it.
+    "intelligence.edit_item": (
+        "GET",
+        lambda world: f"/intelligence/{world.items[Marking.GREEN].id}/edit",
+        LOGGERS_ONLY | {Role.MEMBER: 403},
+    ),
+    "intelligence.withdraw_item": (
+        "GET",
+        lambda world: f"/intelligence/{world.items[Marking.GREEN].id}/withdraw",
+        LOGGERS_ONLY | {Role.MEMBER: 403},
+    ),
+    # An empty body is refused with 422 only once the caller may write at all.
+    "api.create_intelligence": (
+        "POST",
+        "/api/v1/intelligence",
+        {"anonymous": 401, Role.VIEWER: 403, Role.MEMBER: 422, Role.CHAIR: 422, Role.ADMIN: 403},
+    ),
+    "api.get_intelligence": (
+        "GET",
+        lambda world: f"/api/v1/intelligence/{world.items[Marking.GREEN].id}",
+        EVERYONE | {"anonymous": 401},
+    ),
 }
 UNDECLARED_ALLOWED = {"static"}
 

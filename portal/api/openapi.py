@@ -20,6 +20,65 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"error": {"type": "string"}},
         "required": ["error"],
     },
+    "Provider": {
+        "type": "object",
+        "description": "A registered care service location.",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "cqc_location_id": {"type": "string", "nullable": True, "example": "1-1234567890"},
+            "cqc_provider_id": {"type": "string", "nullable": True, "example": "1-101234567"},
+            "address": {"type": "string"},
+            "postcode": {"type": "string", "nullable": True, "example": "SW19 2HL"},
+            "local_authority": {"type": "string", "nullable": True},
+            "service_types": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Service type codes from the taxonomy (care-home, ...).",
+            },
+            "latitude": {"type": "number", "nullable": True},
+            "longitude": {"type": "number", "nullable": True},
+            "ratings": {
+                "type": "object",
+                "description": "CQC's current ratings; null where not rated.",
+                "properties": {
+                    **{
+                        domain: {"type": "string", "nullable": True, "enum": RATING_VALUES}
+                        for domain in (
+                            "overall",
+                            "safe",
+                            "effective",
+                            "caring",
+                            "responsive",
+                            "well-led",
+                        )
+                    },
+                    "published_on": {"type": "string", "format": "date", "nullable": True},
+                },
+            },
+            "distance_km": {
+                "type": "number",
+                "nullable": True,
+                "description": (
+                    "Only in a search by postcode: kilometres from the place searched for, "
+                    "approximate where measured from a postcode district's centroid."
+                ),
+            },
+        },
+        "required": [
+            "id",
+            "name",
+            "cqc_location_id",
+            "cqc_provider_id",
+            "address",
+            "postcode",
+            "local_authority",
+            "service_types",
+            "latitude",
+            "longitude",
+            "ratings",
+        ],
+    },
 }
 
 RESPONSES: dict[str, Any] = {

@@ -14,3 +14,7 @@ from portal.policy import public
 def openapi():  # noqa: ANN201
     """The OpenAPI 3 document describing /api/v1."""
     return jsonify(document())
+
+
+# The endpoint modules register their routes on import.
+from portal.api import intelligence, providers, search  # noqa: E402,F401

@@ -183,6 +183,19 @@ class _TopAndAll(collectors.TopCollector):
         return super()._collect(global_docnum, score)
 
 
+def _retrying(open_: Any, attempts: int = 20) -> Any:
+    """Open an index or searcher, retrying when another process's commit removed the
+    generation being opened (Whoosh deletes superseded table-of-contents files)."""
+    for attempt in range(attempts):
+        try:
+            return open_()
+        except (FileNotFoundError, index.EmptyIndexError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 # --- The engine ------------------------------------------------------------------------
 
 
@@ -227,9 +240,9 @@ class WhooshEngine:
         if folder != self._folder or self._index is None:
             if self._searcher is not None:
                 self._searcher.close()
-            self._index = index.open_dir(str(self.root / folder))
+            self._index = _retrying(lambda: index.open_dir(str(self.root / folder)))
             self._folder = folder
-            self._searcher = self._index.searcher()
+            self._searcher = _retrying(self._index.searcher)
             self._allowed.clear()
             self._columns = None
         else:
@@ -238,7 +251,7 @@ class WhooshEngine:
                 # Not Searcher.refresh(): its reader reuse keeps a segment's old
                 # deletion list, so replaced documents would still be found.
                 self._searcher.close()
-                self._searcher = self._index.searcher()
+                self._searcher = _retrying(self._index.searcher)
                 self._allowed.clear()
                 self._columns = None
         return self._searcher
@@ -285,7 +298,7 @@ class WhooshEngine:
                     raise
         try:
             # Another process may have applied them while this one waited for the lock.
-            with self._index.searcher() as fresh:
+            with _retrying(self._index.searcher) as fresh:
                 meta = self._meta(fresh)
             pending = self._pending(meta)
             if not pending:
@@ -397,6 +410,16 @@ class WhooshEngine:
     def search(self, user: Any, request: SearchRequest) -> EngineResult:
         """Ranked hits the principals may read, with the exact total and facet counts."""
         self.catch_up()
+        try:
+            return self._search(request)
+        except FileNotFoundError:
+            # Another process's merge removed a segment this searcher had not opened
+            # yet: reopen at the newest generation and answer from there.
+            with self._lock:
+                self._folder = None
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> EngineResult:
         with self._lock:
             searcher = self._open()
             allowed = self._allowed_docs(searcher, request.principals)
