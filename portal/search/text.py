@@ -6,9 +6,17 @@ import html
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StemmingAnalyzer,
+    StopFilter,
+)
 
 #: Highlight markers: control characters that cannot come from a form or the API
 #: (both strip them), turned into <mark> only after the text is HTML-escaped.
@@ -30,6 +38,53 @@ def stop_words() -> frozenset[str]:
 def analyzer() -> StemmingAnalyzer:
     """Lower-case, stop words removed, Porter-stemmed: as PostgreSQL's 'english' config."""
     return StemmingAnalyzer(stoplist=stop_words(), minsize=1)
+
+
+class _KeepStopWords(Filter):
+    """Lets stop words through, marked as stopped, so the next filter can count them."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            token.removestops = False
+            yield token
+
+
+class PairFilter(Filter):
+    """Each two neighbouring words as one token, for phrases: "first second", or
+    "first 2 second" when one stop word stands between them (PostgreSQL counts stop
+    words as places in a phrase too, so both engines find the same phrases)."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        previous = None
+        gap = 1
+        for token in tokens:
+            if token.stopped:
+                gap += 1
+                continue
+            text = token.text
+            if previous is not None:
+                token.text = f"{previous} {text}" if gap == 1 else f"{previous} {gap} {text}"
+                yield token
+            previous = text
+            gap = 1
+
+
+@cache
+def pair_analyzer() -> Any:
+    """The analyzer's stems, each paired with the next: a two-word phrase is one term."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | _KeepStopWords()
+        | StopFilter(stoplist=stop_words(), minsize=1)
+        | StemFilter()
+        | PairFilter()
+    )
+
+
+def analysed_pairs(text: str) -> list[str]:
+    """The pair terms of a text, in order (see PairFilter)."""
+    return [token.text for token in pair_analyzer()(text)]
 
 
 def analysed_words(text: str) -> list[str]:

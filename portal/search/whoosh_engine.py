@@ -12,6 +12,7 @@ old one and swaps CURRENT; searches keep using the old index meanwhile.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import json
 import os
 import threading
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from whoosh import collectors, fields, highlight, index
+from whoosh import fields, highlight, index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
@@ -33,8 +34,15 @@ from portal.models import IntelligenceItem, SearchChange
 from portal.search import documents
 from portal.search.changes import ITEM, PROVIDER
 from portal.search.engine import EngineHit, EngineResult, SearchRequest
-from portal.search.query import And, Node, Not, Or, Phrase, Prefix
-from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer
+from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer, pair_analyzer
+from portal.search.whoosh_eval import (
+    PAIR_FIELDS,
+    Evaluator,
+    LongPhrase,
+    SegmentData,
+    compile_tree,
+    contains_run,
+)
 
 META_ID = "__meta__"
 #: How long an unseen change id is waited for (an open transaction) before it is dropped.
@@ -42,16 +50,26 @@ GAP_SECONDS = 600
 MAX_GAPS = 2000
 WRITE_LOCK_SECONDS = 60
 KEEP_OLD_INDEXES = 1
+#: The layout of the index's documents. An index built to another version is rebuilt
+#: when first opened. 2: text fields without positions, with pair fields for phrases.
+INDEX_VERSION = 2
 
 
 def schema() -> fields.Schema:
-    """The index schema: text fields stemmed as PostgreSQL's english config, facets as IDs."""
+    """The index schema: text fields stemmed as PostgreSQL's english config, facets as IDs.
+
+    Text fields keep word counts but no positions; phrases are found through the pair
+    fields, which index each two neighbouring stems as one term.
+    """
     return fields.Schema(
         doc_id=fields.ID(stored=True, unique=True),
         kind=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=analyzer(), field_boost=2.0),
-        body=fields.TEXT(analyzer=analyzer()),
-        provider=fields.TEXT(analyzer=analyzer()),
+        title=fields.TEXT(analyzer=analyzer(), phrase=False, field_boost=2.0),
+        body=fields.TEXT(analyzer=analyzer(), phrase=False),
+        provider=fields.TEXT(analyzer=analyzer(), phrase=False),
+        title_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False, field_boost=2.0),
+        body_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
+        provider_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
         agency=fields.ID(),
         theme=fields.KEYWORD(),
         key_question=fields.ID(),
@@ -61,6 +79,14 @@ def schema() -> fields.Schema:
         readers=fields.KEYWORD(),
         meta=fields.STORED(),
     )
+
+
+def with_pairs(document: dict[str, Any]) -> dict[str, Any]:
+    """A document with its pair fields filled from its text fields."""
+    for name, pairs in PAIR_FIELDS.items():
+        if name in document:
+            document[pairs] = document[name]
+    return document
 
 
 TEXT_FIELDS = ("title", "body")
@@ -73,53 +99,7 @@ FACET_FIELDS = {
 }
 
 
-# --- Compiling the query tree ------------------------------------------------------
-
-
-def _fields_for(field: str | None) -> tuple[str, ...]:
-    if field is None:
-        return TEXT_FIELDS
-    return {"provider": ("provider",), "title": ("title",)}.get(field, ())
-
-
-def compile_tree(node: Node | None) -> wq.Query:
-    """The tree as a Whoosh query (None: every document)."""
-    if node is None:
-        return wq.Every()
-    compiled = _compile(node)
-    return compiled if compiled is not None else wq.NullQuery
-
-
-def _compile(node: Node) -> wq.Query | None:
-    if isinstance(node, And):
-        parts = [p for p in (_compile(x) for x in node.parts) if p is not None]
-        return wq.And(parts) if parts else None
-    if isinstance(node, Or):
-        parts = [p for p in (_compile(x) for x in node.parts) if p is not None]
-        return wq.Or(parts) if parts else None
-    if isinstance(node, Not):
-        part = _compile(node.part)
-        return wq.Not(part) if part is not None else None
-    if node.field in ("theme", "agency"):
-        value = node.text if not isinstance(node, Phrase) else "-".join(node.words)
-        if isinstance(node, Prefix):
-            return wq.Prefix(node.field, value.lower())
-        return wq.Term(node.field, value.lower())
-    names = _fields_for(node.field)
-    if isinstance(node, Prefix):
-        return wq.Or([wq.Prefix(name, node.text.lower()) for name in names])
-    if isinstance(node, Phrase):
-        stems = analysed_words(" ".join(node.words))
-        if not stems:
-            return None
-        if len(stems) == 1:
-            return wq.Or([wq.Term(name, stems[0]) for name in names])
-        return wq.Or([wq.Phrase(name, stems) for name in names])
-    stems = analysed_words(node.text)
-    if not stems:
-        return None
-    per_stem = [wq.Or([wq.Term(name, stem) for name in names]) for stem in stems]
-    return per_stem[0] if len(per_stem) == 1 else wq.And(per_stem)
+# --- Filters ----------------------------------------------------------------------------
 
 
 def filter_queries(request: SearchRequest) -> list[wq.Query]:
@@ -169,20 +149,6 @@ class _Marker(highlight.Formatter):
         return "".join(output)
 
 
-class _TopAndAll(collectors.TopCollector):
-    """The top N by score, and the set of every matching document number, in one pass."""
-
-    def __init__(self, limit: int) -> None:
-        # Block-quality skipping and matcher replacement would leave matches out of
-        # the set: score every match.
-        super().__init__(limit=limit, usequality=False, replace=0)
-        self.matched: set[int] = set()
-
-    def _collect(self, global_docnum: int, score: float) -> Any:
-        self.matched.add(global_docnum)
-        return super()._collect(global_docnum, score)
-
-
 def _retrying(open_: Any, attempts: int = 20) -> Any:
     """Open an index or searcher, retrying when another process's commit removed the
     generation being opened (Whoosh deletes superseded table-of-contents files)."""
@@ -212,6 +178,9 @@ class WhooshEngine:
         self._searcher: Searcher | None = None
         self._allowed: dict[frozenset[str], set[int]] = {}
         self._columns: dict[str, list[Any]] | None = None
+        # Segments never change once written (deletions aside, which the allowed set
+        # carries), so what is read from one is kept for as long as it is in the index.
+        self._segments: dict[tuple[str, str], SegmentData] = {}
 
     # -- files and locks --
 
@@ -245,6 +214,10 @@ class WhooshEngine:
             self._searcher = _retrying(self._index.searcher)
             self._allowed.clear()
             self._columns = None
+            self._segments.clear()
+            if self._meta(self._searcher).get("version") != INDEX_VERSION:
+                self._rebuild_stale(folder)
+                return self._open()
         else:
             assert self._searcher is not None
             if self._index.latest_generation() != self._searcher.reader().generation():
@@ -330,7 +303,7 @@ class WhooshEngine:
                 gaps[str(missing)] = now
         if len(gaps) > MAX_GAPS:
             gaps = dict(sorted(gaps.items(), key=lambda kv: -int(kv[0]))[:MAX_GAPS])
-        return {"hwm": new_hwm, "gaps": gaps}
+        return {"hwm": new_hwm, "gaps": gaps, "version": meta.get("version", INDEX_VERSION)}
 
     def _write_entities(self, writer: Any, entities: set[tuple[str, int]]) -> None:
         provider_ids = {eid for kind, eid in entities if kind == PROVIDER}
@@ -347,40 +320,49 @@ class WhooshEngine:
         providers = documents.load_providers(provider_ids)
         for pid in provider_ids:
             if pid in providers:
-                writer.update_document(**documents.provider_document(providers[pid]))
+                writer.update_document(**with_pairs(documents.provider_document(providers[pid])))
             else:
                 writer.delete_by_term("doc_id", f"provider:{pid}")
         items = documents.load_items(item_ids)
         for iid in item_ids:
             item = items.get(iid)
             if documents.is_searchable(item):
-                writer.update_document(**documents.item_document(item))  # type: ignore[arg-type]
+                writer.update_document(**with_pairs(documents.item_document(item)))  # type: ignore[arg-type]
             else:
                 writer.delete_by_term("doc_id", f"item:{iid}")
 
     def reindex(self) -> int:
         """Build a fresh index beside the live one from the database, then swap to it."""
         with self._file_lock(".reindex.lock"):
-            start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
-            present = set(
-                db.session.scalars(sa.select(SearchChange.id).where(SearchChange.id > start - 1000))
-            )
-            now = time.time()
-            gaps = {str(i): now for i in range(max(1, start - 999), start + 1) if i not in present}
-            folder = f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
-            path = self.root / folder
-            path.mkdir(parents=True)
-            new_index = index.create_in(str(path), schema())
-            writer = new_index.writer(limitmb=128)
-            count = 0
-            for document in documents.all_documents():
-                writer.add_document(**document)
-                count += 1
-            writer.add_document(
-                doc_id=META_ID, kind="meta", meta=json.dumps({"hwm": start, "gaps": gaps})
-            )
-            writer.commit()
-            self._swap_to(folder)
+            return self._build()
+
+    def _rebuild_stale(self, folder: str) -> None:
+        """Rebuild an index of an older layout, unless another process just did."""
+        with self._file_lock(".reindex.lock"):
+            if self._current_folder() == folder:
+                self._build()
+
+    def _build(self) -> int:
+        """The rebuild itself; the caller holds the reindex lock."""
+        start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+        present = set(
+            db.session.scalars(sa.select(SearchChange.id).where(SearchChange.id > start - 1000))
+        )
+        now = time.time()
+        gaps = {str(i): now for i in range(max(1, start - 999), start + 1) if i not in present}
+        folder = f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+        path = self.root / folder
+        path.mkdir(parents=True)
+        new_index = index.create_in(str(path), schema())
+        writer = new_index.writer(limitmb=128)
+        count = 0
+        for document in documents.all_documents():
+            writer.add_document(**with_pairs(document))
+            count += 1
+        meta = {"hwm": start, "gaps": gaps, "version": INDEX_VERSION}
+        writer.add_document(doc_id=META_ID, kind="meta", meta=json.dumps(meta))
+        writer.commit()
+        self._swap_to(folder)
         return count
 
     def _swap_to(self, folder: str) -> None:
@@ -423,57 +405,106 @@ class WhooshEngine:
         with self._lock:
             searcher = self._open()
             allowed = self._allowed_docs(searcher, request.principals)
-            parts = [compile_tree(request.parsed.tree), *filter_queries(request)]
-            compiled = wq.And(parts) if len(parts) > 1 else parts[0]
             limit = request.page * request.per_page
-            if request.parsed.tree is None:
-                matched = set(searcher.docs_for_query(compiled)) & allowed
-                results = searcher.search(
-                    compiled, filter=allowed, limit=limit, sortedby="observed", reverse=True
-                )
-            else:
-                # One pass scores the top hits and notes every match (for total and facets).
-                collector = _TopAndAll(limit)
-                filtered = collectors.FilterCollector(collector, allow=allowed)
-                searcher.search_with_collector(compiled, filtered)
-                results, matched = filtered.results(), collector.matched
-            total = len(matched)
-            facets = self._facets(searcher, matched)
             start = (request.page - 1) * request.per_page
+            if request.parsed.tree is None:
+                # Browsing without words: everything the filters allow, newest first.
+                parts = filter_queries(request)
+                browse = wq.And(parts) if len(parts) > 1 else parts[0]
+                matched = set(searcher.docs_for_query(browse)) & allowed
+                results = searcher.search(
+                    browse, filter=allowed, limit=limit, sortedby="observed", reverse=True
+                )
+                top = [(hit.docnum, 0.0) for hit in results[start:limit]]
+            else:
+                scores = self._evaluate(searcher, request, allowed)
+                matched = set(scores)
+                # Best first; equal scores in index order, as Whoosh's own collector.
+                best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+                top = best[start:limit]
             hits = []
-            # Slicing reads only the top hits; list(results) would count every match.
-            for hit in results[start:limit]:
-                kind, _, raw_id = hit["doc_id"].partition(":")
+            for docnum, score in top:
+                kind, _, raw_id = searcher.stored_fields(docnum)["doc_id"].partition(":")
                 hits.append(
                     EngineHit(
                         type="intelligence" if kind == "item" else "provider",
                         id=int(raw_id),
-                        score=round(float(hit.score or 0.0), 4),
+                        score=round(float(score), 4),
                     )
                 )
-            return EngineResult(hits=hits, total=total, facets=facets)
+            return EngineResult(hits=hits, total=len(matched), facets=self._facets(matched))
+
+    def _leaf_segments(self, searcher: Searcher) -> list[tuple[Any, SegmentData, int]]:
+        """Each segment's reader, what is kept of it, and its first document number."""
+        assert self._folder is not None
+        out = []
+        for reader, offset in searcher.reader().leaf_readers():
+            key = (self._folder, reader.segment().segment_id())
+            data = self._segments.get(key)
+            if data is None:
+                data = self._segments[key] = SegmentData(reader, list(FACET_FIELDS.values()))
+            out.append((reader, data, offset))
+        live = {
+            (self._folder, r.segment().segment_id()) for r, _ in searcher.reader().leaf_readers()
+        }
+        for key in [k for k in self._segments if k not in live]:
+            del self._segments[key]
+        return out
+
+    def _evaluate(
+        self, searcher: Searcher, request: SearchRequest, allowed: set[int]
+    ) -> dict[int, float]:
+        """Every readable match of the words and the filters, with its score."""
+        plan = compile_tree(request.parsed.tree)
+        if plan is None:
+            return {}
+        segments = self._leaf_segments(searcher)
+        evaluator = Evaluator(searcher, segments, allowed, self._verify_phrase)
+        scores = evaluator.run(plan)
+        for query in filter_queries(request):
+            if not scores:
+                break
+            kept = set(searcher.docs_for_query(query))
+            scores = {d: s for d, s in scores.items() if d in kept}
+        return scores
+
+    def _verify_phrase(self, candidates: set[int], phrase: LongPhrase) -> set[int]:
+        """The candidates whose text holds the phrase's stems in a row (checked against the
+        database's text, which the index does not store)."""
+        assert self._searcher is not None
+        by_key: dict[tuple[str, int], int] = {}
+        for docnum in candidates:
+            kind, _, raw_id = self._searcher.stored_fields(docnum)["doc_id"].partition(":")
+            by_key[(kind, int(raw_id))] = docnum
+        items = documents.load_items([i for k, i in by_key if k == "item"])
+        providers = documents.load_providers([i for k, i in by_key if k == "provider"])
+        kept = set()
+        for (kind, ident), docnum in by_key.items():
+            if kind == "item":
+                record = items.get(ident)
+                document = documents.item_document(record) if record is not None else None
+            else:
+                found = providers.get(ident)
+                document = documents.provider_document(found) if found is not None else None
+            if document is not None and any(
+                contains_run(document.get(field, ""), phrase.pair_texts) for field in phrase.fields
+            ):
+                kept.add(docnum)
+        return kept
 
     def _facet_columns(self, searcher: Searcher) -> dict[str, list[Any]]:
-        """Per facet field, the value(s) of each document number; built once per index version."""
+        """Per facet field, the value(s) of each document number; built from the segments."""
         if self._columns is None:
-            size = searcher.doc_count_all()
-            reader = searcher.reader()
-            columns: dict[str, list[Any]] = {}
-            for name, field in FACET_FIELDS.items():
-                column: list[Any] = [None] * size
-                for term in reader.field_terms(field):
-                    value = term if isinstance(term, str) else term.decode()
-                    for docnum in searcher.docs_for_query(wq.Term(field, value)):
-                        if name == "theme":
-                            column[docnum] = (*(column[docnum] or ()), value)
-                        else:
-                            column[docnum] = value
-                columns[name] = column
-            self._columns = columns
+            segments = self._leaf_segments(searcher)
+            self._columns = {
+                name: [value for _, data, _ in segments for value in data.facets[field]]
+                for name, field in FACET_FIELDS.items()
+            }
         return self._columns
 
-    def _facets(self, searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
-        columns = self._facet_columns(searcher)
+    def _facets(self, matched: set[int]) -> dict[str, dict[str, int]]:
+        assert self._searcher is not None
+        columns = self._facet_columns(self._searcher)
         facets: dict[str, dict[str, int]] = {}
         for name, column in columns.items():
             if name == "theme":

@@ -11,7 +11,7 @@ from portal import ConfigurationError, create_app
 from portal.search.engine import engine_name
 from portal.search.postgres_engine import _Compiler
 from portal.search.query import parse_query
-from portal.search.whoosh_engine import compile_tree
+from portal.search.whoosh_eval import compile_tree
 
 
 @pytest.mark.parametrize(
