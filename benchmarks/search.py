@@ -363,6 +363,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--no-yardstick", action="store_true")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="PostgreSQL only: use (and keep) database NAME, loading it only if it is empty",
+    )
     args = parser.parse_args()
 
     n_providers, n_items = SCALES[args.scale]
@@ -380,15 +385,22 @@ def main() -> None:
         if not args.database:
             sys.exit("--engine postgres needs --database or PORTAL_BENCH_DATABASE_URL")
         server = sa.engine.make_url(args.database.replace("postgresql://", "postgresql+psycopg://"))
-        name = f"portal_bench_{uuid.uuid4().hex[:8]}"
+        name = args.keep or f"portal_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            )
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         url = server.set(database=name).render_as_string(hide_password=False)
 
         def drop() -> None:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        if args.keep:
+            drop = None
     else:
         url = f"sqlite:///{folder / 'bench.db'}"
 
@@ -407,11 +419,24 @@ def main() -> None:
             from flask_migrate import upgrade
 
             upgrade()
-        seconds = load(app, corpus)
-        print(
-            f"Loaded the database in {seconds:.1f} s ({n_items / seconds:,.0f} items/s, "
-            f"search vectors included on PostgreSQL)"
-        )
+        with app.app_context():
+            loaded = db.session.scalar(sa.text("SELECT count(*) FROM agencies"))
+        if loaded:
+            seconds = 0.0
+            print(f"Using the loaded database {name}")
+            with app.app_context():
+                db.session.execute(
+                    sa.text("DELETE FROM intelligence_items WHERE title = 'Benchmark change'")
+                )
+                db.session.execute(sa.text("DELETE FROM api_tokens"))
+                db.session.commit()
+        else:
+            seconds = load(app, corpus)
+        if seconds:
+            print(
+                f"Loaded the database in {seconds:.1f} s ({n_items / seconds:,.0f} items/s, "
+                f"search vectors included on PostgreSQL)"
+            )
         with app.app_context():
             from portal.auth.services import create_api_token
             from portal.search.engine import get_engine
