@@ -137,11 +137,9 @@ def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
         conditions.append(item.marking == Marking.AMBER_STRICT)
     else:
         conditions.append(sa.and_(item.marking == Marking.AMBER_STRICT, own_agency))
-    named = (
-        sa.select(ItemRecipient.item_id)
-        .where(ItemRecipient.item_id == item.id, ItemRecipient.user_id == user.id)
-        .exists()
-    )
+    # An uncorrelated IN, not a correlated EXISTS: PostgreSQL hashes it once and may
+    # then scan the items with parallel workers (a correlated subquery forbids that).
+    named = item.id.in_(sa.select(ItemRecipient.item_id).where(ItemRecipient.user_id == user.id))
     conditions.append(
         sa.and_(item.marking == Marking.RED, sa.or_(item.author_id == user.id, named))
     )

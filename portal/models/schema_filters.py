@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Kept by PostgreSQL itself (migration 0002); not mapped by any model.
-DATABASE_ONLY_COLUMNS = {("intelligence_items", "search_vector"), ("providers", "search_vector")}
+#: Kept by PostgreSQL itself (migrations 0002 and 0003); not mapped by any model.
+DATABASE_ONLY_COLUMNS = {
+    ("intelligence_items", "search_vector"),
+    ("intelligence_items", "search_themes"),
+    ("providers", "search_vector"),
+}
 DATABASE_ONLY_INDEXES = {"ix_intelligence_items_search", "ix_providers_search"}
 
 
