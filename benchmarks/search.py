@@ -174,14 +174,23 @@ def load(app, corpus) -> float:
                 for p in providers
             ],
         )
+        postgres = db.engine.dialect.name == "postgresql"
+        # On PostgreSQL each item is written with its theme codes, as a restored database
+        # would hold them; the triggers of migration 0003 then find nothing to change
+        # and the table is not rewritten after the load.
+        codes: dict[int, list[str]] = {}
+        for item_id, theme in sorted(themes):
+            codes.setdefault(item_id, []).append(theme)
+        extra_column, extra_value = (", search_themes", ", :themes") if postgres else ("", "")
         for start in range(0, len(items), 20_000):
             conn.execute(
                 sa.text(
                     "INSERT INTO intelligence_items (id, provider_id, source_agency_id, author_id, observed_on, "
                     "logged_at, updated_at, title, body, key_question, likelihood, impact, source_evaluation, "
-                    "intelligence_assessment, handling_code, handling_conditions, marking, status, revision_count) "
+                    "intelligence_assessment, handling_code, handling_conditions, marking, status, revision_count"
+                    f"{extra_column}) "
                     "VALUES (:id, :provider, :agency, :author, :observed, :logged, :logged, :title, :body, :kq, "
-                    ":l, :i, '1', 'A', 'P', '', :marking, 'open', 1)"
+                    f":l, :i, '1', 'A', 'P', '', :marking, 'open', 1{extra_value})"
                 ),
                 [
                     dict(
@@ -204,13 +213,25 @@ def load(app, corpus) -> float:
                             strict=True,
                         )
                     )
+                    | ({"themes": codes.get(row[0], [])} if postgres else {})
                     for row in items[start : start + 20_000]
                 ],
             )
-        conn.execute(
-            sa.text("INSERT INTO item_themes (item_id, theme) VALUES (:i, :t)"),
-            [{"i": i, "t": t} for i, t in themes],
-        )
+        if postgres:
+            # One statement, so the triggers that copy each item's theme codes beside its
+            # search vector (migration 0003) run once for the lot, not once per row.
+            conn.execute(
+                sa.text(
+                    "INSERT INTO item_themes (item_id, theme) "
+                    "SELECT * FROM unnest(CAST(:i AS integer[]), CAST(:t AS text[]))"
+                ),
+                {"i": [i for i, _ in themes], "t": [t for _, t in themes]},
+            )
+        else:
+            conn.execute(
+                sa.text("INSERT INTO item_themes (item_id, theme) VALUES (:i, :t)"),
+                [{"i": i, "t": t} for i, t in themes],
+            )
         if recipients:
             conn.execute(
                 sa.text("INSERT INTO item_recipients (item_id, user_id) VALUES (:i, :u)"),
@@ -223,8 +244,11 @@ def load(app, corpus) -> float:
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                     )
                 )
-            conn.execute(sa.text("ANALYZE"))
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # Statistics and the visibility map, as autovacuum would leave them.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as maint:
+                maint.execute(sa.text("VACUUM ANALYZE"))
     return time.perf_counter() - started
 
 
@@ -252,7 +276,7 @@ def readable_sql(viewer_agency: int = 1) -> str:
     return (
         f"(marking IN ('CLEAR','GREEN') OR (marking IN ('AMBER','AMBER+STRICT') "
         f"AND source_agency_id = {viewer_agency}) OR (marking = 'RED' AND (author_id = 99 OR "
-        f"EXISTS (SELECT 1 FROM item_recipients r WHERE r.item_id = intelligence_items.id AND r.user_id = 99))))"
+        f"id IN (SELECT item_id FROM item_recipients WHERE user_id = 99))))"
     )
 
 
@@ -305,7 +329,11 @@ def fts5_yardstick(corpus, rounds: int) -> dict[str, tuple[float, float]]:
 
 
 def raw_postgres_yardstick(app, rounds: int) -> dict[str, tuple[float, float]]:
-    """The same queries in plain SQL on the same PostgreSQL database (count + top 20 + facet)."""
+    """The same queries in plain SQL on the same PostgreSQL database (count + top 20 + facet).
+
+    The policy's condition is written as the policy writes it (uncorrelated IN), so
+    PostgreSQL may scan in parallel here as it does for the engine.
+    """
     allowed = readable_sql()
 
     def run(query: str) -> None:
@@ -313,7 +341,7 @@ def raw_postgres_yardstick(app, rounds: int) -> dict[str, tuple[float, float]]:
             field, _, rest = query.partition(":")
             value, _, words = rest.partition(" ")
             cond = (
-                "EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = intelligence_items.id AND t.theme = :v)"
+                "id IN (SELECT item_id FROM item_themes WHERE theme = :v)"
                 if field == "theme"
                 else "source_agency_id = :v"
             )
@@ -330,6 +358,7 @@ def raw_postgres_yardstick(app, rounds: int) -> dict[str, tuple[float, float]]:
             where = f"search_vector @@ {fn}('english', :q) AND {allowed}"
             params = {"q": text}
         with db.engine.connect() as conn:
+            conn.execute(sa.text("SET jit = off"))  # as the engine does; JIT only adds here
             conn.execute(
                 sa.text(f"SELECT count(*) FROM intelligence_items WHERE {where}"), params
             ).scalar()

@@ -9,6 +9,8 @@ are computed in SQL.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -165,9 +167,10 @@ def _item_filters(request: SearchRequest) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-#: Settings for the rest of the search's transaction (SET LOCAL ends with it).
-#: JIT compilation costs a third of a second on a big search and saves nothing here;
-#: the matched set and its hash tables fit in memory at national scale.
+#: Settings for the search statement alone (set local to the transaction, then put
+#: back). JIT compilation costs a third of a second on a big search and saves nothing
+#: here; the matched set and its hash tables fit in 64 MB at national scale; and with
+#: parallel set-up priced at nothing the planner scans a large match with workers.
 SEARCH_SETTINGS = {
     "jit": "off",
     "work_mem": "64MB",
@@ -176,9 +179,21 @@ SEARCH_SETTINGS = {
 }
 
 
-def _tune_transaction() -> None:
-    for name, value in SEARCH_SETTINGS.items():
-        db.session.execute(sa.select(sa.func.set_config(name, value, sa.true())))
+@contextmanager
+def _search_settings() -> Iterator[None]:
+    names = list(SEARCH_SETTINGS)
+    db.session.execute(
+        sa.select(*[sa.func.set_config(n, v, sa.true()) for n, v in SEARCH_SETTINGS.items()])
+    )
+    yield
+    # Not in a `finally`: after an error the transaction is aborted, and its rollback
+    # drops the local settings anyway.
+    settings = sa.table("pg_settings", sa.column("name"), sa.column("reset_val"))
+    db.session.execute(
+        sa.select(sa.func.set_config(settings.c.name, settings.c.reset_val, sa.true())).where(
+            settings.c.name.in_(names)
+        )
+    )
 
 
 class PostgresEngine:
@@ -204,7 +219,6 @@ class PostgresEngine:
         and the page of hits, the total and every facet are read from that set.
         """
         tree = request.parsed.tree
-        _tune_transaction()
         item_compiler = _Compiler("items")
         item_where = sa.and_(
             readable_items_clause(user), item_compiler.condition(tree), *_item_filters(request)
@@ -310,33 +324,33 @@ class PostgresEngine:
         )
         null_id = sa.cast(sa.null(), sa.Integer)
         null_score = sa.cast(sa.null(), sa.Float)
-        rows = db.session.execute(
-            sa.union_all(
-                sa.select(
-                    sa.literal("hit").label("section"),
-                    sa.cast(page.c.type, sa.Text).label("label"),
-                    page.c.id,
-                    sa.cast(page.c.score, sa.Float).label("score"),
-                    # The union does not keep the page's order: number the rows.
-                    sa.func.row_number().over(order_by=order(page)).label("n"),
-                ),
-                sa.select(facet_name, facet_label, null_id, null_score, counts.c.n),
-                sa.select(
-                    sa.literal("theme"),
-                    theme_rows.c.theme,
-                    null_id,
-                    null_score,
-                    sa.func.count(),
-                ).group_by(theme_rows.c.theme),
-                sa.select(
-                    sa.literal("providers"),
-                    sa.cast(sa.null(), sa.Text),
-                    null_id,
-                    null_score,
-                    sa.select(sa.func.count()).select_from(providers).scalar_subquery(),
-                ),
-            )
-        ).all()
+        statement = sa.union_all(
+            sa.select(
+                sa.literal("hit").label("section"),
+                sa.cast(page.c.type, sa.Text).label("label"),
+                page.c.id,
+                sa.cast(page.c.score, sa.Float).label("score"),
+                # The union does not keep the page's order: number the rows.
+                sa.func.row_number().over(order_by=order(page)).label("n"),
+            ),
+            sa.select(facet_name, facet_label, null_id, null_score, counts.c.n),
+            sa.select(
+                sa.literal("theme"),
+                theme_rows.c.theme,
+                null_id,
+                null_score,
+                sa.func.count(),
+            ).group_by(theme_rows.c.theme),
+            sa.select(
+                sa.literal("providers"),
+                sa.cast(sa.null(), sa.Text),
+                null_id,
+                null_score,
+                sa.select(sa.func.count()).select_from(providers).scalar_subquery(),
+            ),
+        )
+        with _search_settings():
+            rows = db.session.execute(statement).all()
 
         hits: list[tuple[int, str, int, float]] = []
         total = 0
