@@ -9,6 +9,7 @@ are computed in SQL.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
 from portal.policy import readable_items_clause
-from portal.search.engine import EngineHit, EngineResult, SearchRequest
+from portal.search.engine import FACETS, EngineHit, EngineResult, SearchRequest
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 
@@ -230,7 +231,6 @@ class PostgresEngine:
                 item.source_agency_id.label("agency_id"),
                 item.key_question.label("key_question"),
                 item.marking.label("marking"),
-                sa.func.to_char(item.observed_on, "YYYY-MM").label("month"),
                 item.observed_on.label("sort_date"),
                 ITEM_THEMES.label("themes"),
                 item_compiler.rank().label("score"),
@@ -277,53 +277,40 @@ class PostgresEngine:
             .offset((request.page - 1) * request.per_page)
             .subquery("page")
         )
+        # The facets in one pass with three hash tables, rolled up here from a few
+        # hundred rows: per agency, key question and marking together; per day (months
+        # are summed below); per set of themes (each theme is summed below).
         grouping = sa.func.grouping
-        counts = (
+        cells = (
             sa.select(
-                grouping(matched.c.agency_id).label("g_agency"),
-                grouping(matched.c.key_question).label("g_kq"),
-                grouping(matched.c.marking).label("g_marking"),
-                grouping(matched.c.month).label("g_month"),
+                grouping(matched.c.agency_id).label("g_cell"),
+                grouping(matched.c.sort_date).label("g_day"),
                 matched.c.agency_id,
                 matched.c.key_question,
                 matched.c.marking,
-                matched.c.month,
+                matched.c.sort_date,
+                matched.c.themes,
                 sa.func.count().label("n"),
             )
             .group_by(
                 sa.func.grouping_sets(
-                    sa.tuple_(matched.c.agency_id),
-                    sa.tuple_(matched.c.key_question),
-                    sa.tuple_(matched.c.marking),
-                    sa.tuple_(matched.c.month),
-                    sa.tuple_(),
+                    sa.tuple_(matched.c.agency_id, matched.c.key_question, matched.c.marking),
+                    sa.tuple_(matched.c.sort_date),
+                    sa.tuple_(matched.c.themes),
                 )
             )
-            .subquery("counts")
+            .subquery("cells")
         )
         agency_code = (
             sa.select(sa.func.lower(Agency.code))
-            .where(Agency.id == counts.c.agency_id)
+            .where(Agency.id == cells.c.agency_id)
             .scalar_subquery()
         )
-        facet_name = sa.case(
-            (counts.c.g_agency == 0, "agency"),
-            (counts.c.g_kq == 0, "key_question"),
-            (counts.c.g_marking == 0, "marking"),
-            (counts.c.g_month == 0, "month"),
-            else_="total",
-        )
-        facet_label = sa.case(
-            (counts.c.g_agency == 0, agency_code),
-            (counts.c.g_kq == 0, sa.cast(counts.c.key_question, sa.Text)),
-            (counts.c.g_marking == 0, sa.cast(counts.c.marking, sa.Text)),
-            else_=counts.c.month,
-        )
-        theme_rows = sa.select(sa.func.unnest(matched.c.themes).label("theme")).subquery(
-            "theme_rows"
-        )
+        null_text = sa.cast(sa.null(), sa.Text)
         null_id = sa.cast(sa.null(), sa.Integer)
         null_score = sa.cast(sa.null(), sa.Float)
+        null_date = sa.cast(sa.null(), sa.Date)
+        null_themes = sa.cast(sa.null(), sa.ARRAY(sa.Text))
         statement = sa.union_all(
             sa.select(
                 sa.literal("hit").label("section"),
@@ -332,21 +319,32 @@ class PostgresEngine:
                 sa.cast(page.c.score, sa.Float).label("score"),
                 # The union does not keep the page's order: number the rows.
                 sa.func.row_number().over(order_by=order(page)).label("n"),
+                null_text.label("key_question"),
+                null_text.label("marking"),
+                null_date.label("day"),
+                null_themes.label("themes"),
             ),
-            sa.select(facet_name, facet_label, null_id, null_score, counts.c.n),
             sa.select(
-                sa.literal("theme"),
-                theme_rows.c.theme,
+                sa.case((cells.c.g_cell == 0, "cell"), (cells.c.g_day == 0, "day"), else_="themes"),
+                sa.case((cells.c.g_cell == 0, agency_code), else_=null_text),
                 null_id,
                 null_score,
-                sa.func.count(),
-            ).group_by(theme_rows.c.theme),
+                cells.c.n,
+                sa.cast(cells.c.key_question, sa.Text),
+                sa.cast(cells.c.marking, sa.Text),
+                cells.c.sort_date,
+                cells.c.themes,
+            ),
             sa.select(
                 sa.literal("providers"),
-                sa.cast(sa.null(), sa.Text),
+                null_text,
                 null_id,
                 null_score,
                 sa.select(sa.func.count()).select_from(providers).scalar_subquery(),
+                null_text,
+                null_text,
+                null_date,
+                null_themes,
             ),
         )
         with _search_settings():
@@ -354,21 +352,27 @@ class PostgresEngine:
 
         hits: list[tuple[int, str, int, float]] = []
         total = 0
-        facets: dict[str, dict[str, int]] = {
-            n: {} for n in ("agency", "key_question", "theme", "marking", "month")
-        }
-        for section, label, id_, score, n in rows:
+        facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        for section, label, id_, score, n, key_question, marking, day, themes in rows:
             if section == "hit":
                 hits.append((int(n), label, int(id_), float(score or 0)))
-            elif section in ("total", "providers"):
+            elif section == "providers":
                 total += int(n or 0)
+            elif section == "cell":
+                total += n
+                facets["agency"][label] += n
+                facets["key_question"][key_question] += n
+                facets["marking"][marking] += n
+            elif section == "day":
+                facets["month"][day.strftime("%Y-%m")] += n
             else:
-                facets[section][label] = int(n)
+                for theme in themes or ():
+                    facets["theme"][theme] += n
         hits.sort()
         return EngineResult(
             hits=[EngineHit(type=t, id=i, score=round(s, 4)) for _, t, i, s in hits],
             total=total,
-            facets=facets,
+            facets={name: dict(counts) for name, counts in facets.items()},
         )
 
     def snippets(
