@@ -462,9 +462,10 @@ def main() -> None:
         else:
             seconds = load(app, corpus)
         if seconds:
+            vectors = ", search vectors included" if args.engine == "postgres" else ""
             print(
-                f"Loaded the database in {seconds:.1f} s ({n_items / seconds:,.0f} items/s, "
-                f"search vectors included on PostgreSQL)"
+                f"Loaded the database in {seconds:.1f} s "
+                f"({n_items / seconds:,.0f} items/s{vectors})"
             )
         with app.app_context():
             from portal.auth.services import create_api_token
