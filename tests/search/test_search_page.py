@@ -188,3 +188,35 @@ def test_search_pages_cost_the_same_queries_whatever_the_number_of_hits(
     with count_queries() as many:
         client.get("/search?q=falls")
     assert len(few) == len(many)
+
+
+def test_pages_split_the_ranked_hits_without_gaps_or_repeats(client, login_as, corpus):
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    for n in range(40):
+        # One to four mentions, so scores differ and some tie.
+        factories.item(
+            author,
+            Marking.GREEN,
+            corpus["cedar"],
+            body=" ".join(["kestrel"] * (1 + n % 4)) + f" seen on visit {n}.",
+            observed_on=date(2026, 1, 1 + n % 28),
+        )
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {api_token_for(login_as(Role.MEMBER))}"}
+    for query in ("kestrel", ""):
+        pages = [
+            client.get(
+                "/api/v1/search", query_string={"q": query, "page": n}, headers=headers
+            ).get_json()
+            for n in (1, 2, 3)
+        ]
+        expected = 40 if query else 43
+        assert {p["total"] for p in pages} == {expected}
+        ids = [(h["type"], h["id"]) for p in pages for h in p["hits"]]
+        assert len(ids) == len(set(ids)) == expected, query
+        assert len(pages[0]["hits"]) > len(pages[2]["hits"])
+        if query:
+            scores = [h["score"] for p in pages for h in p["hits"]]
+            assert scores == sorted(scores, reverse=True)
+    beyond = client.get("/api/v1/search?q=kestrel&page=9", headers=headers).get_json()
+    assert beyond["total"] == 40 and beyond["hits"] == []
