@@ -19,10 +19,14 @@ branch_labels = None
 depends_on = None
 
 # The items whose theme rows changed get their codes again; an item whose codes are
-# already right is left alone (no new row version, no new search vector).
+# already right is left alone (no new row version, no new search vector). The items
+# are locked first: a concurrent change to the same item's themes then waits for this
+# one to commit, and its UPDATE (a new statement, so a new snapshot) sees both.
 SYNC = """
 CREATE FUNCTION portal_sync_search_themes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM intelligence_items
+      WHERE id IN (SELECT item_id FROM changed_themes) ORDER BY id FOR UPDATE;
     UPDATE intelligence_items AS i
        SET search_themes = codes.themes
       FROM (

@@ -6,6 +6,8 @@ triggers on item_themes (migration 0003); these tests prove the copy never drift
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -92,3 +94,35 @@ def test_the_theme_facet_counts_only_readable_items(app, backend):
     db.session.commit()
     assert theme_counts(author) == {"falls": 2, "abuse": 1}
     assert theme_counts(outsider) == {"falls": 1}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_transactions_adding_themes_to_one_item_at_once_keep_both(app, backend):
+    agency = factories.agency("MPS")
+    member = factories.user(Role.MEMBER, agency)
+    item = factories.item(member, Marking.GREEN, body="A wombat in the hall.", themes=[])
+    db.session.commit()
+    add = sa.text("INSERT INTO item_themes (item_id, theme) VALUES (:i, :t)")
+    first = db.engine.connect()
+    second = db.engine.connect()
+    try:
+        first.execute(add, {"i": item.id, "t": "falls"})  # holds the item until commit
+        done = threading.Event()
+
+        def add_second() -> None:
+            second.execute(add, {"i": item.id, "t": "abuse"})  # waits for the first
+            second.commit()
+            done.set()
+
+        worker = threading.Thread(target=add_second)
+        worker.start()
+        assert not done.wait(0.5), "the second change should wait for the first"
+        first.commit()
+        worker.join(10)
+        assert done.is_set()
+    finally:
+        first.close()
+        second.close()
+    db.session.expire_all()
+    assert stored_themes(backend) == {item.id: ["abuse", "falls"]}
+    assert theme_counts(member) == {"falls": 1, "abuse": 1}
