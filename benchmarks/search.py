@@ -237,7 +237,7 @@ def load(app, corpus) -> float:
                 sa.text("INSERT INTO item_recipients (item_id, user_id) VALUES (:i, :u)"),
                 [{"i": i, "u": u} for i, u in recipients],
             )
-        if db.engine.dialect.name == "postgresql":
+        if postgres:
             for table in ("agencies", "users", "providers", "intelligence_items"):
                 conn.execute(
                     sa.text(
@@ -245,7 +245,7 @@ def load(app, corpus) -> float:
                     )
                 )
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
+        if postgres:
             # Statistics and the visibility map, as autovacuum would leave them.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as maint:
                 maint.execute(sa.text("VACUUM ANALYZE"))

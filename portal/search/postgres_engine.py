@@ -49,6 +49,14 @@ def _tsquery(node: Term | Phrase | Prefix) -> sa.ColumnElement[Any] | None:
     return sa.func.plainto_tsquery(CONFIG, node.text)
 
 
+def _joined(queries: list[sa.ColumnElement[Any]], operator: str) -> sa.ColumnElement[Any]:
+    """The tsqueries joined with `&&` (all) or `||` (any)."""
+    combined = queries[0]
+    for query in queries[1:]:
+        combined = combined.op(operator)(query)
+    return combined
+
+
 def _like_name(
     node: Term | Phrase | Prefix, column: sa.ColumnElement[str]
 ) -> sa.ColumnElement[bool]:
@@ -88,16 +96,13 @@ class _Compiler:
         ]
         merged = {id(part) for part, _ in plain}
         conditions = [self.condition(p, negated) for p in node.parts if id(p) not in merged]
-        if len(plain) == 1:
-            conditions.insert(0, self.condition(plain[0][0], negated))
-        elif plain:
-            combined = plain[0][1]
-            for _, query in plain[1:]:
-                combined = combined.op("&&" if isinstance(node, And) else "||")(query)
+        if plain:
+            queries = [query for _, query in plain]
             if not negated:
-                self.rank_queries.extend(query for _, query in plain)
+                self.rank_queries.extend(queries)
             vector = ITEM_VECTOR if self.target == "items" else PROVIDER_VECTOR
-            conditions.insert(0, vector.op("@@")(combined))
+            operator = "&&" if isinstance(node, And) else "||"
+            conditions.insert(0, vector.op("@@")(_joined(queries, operator)))
         return sa.and_(*conditions) if isinstance(node, And) else sa.or_(*conditions)
 
     def leaf(self, node: Term | Phrase | Prefix, negated: bool) -> sa.ColumnElement[bool]:
@@ -139,9 +144,7 @@ class _Compiler:
     def rank(self) -> sa.ColumnElement[float]:
         if not self.rank_queries:
             return sa.literal(0.0)
-        combined = self.rank_queries[0]
-        for extra in self.rank_queries[1:]:
-            combined = combined.op("||")(extra)
+        combined = _joined(self.rank_queries, "||")
         vector = ITEM_VECTOR if self.target == "items" else PROVIDER_VECTOR
         # Normalisation 32: rank / (rank + 1), so scores stay in 0..1 across kinds.
         return sa.func.ts_rank_cd(vector, combined, 32)
@@ -402,9 +405,7 @@ class PostgresEngine:
         compiler.condition(request.parsed.tree)
         if not compiler.rank_queries or not texts:
             return {}
-        combined = compiler.rank_queries[0]
-        for extra in compiler.rank_queries[1:]:
-            combined = combined.op("||")(extra)
+        combined = _joined(compiler.rank_queries, "||")
         options = (
             f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, "
             'MaxWords=30, MinWords=10, FragmentDelimiter=" … "'

@@ -31,6 +31,14 @@ def stored_themes(backend):
     return {item_id: list(themes) for item_id, themes in rows}
 
 
+def unthemed_item(body):
+    """A member and a committed GREEN item of theirs with no themes yet."""
+    member = factories.user(Role.MEMBER, factories.agency("MPS"))
+    item = factories.item(member, Marking.GREEN, body=body, themes=[])
+    db.session.commit()
+    return member, item
+
+
 def test_adding_removing_and_replacing_themes_shows_in_the_next_search(app, backend):
     agency = factories.agency("MPS")
     member = factories.user(Role.MEMBER, agency)
@@ -66,10 +74,7 @@ def test_adding_removing_and_replacing_themes_shows_in_the_next_search(app, back
 # is written by the application, so a write in plain SQL is not its concern.)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_theme_rows_written_by_plain_sql_are_followed_too(app, backend):
-    agency = factories.agency("MPS")
-    member = factories.user(Role.MEMBER, agency)
-    item = factories.item(member, Marking.GREEN, body="A wombat on the stairs.", themes=[])
-    db.session.commit()
+    member, item = unthemed_item("A wombat on the stairs.")
     db.session.execute(
         sa.text("INSERT INTO item_themes (item_id, theme) VALUES (:i, 'falls'), (:i, 'abuse')"),
         {"i": item.id},
@@ -98,10 +103,7 @@ def test_the_theme_facet_counts_only_readable_items(app, backend):
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_transactions_adding_themes_to_one_item_at_once_keep_both(app, backend):
-    agency = factories.agency("MPS")
-    member = factories.user(Role.MEMBER, agency)
-    item = factories.item(member, Marking.GREEN, body="A wombat in the hall.", themes=[])
-    db.session.commit()
+    member, item = unthemed_item("A wombat in the hall.")
     add = sa.text("INSERT INTO item_themes (item_id, theme) VALUES (:i, :t)")
     first = db.engine.connect()
     second = db.engine.connect()
