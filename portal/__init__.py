@@ -31,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=settings.get("instance_path") or str(PROJECT_ROOT / "instance"),
     )
     configure(app, settings)
+    register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -98,6 +99,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def register_input_guard(app: Flask) -> None:
+    """Before every other hook (CSRF's included): refuse input nothing could use."""
+    from portal.errors import register_input_guard
+
+    register_input_guard(app)
 
 
 def register_extensions(app: Flask) -> None:

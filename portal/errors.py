@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.inputs import DatabaseIdConverter, pairs_problems
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back, check what you entered and try again."),
@@ -43,6 +44,31 @@ def render_error(code: int, message: str | None = None):  # noqa: ANN201 - a Fla
         ),
         code,
     )
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refuse_unusable_input():  # noqa: ANN201 - None, or a Flask response
+    """Before anything reads the request (CSRF included): no nameless part, NUL or bad text.
+
+    The API answers 422 with a message per field; a page answers 400 with the reason.
+    """
+    problems = pairs_problems(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        problems |= pairs_problems(request.form.items(multi=True))
+        problems |= pairs_problems((key, "") for key in request.files)
+    if not problems:
+        return None
+    if _wants_json():
+        return jsonify({"errors": problems}), 422
+    return render_error(400, " ".join(sorted(set(problems.values()))) + ".")
+
+
+def register_input_guard(app: Flask) -> None:
+    """Ids in routes stay within a table's range (404 past it); unusable input is refused."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_unusable_input)
 
 
 def register(app: Flask) -> None:

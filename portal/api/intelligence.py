@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal.api import bp
 from portal.api.auth import api_requires, not_found, validation_errors
 from portal.api.openapi import PATHS, SCHEMAS
+from portal.inputs import InputError, read_json_object
 from portal.intelligence import services
 from portal.intelligence.validation import validate_item
 from portal.models import IntelligenceItem
@@ -81,11 +82,10 @@ def item_json(item: IntelligenceItem) -> dict[str, Any]:
 @api_requires(Permission.LOG_INTELLIGENCE)
 def create_intelligence():  # noqa: ANN201
     """Log an item: 201 and the item, or 422 with a message per bad field (nothing saved)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return validation_errors(
-            {"request": "Send a JSON object with Content-Type: application/json"}
-        )
+    try:
+        data = read_json_object(request.get_data(cache=False), request.is_json)
+    except InputError as exc:
+        return validation_errors(exc.errors)
     unknown = sorted(set(data) - set(FIELDS))
     fields, errors = validate_item(data, current_user)
     for key in unknown[:10]:

@@ -13,6 +13,7 @@ from portal.api import bp
 from portal.api.auth import api_requires, not_found, validation_errors
 from portal.api.openapi import PATHS, SCHEMAS
 from portal.extensions import db
+from portal.inputs import parse_page
 from portal.models import IntelligenceItem, Provider, RatingDomain
 from portal.policy import Permission
 from portal.postcodes import InvalidPostcode, parse_postcode
@@ -79,10 +80,7 @@ def item_json(item: IntelligenceItem) -> dict[str, Any]:
 
 
 def _page_argument() -> int | None:
-    raw = request.args.get("page", "1").strip()
-    if not raw.isdigit() or not raw.isascii() or not 0 < int(raw) < 1_000_000:
-        return None
-    return int(raw)
+    return parse_page(request.args.get("page"), 999_999)
 
 
 @bp.route("/providers")

@@ -8,8 +8,9 @@ from flask_login import current_user
 from portal.api import bp
 from portal.api.auth import api_requires, validation_errors
 from portal.api.openapi import PATHS, SCHEMAS
+from portal.inputs import parse_page
 from portal.policy import Permission
-from portal.search.services import FilterError, read_filters, run_search
+from portal.search.services import MAX_PAGE, FilterError, read_filters, run_search
 
 
 @bp.route("/search")
@@ -17,9 +18,9 @@ from portal.search.services import FilterError, read_filters, run_search
 def api_search():  # noqa: ANN201
     """Ranked hits the caller may read, with total, facets and any message about the query."""
     errors: dict[str, str] = {}
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 500:
-        errors["page"] = "page must be a whole number from 1 to 500"
+    page = parse_page(request.args.get("page"), MAX_PAGE)
+    if page is None:
+        errors["page"] = f"page must be a whole number from 1 to {MAX_PAGE}"
     try:
         filters = read_filters(request.args)
     except FilterError as exc:
@@ -27,7 +28,7 @@ def api_search():  # noqa: ANN201
     if errors:
         return validation_errors(errors)
     per_page = int(current_app.config["PORTAL"]["page_size"])
-    results = run_search(current_user, request.args.get("q", ""), filters, int(raw_page), per_page)
+    results = run_search(current_user, request.args.get("q", ""), filters, page or 1, per_page)
     return jsonify(
         {
             "total": results.total,

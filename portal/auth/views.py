@@ -11,6 +11,7 @@ from portal.auth import bp
 from portal.auth.forms import SignInForm
 from portal.auth.services import SIGN_IN_FAILED, authenticate, safe_next_url, user_for_token
 from portal.extensions import db, limiter, login_manager
+from portal.inputs import parse_id
 from portal.models import User
 from portal.policy import public
 
@@ -18,7 +19,8 @@ from portal.policy import public
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in user from the session cookie; deactivated users are signed out."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = parse_id(user_id)
+    user = db.session.get(User, number) if number is not None else None
     return user if user is not None and user.active and user.agency.active else None
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.config import labels
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.intelligence.validation import clean_text, parse_date
 from portal.main.services import Page
 from portal.models import Agency, IntelligenceItem, ItemTheme, KeyQuestion, Marking, Provider
@@ -51,8 +52,7 @@ def read_filters(args: Mapping[str, str]) -> ListFilters:
     """The filters from the query string; unknown values are dropped, bad dates explained."""
     filters = ListFilters()
     filters.provider = clean_text(args.get("provider", ""))[:200]
-    raw_id = args.get("provider_id", "")
-    filters.provider_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else None
+    filters.provider_id = parse_id(args.get("provider_id", ""))
     key_question = args.get("key_question", "")
     filters.key_question = key_question if key_question in {k.value for k in KeyQuestion} else ""
     theme = args.get("theme", "")

@@ -17,8 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit
 from portal.config import labels, taxonomy
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.intelligence import attachments
-from portal.intelligence.validation import ItemFields, clean_text, whole_number
+from portal.intelligence.validation import ItemFields, clean_text
 from portal.models import (
     Attachment,
     IntelligenceItem,
@@ -236,8 +237,8 @@ def record_download(user: User, attachment: Attachment) -> bytes:
 
 def provider_by_id(raw: Any) -> Provider | None:
     """The provider with this id (from a query string), or None."""
-    number = whole_number(raw)
-    return db.session.get(Provider, number) if number and number < 2**31 else None
+    number = parse_id(raw)
+    return db.session.get(Provider, number) if number is not None else None
 
 
 def provider_url(provider_id: int) -> str | None:

@@ -18,6 +18,7 @@ from flask import current_app
 
 from portal.config import labels
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.intelligence.attachments import CheckedUpload, Upload, check_uploads
 from portal.models import (
     HandlingCode,
@@ -183,8 +184,10 @@ def whole_number(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    # isascii(): "²" and "①" pass isdigit() but are no number int() can read.
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        return int(text)
     return None
 
 
@@ -251,8 +254,8 @@ def _provider(data: Mapping[str, Any], errors: dict[str, str]) -> Provider | Non
     """The provider named by provider_id, else by cqc_location_id."""
     raw_id, raw_cqc = data.get("provider_id"), data.get("cqc_location_id")
     if raw_id not in (None, ""):
-        number = whole_number(raw_id)
-        provider = db.session.get(Provider, number) if number and number < 2**31 else None
+        number = parse_id(raw_id)
+        provider = db.session.get(Provider, number) if number is not None else None
         if provider is None:
             errors["provider_id"] = "There is no provider with this ID: choose the provider again"
         return provider

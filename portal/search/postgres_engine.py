@@ -57,12 +57,29 @@ def _joined(queries: list[sa.ColumnElement[Any]], operator: str) -> sa.ColumnEle
     return combined
 
 
-def _like_name(
-    node: Term | Phrase | Prefix, column: sa.ColumnElement[str]
+def _exact_value(node: Term | Phrase | Prefix) -> str:
+    """A theme's or agency's code as the query gives it (a phrase's words joined by -)."""
+    return "-".join(node.words) if isinstance(node, Phrase) else node.text
+
+
+def _code_test(
+    column: sa.ColumnElement[str], node: Term | Phrase | Prefix
 ) -> sa.ColumnElement[bool]:
-    text = " ".join(node.words) if isinstance(node, Phrase) else node.text
-    pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", " ") + "%"
-    return column.like(pattern)
+    """The code equals the value, or (for value*) starts with it."""
+    value = _exact_value(node).lower()
+    if isinstance(node, Prefix):
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(escaped + "%", escape="\\")
+    return column == value
+
+
+def _provider_names(node: Term | Phrase | Prefix) -> sa.Select[tuple[int]] | None:
+    """The providers whose name has the word, phrase or prefix, as the Whoosh engine reads it."""
+    query = _tsquery(node)
+    if query is None:
+        return None
+    names = sa.func.ts_filter(PROVIDER_VECTOR, sa.literal_column("'{a}'::\"char\"[]"))
+    return sa.select(Provider.id).where(names.op("@@")(query))
 
 
 class _Compiler:
@@ -108,24 +125,21 @@ class _Compiler:
     def leaf(self, node: Term | Phrase | Prefix, negated: bool) -> sa.ColumnElement[bool]:
         items = self.target == "items"
         if node.field == "provider":
-            names = sa.select(Provider.id).where(_like_name(node, Provider.name_key))
+            names = _provider_names(node)
+            if names is None:
+                return sa.true()
             return IntelligenceItem.provider_id.in_(names) if items else Provider.id.in_(names)
         if node.field == "theme":
             if not items:
                 return sa.false()
-            value = "-".join(node.words) if isinstance(node, Phrase) else node.text
-            test = (
-                ItemTheme.theme.like(value + "%")
-                if isinstance(node, Prefix)
-                else ItemTheme.theme == value
-            )
             # Uncorrelated IN, as everywhere here: a correlated subquery would keep
             # PostgreSQL from scanning the items with parallel workers.
-            return IntelligenceItem.id.in_(sa.select(ItemTheme.item_id).where(test))
+            themed = sa.select(ItemTheme.item_id).where(_code_test(ItemTheme.theme, node))
+            return IntelligenceItem.id.in_(themed)
         if node.field == "agency":
             if not items:
                 return sa.false()
-            codes = sa.select(Agency.id).where(sa.func.lower(Agency.code) == node.text.lower())
+            codes = sa.select(Agency.id).where(_code_test(sa.func.lower(Agency.code), node))
             return IntelligenceItem.source_agency_id.in_(codes)
         query = _tsquery(node)
         if query is None:

@@ -29,6 +29,11 @@ FIELDS = {
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 50
+#: How deeply brackets and NOTs may nest: deeper than any person writes, and the
+#: parser and both engines' compilers recurse once a level.
+MAX_DEPTH = 32
+#: Fields whose value is one code (a theme, an agency), matched whole, not as words.
+EXACT_FIELDS = ("theme", "agency")
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
@@ -155,6 +160,7 @@ class _Parser:
         self.tokens = _tokens(text)
         self.pos = 0
         self.terms = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
@@ -196,13 +202,20 @@ class _Parser:
             parts.append(self.unary())
         return _combine(And, parts)
 
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"its brackets or NOTs nest more than {MAX_DEPTH} deep")
+
     def unary(self) -> Node | None:
         kind = self.peek()
         if kind == "NOT":
             self.take()
             if self.peek() in (None, "rparen", "OR", "AND"):
                 raise QuerySyntaxError("NOT needs something to leave out")
+            self.deeper()
             part = self.unary()
+            self.depth -= 1
             return Not(part) if part is not None else None
         if (
             kind == "word"
@@ -223,10 +236,12 @@ class _Parser:
             self.take()
             if self.peek() == "rparen":
                 raise QuerySyntaxError("the brackets have nothing between them")
+            self.deeper()
             node = self.or_expr()
             if self.peek() != "rparen":
                 raise QuerySyntaxError("a bracket is not closed")
             self.take()
+            self.depth -= 1
             return node
         if kind == "rparen":
             raise QuerySyntaxError("a closing bracket has no opening bracket")
@@ -242,6 +257,8 @@ class _Parser:
         return self.value(value, None)
 
     def value(self, raw: str, field: str | None) -> Node | None:
+        if field in EXACT_FIELDS:
+            return self.exact_value(raw, field)
         if raw.startswith('"'):
             if len(raw) < 2 or not raw.endswith('"'):
                 raise QuerySyntaxError("a quotation mark is not closed")
@@ -263,6 +280,22 @@ class _Parser:
         if is_prefix:
             nodes[-1] = Prefix(words[-1].lower(), field)
         return _combine(And, nodes)
+
+    def exact_value(self, raw: str, field: str) -> Node | None:
+        """A code's value, whole: `infection-control`, `nhs_swl`, `infect*` or `"infection control"`."""
+        if raw.startswith('"'):
+            if len(raw) < 2 or not raw.endswith('"'):
+                raise QuerySyntaxError("a quotation mark is not closed")
+            words = [w.lower() for w in _words(raw[1:-1])]
+            self._count(len(words))
+            if not words:
+                return None
+            return Phrase(tuple(words), field) if len(words) > 1 else Term(words[0], field)
+        code = "".join(c for c in raw.rstrip("*").lower() if c.isalnum() or c in "-_")
+        if not code:
+            return None
+        self._count(1)
+        return Prefix(code, field) if raw.endswith("*") else Term(code, field)
 
     def _count(self, n: int) -> None:
         self.terms += n

@@ -17,7 +17,19 @@ from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider
 from portal.policy import can_read_item, readable_items_clause, user_principals
 from portal.search.engine import SearchFilters, SearchRequest, get_engine
-from portal.search.query import And, Node, Not, Or, ParsedQuery, Term, parse_query
+from portal.search.query import (
+    EXACT_FIELDS,
+    WORD,
+    And,
+    Node,
+    Not,
+    Or,
+    ParsedQuery,
+    Phrase,
+    Prefix,
+    Term,
+    parse_query,
+)
 from portal.search.text import is_stop_word, plain_snippet, render_snippet
 
 log = logging.getLogger(__name__)
@@ -128,9 +140,54 @@ def _without_stop_words(node: Node | None) -> Node | None:
     return node
 
 
+def _code_key(text: str) -> str:
+    """A code, label or name reduced to its words: "Infection control" -> infection-control."""
+    return "-".join(w.lower() for w in WORD.findall(text.replace("_", " ")))
+
+
+def _known_codes() -> dict[str, dict[str, str]]:
+    """Per exact field, each theme's or agency's code, label and name -> its code."""
+    themes: dict[str, str] = {}
+    for code, label in labels("themes").items():
+        themes[_code_key(label)] = code
+        themes[_code_key(code)] = code
+    agencies: dict[str, str] = {}
+    for code, name in db.session.execute(sa.select(Agency.code, Agency.name)).all():
+        agencies[_code_key(name)] = code.lower()
+        agencies[_code_key(code)] = code.lower()
+    return {"theme": themes, "agency": agencies}
+
+
+def _with_codes(node: Node | None, known: dict[str, dict[str, str]]) -> Node | None:
+    """The tree with each theme: or agency: value read as its code (by code, label or name)."""
+    if node is None or isinstance(node, Prefix):
+        return node
+    if isinstance(node, Not):
+        return Not(_with_codes(node.part, known) or node.part)
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_with_codes(p, known) or p for p in node.parts))
+    if node.field not in EXACT_FIELDS:
+        return node
+    written = " ".join(node.words) if isinstance(node, Phrase) else node.text
+    code = known[node.field].get(_code_key(written), _code_key(written) or written)
+    return Term(code, node.field)
+
+
+def _has_exact_field(node: Node | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, Not):
+        return _has_exact_field(node.part)
+    if isinstance(node, And | Or):
+        return any(_has_exact_field(p) for p in node.parts)
+    return node.field in EXACT_FIELDS and not isinstance(node, Prefix)
+
+
 def prepare(text: str) -> ParsedQuery:
-    """Parse the text and drop stop words, with a message when nothing is left."""
+    """Parse the text, read codes, drop stop words, with a message when nothing is left."""
     parsed = parse_query(text)
+    if _has_exact_field(parsed.tree):
+        parsed = replace(parsed, tree=_with_codes(parsed.tree, _known_codes()))
     pruned = _without_stop_words(parsed.tree)
     if parsed.tree is not None and pruned is None:
         return ParsedQuery(
@@ -153,7 +210,7 @@ def run_search(
         results = SearchResults(
             text, [], 0, page, per_page, message=parsed.message, engine=engine.name
         )
-        _audit(text, filters, results)
+        _audit(text, filters, results.total)
         return results
     request = SearchRequest(parsed, filters, user_principals(user), page, per_page)
     found = engine.search(user, request)
