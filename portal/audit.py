@@ -56,7 +56,7 @@ def record(
     if unknown:
         raise UnknownAuditEvent(f"{action}: undeclared keys {sorted(unknown)}")
     if user is None and has_request_context() and current_user.is_authenticated:
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        user = current_user._get_current_object()
     event = AuditEvent(
         action=action,
         user_id=user.id if user is not None else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,7 +34,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, message: str | None = None):  # noqa: ANN201 - a Flask response
+def render_error(code: int, message: str | None = None) -> ResponseReturnValue:
     """The error page (or JSON body) for an HTTP status."""
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
@@ -49,7 +50,7 @@ def render_error(code: int, message: str | None = None):  # noqa: ANN201 - a Fla
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def refuse_unusable_input():  # noqa: ANN201 - None, or a Flask response
+def refuse_unusable_input() -> ResponseReturnValue | None:
     """Before anything reads the request (CSRF included): no nameless part, NUL or bad text.
 
     The API answers 422 with a message per field; a page answers 400 with the reason.
@@ -75,18 +76,18 @@ def register(app: Flask) -> None:
     """Attach the handlers."""
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # noqa: ANN202
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
             "The form had expired or was sent from elsewhere. Go back, reload the page and try again.",
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # noqa: ANN202
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
         return render_error(500)

@@ -74,6 +74,22 @@ _INWARD_RE = re.compile("[0-9][ABD-HJLNP-UW-Z]{2}")
 _DISTRICT_PARTS_RE = re.compile("([A-Z]+)([0-9]*)([A-Z]?)")
 _LEADING_LETTERS_RE = re.compile("[A-Z]*")
 
+
+def _leading_letters(text: str) -> str:
+    """The capital letters a text starts with (perhaps none)."""
+    match = _LEADING_LETTERS_RE.match(text)
+    return match.group() if match else ""
+
+
+def _district_parts(district: str) -> tuple[str, str, str]:
+    """A district's letters, number and suffix letter: SW19 -> (SW, 19, ""); W1A -> (W, 1, A)."""
+    match = _DISTRICT_PARTS_RE.fullmatch(district)
+    if match is None:
+        raise ValueError(f"{district!r} is not a postcode district")
+    letters, number, suffix = match.groups()
+    return letters, number, suffix
+
+
 _GIROBANK = "GIR"
 _SHOWN_MAX = 20
 
@@ -127,7 +143,7 @@ class Postcode:
 
 def _area_of(outward: str) -> str:
     # GIR has no digit to stop at, and is its own area by the decision documented above.
-    return _DISTRICT_PARTS_RE.fullmatch(outward).group(1) if outward != _GIROBANK else outward
+    return _district_parts(outward)[0] if outward != _GIROBANK else outward
 
 
 def _is_outward(text: str) -> bool:
@@ -199,7 +215,7 @@ def parse_postcode(text: str | None) -> Postcode:
     compact = compact.upper()
     tokens = [token.upper() for token in tokens]
 
-    if compact.startswith("BFPO") or _LEADING_LETTERS_RE.match(compact).group() == "BF":
+    if compact.startswith("BFPO") or _leading_letters(compact) == "BF":
         raise InvalidPostcode(_BFPO_MESSAGE.format(shown=_shown(text)), text)
 
     outward, inward = compact[:-3], compact[-3:]
@@ -281,7 +297,7 @@ def _areas() -> dict[str, tuple[float, float] | None]:
     # plain mean of their district centroids is close enough for islands this small.
     by_area: dict[str, list[tuple[float, float]]] = {}
     for name, district in _districts().items():
-        area = _DISTRICT_PARTS_RE.fullmatch(name).group(1)
+        area = _district_parts(name)[0]
         if area not in areas and _AREA_RE.fullmatch(area):
             points = by_area.setdefault(area, [])
             if district.centroid is not None:
@@ -324,7 +340,7 @@ def area_centroid(area: str) -> tuple[float, float] | None:
 def centroid(postcode: Postcode) -> tuple[float, float] | None:
     """Return an approximate (latitude, longitude): the district's, or the area's for areas."""
     # Only district centroids are held, so a unit or sector is placed at its district's.
-    if postcode.level == "area":
+    if postcode.level == "area" or postcode.district is None:
         return area_centroid(postcode.area)
     return district_centroid(postcode.district)
 
@@ -353,9 +369,7 @@ def postcode_sort_key(postcode_text: str | None) -> tuple:
         if isinstance(postcode_text, str):
             return (1, postcode_text.strip().upper())
         return (2, "")
-    letters, number, suffix = _DISTRICT_PARTS_RE.fullmatch(
-        postcode.district or postcode.area
-    ).groups()
+    letters, number, suffix = _district_parts(postcode.district or postcode.area)
     # -1 puts the coarser query (SW, SW19) just before everything inside it.
     return (
         0,
@@ -396,9 +410,9 @@ def sql_prefix(query: Postcode) -> tuple[str, ...]:
     Example: ``or_(*(Provider.postcode.like(p) for p in sql_prefix(query)))``.
     Postcodes hold no ``%`` or ``_``, so no escaping is needed.
     """
-    if query.level == "unit":
+    if query.level == "unit" and query.unit:
         return (query.unit,)
-    if query.level == "sector":
+    if query.level == "sector" and query.sector:
         return (f"{query.sector}%",)
     if query.level == "district":
         return (f"{query.district} %",)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.api import bp
@@ -80,7 +81,7 @@ def item_json(item: IntelligenceItem) -> dict[str, Any]:
 
 @bp.route("/intelligence", methods=["POST"])
 @api_requires(Permission.LOG_INTELLIGENCE)
-def create_intelligence():  # noqa: ANN201
+def create_intelligence() -> ResponseReturnValue:
     """Log an item: 201 and the item, or 422 with a message per bad field (nothing saved)."""
     try:
         data = read_json_object(request.get_data(cache=False), request.is_json)
@@ -94,6 +95,8 @@ def create_intelligence():  # noqa: ANN201
         return validation_errors(errors)
     item = services.log_item(current_user, fields, via="api")
     created = services.readable_item(current_user, item.id)
+    if created is None:  # never: the policy lets every author read what they logged
+        return not_found()
     response = jsonify(item_json(created))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_intelligence", item_id=item.id)
@@ -102,7 +105,7 @@ def create_intelligence():  # noqa: ANN201
 
 @bp.route("/intelligence/<int:item_id>")
 @api_requires(Permission.BROWSE)
-def get_intelligence(item_id: int):  # noqa: ANN201
+def get_intelligence(item_id: int) -> ResponseReturnValue:
     """An item the caller may read (404 otherwise); the read is audited."""
     item = services.readable_item(current_user, item_id)
     if item is None:

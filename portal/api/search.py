@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.api import bp
@@ -15,7 +16,7 @@ from portal.search.services import MAX_PAGE, FilterError, read_filters, run_sear
 
 @bp.route("/search")
 @api_requires(Permission.BROWSE)
-def api_search():  # noqa: ANN201
+def api_search() -> ResponseReturnValue:
     """Ranked hits the caller may read, with total, facets and any message about the query."""
     errors: dict[str, str] = {}
     page = parse_page(request.args.get("page"), MAX_PAGE)

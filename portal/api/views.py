@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from portal.api import bp
 from portal.api.openapi import document
@@ -11,7 +12,7 @@ from portal.policy import public
 
 @bp.route("/openapi.json")
 @public
-def openapi():  # noqa: ANN201
+def openapi() -> ResponseReturnValue:
     """The OpenAPI 3 document describing /api/v1."""
     return jsonify(document())
 

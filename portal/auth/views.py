@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Request, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from portal import audit
@@ -34,7 +35,7 @@ def load_api_user(req: Request) -> User | None:
 
 
 @login_manager.unauthorized_handler
-def unauthorized():  # noqa: ANN201
+def unauthorized() -> ResponseReturnValue:
     """Pages send people to sign in; the API answers 401."""
     if request.path.startswith("/api/"):
         return unauthorised()
@@ -49,7 +50,7 @@ def _sign_in_limit() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
 @public
-def sign_in():  # noqa: ANN201
+def sign_in() -> ResponseReturnValue:
     """Sign in with an email address and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -67,7 +68,7 @@ def sign_in():  # noqa: ANN201
 
 @bp.route("/sign-out", methods=["POST"])
 @public
-def sign_out():  # noqa: ANN201
+def sign_out() -> ResponseReturnValue:
     """Sign out (POST only, so a link elsewhere cannot sign anyone out)."""
     if current_user.is_authenticated:
         audit.record("sign-out")

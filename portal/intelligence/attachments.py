@@ -142,7 +142,7 @@ def compound_file_names(content: bytes) -> set[str]:
 
     fat_sectors = [n for n in numbers(content[76:512]) if n < _FREE_OR_END]
     # Large files list further FAT sectors in a chain of DIFAT sectors.
-    difat, seen = int.from_bytes(content[68:72], "little"), set()
+    difat, seen = int.from_bytes(content[68:72], "little"), set[int]()
     while difat < _FREE_OR_END and difat not in seen and len(seen) < 1000:
         seen.add(difat)
         entries = numbers(sector(difat))
@@ -152,7 +152,7 @@ def compound_file_names(content: bytes) -> set[str]:
     for number in fat_sectors:
         fat += numbers(sector(number))
     names: set[str] = set()
-    current, visited = int.from_bytes(content[48:52], "little"), set()
+    current, visited = int.from_bytes(content[48:52], "little"), set[int]()
     while current < _FREE_OR_END and current not in visited and len(visited) < 10_000:
         visited.add(current)
         chunk = sector(current)

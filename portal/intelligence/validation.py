@@ -66,7 +66,7 @@ class ItemFields:
 
 
 def validate_item(
-    data: Mapping[str, Any],
+    data: object,
     author: User,
     uploads: Sequence[Upload] = (),
     today: date | None = None,

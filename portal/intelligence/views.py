@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import (
     Response,
     abort,
@@ -12,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
@@ -20,7 +23,7 @@ from portal.intelligence import bp, lists, services
 from portal.intelligence.attachments import Upload, download_headers, human_size, max_bytes
 from portal.intelligence.forms import ItemForm, ListFilterForm, WithdrawForm
 from portal.intelligence.validation import validate_item
-from portal.models import ItemStatus
+from portal.models import IntelligenceItem, ItemStatus, Provider
 from portal.policy import Permission, can_edit_item, requires
 from portal.risk import EXPLANATION
 from portal.views import page_number
@@ -49,7 +52,7 @@ def template_helpers() -> dict:
 
 
 @bp.errorhandler(413)
-def too_large(error: Exception):  # noqa: ANN201
+def too_large(error: Exception) -> ResponseReturnValue:
     """A request above the size limit: say what the limits are (the form was not saved)."""
     return render_error(
         413,
@@ -59,7 +62,12 @@ def too_large(error: Exception):  # noqa: ANN201
     )
 
 
-def _render_form(form: ItemForm, provider, item=None, chosen: list[str] = ()) -> str:  # noqa: ANN001
+def _render_form(
+    form: ItemForm,
+    provider: Provider | None,
+    item: IntelligenceItem | None = None,
+    chosen: Sequence[str] = (),
+) -> str:
     return render_template(
         "intelligence/form.html", form=form, provider=provider, item=item, chosen_files=chosen
     )
@@ -67,7 +75,7 @@ def _render_form(form: ItemForm, provider, item=None, chosen: list[str] = ()) ->
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.LOG_INTELLIGENCE)
-def new_item():  # noqa: ANN201
+def new_item() -> ResponseReturnValue:
     """Log intelligence: choose the provider, then fill in the form."""
     form = ItemForm()
     if request.method == "POST":
@@ -87,7 +95,7 @@ def new_item():  # noqa: ANN201
     return _render_form(form, provider)
 
 
-def _choose_provider():  # noqa: ANN202
+def _choose_provider() -> ResponseReturnValue:
     """Step one: find the provider by name, CQC ID or postcode."""
     from portal.providers.search import find_providers
 
@@ -101,7 +109,7 @@ def _choose_provider():  # noqa: ANN202
 
 @bp.route("/<int:item_id>")
 @requires(Permission.BROWSE)
-def view_item(item_id: int):  # noqa: ANN201
+def view_item(item_id: int) -> ResponseReturnValue:
     """One item: marking, grading, risk, attachments and history (each read is audited)."""
     item = services.readable_item(current_user, item_id)
     if item is None:
@@ -123,7 +131,7 @@ def view_item(item_id: int):  # noqa: ANN201
 
 @bp.route("/<int:item_id>/revisions/<int:number>")
 @requires(Permission.BROWSE)
-def view_revision(item_id: int, number: int):  # noqa: ANN201
+def view_revision(item_id: int, number: int) -> ResponseReturnValue:
     """One earlier (or the current) revision, for whoever may read the item now."""
     view = services.revision_view(current_user, item_id, number)
     if view is None:
@@ -139,7 +147,7 @@ def view_revision(item_id: int, number: int):  # noqa: ANN201
 
 @bp.route("/<int:item_id>/attachments/<int:attachment_id>")
 @requires(Permission.BROWSE)
-def download_attachment(item_id: int, attachment_id: int):  # noqa: ANN201
+def download_attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
     """An attachment, as a download only, for users who may read its item."""
     attachment = services.readable_attachment(current_user, item_id, attachment_id)
     if attachment is None:
@@ -150,7 +158,7 @@ def download_attachment(item_id: int, attachment_id: int):  # noqa: ANN201
 
 @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
 @requires(Permission.LOG_INTELLIGENCE)
-def edit_item(item_id: int):  # noqa: ANN201
+def edit_item(item_id: int) -> ResponseReturnValue:
     """Change an item: a new revision; earlier ones stay readable."""
     item, allowed = services.editable_item(current_user, item_id, request.method == "POST")
     if item is None:
@@ -177,7 +185,7 @@ def edit_item(item_id: int):  # noqa: ANN201
 
 @bp.route("/<int:item_id>/withdraw", methods=["GET", "POST"])
 @requires(Permission.LOG_INTELLIGENCE)
-def withdraw_item(item_id: int):  # noqa: ANN201
+def withdraw_item(item_id: int) -> ResponseReturnValue:
     """Withdraw an item, with a reason; it stays, labelled "Withdrawn"."""
     item, allowed = services.editable_item(current_user, item_id, request.method == "POST")
     if item is None:
@@ -198,7 +206,7 @@ def withdraw_item(item_id: int):  # noqa: ANN201
     return render_template("intelligence/withdraw.html", form=form, item=item)
 
 
-def _list_page(mine: bool):  # noqa: ANN202
+def _list_page(mine: bool) -> ResponseReturnValue:
     filters = lists.read_filters(request.args)
     form = ListFilterForm(formdata=request.args, agencies=lists.agency_choices())
     form.show_errors(filters.errors)
@@ -220,13 +228,13 @@ def _list_page(mine: bool):  # noqa: ANN202
 
 @bp.route("")
 @requires(Permission.BROWSE)
-def list_items():  # noqa: ANN201
+def list_items() -> ResponseReturnValue:
     """Items I can read, filtered and paged."""
     return _list_page(mine=False)
 
 
 @bp.route("/mine")
 @requires(Permission.BROWSE)
-def my_agency_items():  # noqa: ANN201
+def my_agency_items() -> ResponseReturnValue:
     """My agency's items that I can read, filtered and paged."""
     return _list_page(mine=True)

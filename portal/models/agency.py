@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Base
 from portal.models.base import AgencyKind, Role, enum_column, utcnow
 
 
-class Agency(db.Model):
+class Agency(Base):
     """A partner organisation of the Joint Intelligence Group."""
 
     __tablename__ = "agencies"
@@ -33,7 +33,7 @@ class Agency(db.Model):
         return f"<Agency {self.code}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     """A person who signs in; belongs to one agency and holds one role."""
 
     __tablename__ = "users"
@@ -66,7 +66,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Base):
     """A one-time second-factor recovery code, stored hashed."""
 
     __tablename__ = "recovery_codes"
@@ -77,7 +77,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class IdentityProvider(db.Model):
+class IdentityProvider(Base):
     """An agency's OpenID Connect provider for single sign-on."""
 
     __tablename__ = "identity_providers"
@@ -95,7 +95,7 @@ class IdentityProvider(db.Model):
     agency: Mapped[Agency] = relationship(back_populates="identity_provider")
 
 
-class UserIdentity(db.Model):
+class UserIdentity(Base):
     """A user's subject at an identity provider, once linked by a single sign-on."""
 
     __tablename__ = "user_identities"
@@ -108,7 +108,7 @@ class UserIdentity(db.Model):
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A per-user bearer token for /api/v1; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Base
 from portal.models.base import utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     """Something that happened and must be accountable; never edited or deleted."""
 
     __tablename__ = "audit_events"
@@ -31,7 +31,7 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
 
-class SearchChange(db.Model):
+class SearchChange(Base):
     """A row per change to a searchable record, written in the change's own transaction."""
 
     __tablename__ = "search_changes"

@@ -7,13 +7,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Base
 from portal.models.agency import User
 from portal.models.base import ConcernStage, ConcernStatus, enum_column, utcnow
 from portal.models.provider import Provider
 
 
-class ProviderConcern(db.Model):
+class ProviderConcern(Base):
     """A run of the provider concerns process about one provider."""
 
     __tablename__ = "provider_concerns"
@@ -42,7 +42,7 @@ class ProviderConcern(db.Model):
         return self.stages[-1] if self.stages else None
 
 
-class ProviderConcernStage(db.Model):
+class ProviderConcernStage(Base):
     """One stage of a provider concern: when it happened and what was noted."""
 
     __tablename__ = "provider_concern_stages"
@@ -58,7 +58,7 @@ class ProviderConcernStage(db.Model):
     concern: Mapped[ProviderConcern] = relationship(back_populates="stages")
 
 
-class Embargo(db.Model):
+class Embargo(Base):
     """A stop on new placements with a provider."""
 
     __tablename__ = "embargoes"
@@ -81,7 +81,7 @@ class Embargo(db.Model):
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
 
 
-class EmbargoNotice(db.Model):
+class EmbargoNotice(Base):
     """A borough told of an embargo, and when."""
 
     __tablename__ = "embargo_notices"

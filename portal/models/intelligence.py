@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Base
 from portal.models.agency import Agency, User
 from portal.models.base import (
     HandlingCode,
@@ -24,7 +24,7 @@ from portal.models.provider import Provider
 from portal.risk import band_for
 
 
-class IntelligenceItem(db.Model):
+class IntelligenceItem(Base):
     """What an agency learnt about a provider; its current revision is held here."""
 
     __tablename__ = "intelligence_items"
@@ -129,7 +129,7 @@ class IntelligenceItem(db.Model):
         return f"<IntelligenceItem {self.id} {self.marking}>"
 
 
-class ItemTheme(db.Model):
+class ItemTheme(Base):
     """A theme (code from the taxonomy) an item is about."""
 
     __tablename__ = "item_themes"
@@ -140,7 +140,7 @@ class ItemTheme(db.Model):
     item: Mapped[IntelligenceItem] = relationship(back_populates="themes")
 
 
-class ItemRecipient(db.Model):
+class ItemRecipient(Base):
     """A user named as a recipient of a TLP:RED item."""
 
     __tablename__ = "item_recipients"
@@ -152,7 +152,7 @@ class ItemRecipient(db.Model):
     user: Mapped[User] = relationship()
 
 
-class IntelligenceRevision(db.Model):
+class IntelligenceRevision(Base):
     """One saved version of an item; every edit adds one and none is removed."""
 
     __tablename__ = "intelligence_revisions"
@@ -171,7 +171,7 @@ class IntelligenceRevision(db.Model):
     edited_by: Mapped[User] = relationship()
 
 
-class Blob(db.Model):
+class Blob(Base):
     """File content kept in the database by its SHA-256, shared by every server."""
 
     __tablename__ = "blobs"
@@ -182,7 +182,7 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Attachment(db.Model):
+class Attachment(Base):
     """A file attached to an item; the content is a Blob."""
 
     __tablename__ = "attachments"

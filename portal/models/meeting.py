@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Base, db
 from portal.models.agency import Agency, User
 from portal.models.base import ActionStatus, MeetingStatus, enum_column, utcnow
 from portal.models.provider import Provider
@@ -20,7 +20,7 @@ meeting_agencies = sa.Table(
 )
 
 
-class Meeting(db.Model):
+class Meeting(Base):
     """The Joint Intelligence Group's monthly meeting."""
 
     __tablename__ = "meetings"
@@ -46,7 +46,7 @@ class Meeting(db.Model):
     actions: Mapped[list[Action]] = relationship(back_populates="meeting")
 
 
-class MeetingProvider(db.Model):
+class MeetingProvider(Base):
     """A provider the chair added to a meeting's discussion list by hand."""
 
     __tablename__ = "meeting_providers"
@@ -61,7 +61,7 @@ class MeetingProvider(db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class MeetingPack(db.Model):
+class MeetingPack(Base):
     """An issued, frozen meeting pack; re-issuing adds a version."""
 
     __tablename__ = "meeting_packs"
@@ -80,7 +80,7 @@ class MeetingPack(db.Model):
     issued_by: Mapped[User] = relationship()
 
 
-class Discussion(db.Model):
+class Discussion(Base):
     """What the meeting said about one provider."""
 
     __tablename__ = "discussions"
@@ -96,7 +96,7 @@ class Discussion(db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class Decision(db.Model):
+class Decision(Base):
     """A decision the meeting took about one provider."""
 
     __tablename__ = "decisions"
@@ -112,7 +112,7 @@ class Decision(db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class Action(db.Model):
+class Action(Base):
     """An action agreed at a meeting; it carries over to later packs until closed."""
 
     __tablename__ = "actions"

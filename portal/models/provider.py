@@ -7,11 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Base
 from portal.models.base import Rating, RatingDomain, enum_column, utcnow
 
 
-class Provider(db.Model):
+class Provider(Base):
     """One registered care service location."""
 
     __tablename__ = "providers"
@@ -63,7 +63,7 @@ class Provider(db.Model):
         return f"<Provider {self.cqc_location_id} {self.name}>"
 
 
-class ProviderServiceType(db.Model):
+class ProviderServiceType(Base):
     """A service type a location is registered for (codes from the taxonomy)."""
 
     __tablename__ = "provider_service_types"
@@ -74,7 +74,7 @@ class ProviderServiceType(db.Model):
     provider: Mapped[Provider] = relationship(back_populates="service_types")
 
 
-class ProviderRating(db.Model):
+class ProviderRating(Base):
     """A provider's current CQC rating for the whole service or one key question."""
 
     __tablename__ = "provider_ratings"

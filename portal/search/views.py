@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.policy import Permission, requires
@@ -15,7 +16,7 @@ from portal.views import page_number
 
 @bp.route("/search")
 @requires(Permission.BROWSE)
-def search():  # noqa: ANN201
+def search() -> ResponseReturnValue:
     """Search intelligence and providers, with facets and filters."""
     errors: dict[str, str] = {}
     try:
