@@ -835,9 +835,10 @@ class _Builder:
                         n_items=len(items), agencies=said, **story
                     )
                 elif items:
+                    # Ties go to the theme code: a set's order changes with the hash seed.
                     themes = sorted(
                         {t for i in items for t in i.theme_codes},
-                        key=lambda t: -sum(t in i.theme_codes for i in items),
+                        key=lambda t: (-sum(t in i.theme_codes for i in items), t),
                     )[:2]
                     top = max(i.score for i in items)
                     notes = (
