@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import tomllib
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 
 from portal.demo import load_demo
 from portal.extensions import db
@@ -161,10 +164,21 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     assert snapshot() == before
 
 
-def test_the_demo_data_set_is_exactly_the_recorded_one(app):
+def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:
     load_demo(TODAY)
     tables = table_digests()
     assert demo_digest(tables) == DEMO_DIGEST, f"per-table digests now: {tables}"
+
+
+def test_every_data_file_ships_with_the_package() -> None:
+    root = Path(__file__).parents[1]
+    with (root / "pyproject.toml").open("rb") as handle:
+        patterns = tomllib.load(handle)["tool"]["setuptools"]["package-data"]["portal"]
+    package = root / "portal"
+    files = {p for p in (package / "data").rglob("*") if p.is_file()}
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert any(p.suffix == ".toml" for p in files)
+    assert files - shipped == set()
 
 
 def test_portal_demo_migrates_loads_and_prints_the_sign_ins_twice_over(tmp_path):
