@@ -3,7 +3,8 @@
 Made-up people and providers in real places (south-west London and Harrow). Every random
 choice comes from one seeded generator and every date is an offset from the first day of the
 current month, so runs in the same month give identical rows and the demo never looks stale.
-Text material lives in `portal.demo_text`.
+Its text (names, places, item templates, meeting notes) is read from portal/data/demo/*.toml
+by `portal.demo_data`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import calendar
 import csv
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,9 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import demo_text as txt
 from portal.auth.services import create_agency, create_user
 from portal.config import labels
+from portal.demo_data import DemoText, demo_text
 from portal.extensions import db
 from portal.models import (
     Action,
@@ -58,40 +60,6 @@ SEED = 20260101
 MARKER_AGENCY = "MERTON"
 N_ITEMS = 660
 
-AGENCIES = (
-    ("MERTON", "London Borough of Merton", "council"),
-    ("HARROW", "London Borough of Harrow", "council"),
-    ("CQC", "Care Quality Commission", "cqc"),
-    ("SWLICB", "NHS South West London Integrated Care Board", "nhs"),
-    ("NWLICB", "NHS North West London Integrated Care Board", "nhs"),
-    ("MPS", "Metropolitan Police Service", "police"),
-    ("HWMERTON", "Healthwatch Merton", "healthwatch"),
-)
-USERS = (
-    ("priya.shah@merton.gov.uk", "Priya Shah", "MERTON", "chair"),
-    ("daniel.okafor@merton.gov.uk", "Daniel Okafor", "MERTON", "admin"),
-    ("helen.marsh@merton.gov.uk", "Helen Marsh", "MERTON", "member"),
-    ("kwame.asante@merton.gov.uk", "Kwame Asante", "MERTON", "member"),
-    ("fiona.doyle@merton.gov.uk", "Fiona Doyle", "MERTON", "member"),
-    ("ruth.bennett@harrow.gov.uk", "Ruth Bennett", "HARROW", "chair"),
-    ("sanjay.patel@harrow.gov.uk", "Sanjay Patel", "HARROW", "member"),
-    ("claire.donovan@cqc.org.uk", "Claire Donovan", "CQC", "member"),
-    ("martin.fraser@cqc.org.uk", "Martin Fraser", "CQC", "viewer"),
-    ("joanna.wright@nhs.net", "Joanna Wright", "SWLICB", "member"),
-    ("adebayo.adeyemi@nhs.net", "Adebayo Adeyemi", "NWLICB", "member"),
-    ("lucy.kerr@met.police.uk", "Lucy Kerr", "MPS", "member"),
-    ("emma.clarke@healthwatchmerton.co.uk", "Emma Clarke", "HWMERTON", "member"),
-    ("george.mills@healthwatchmerton.co.uk", "George Mills", "HWMERTON", "viewer"),
-)
-SHORT = {
-    "MERTON": "Merton council",
-    "HARROW": "Harrow council",
-    "CQC": "CQC",
-    "SWLICB": "the SWL ICB",
-    "NWLICB": "the NWL ICB",
-    "MPS": "the police",
-    "HWMERTON": "Healthwatch Merton",
-}
 #: Who writes about providers on each side: agency code -> weight.
 WRITERS = {
     "south": {"MERTON": 40, "CQC": 16, "SWLICB": 20, "MPS": 12, "HWMERTON": 14},
@@ -158,40 +126,10 @@ def name_key(name: str) -> str:
     return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
 
 
-ORG_WORDS = frozenset(
-    [
-        "Care",
-        "Home",
-        "Homecare",
-        "Nursing",
-        "Residential",
-        "Services",
-        "Service",
-        "Support",
-        "Supported",
-        "Living",
-        "Extra",
-        "Centre",
-        "Ltd",
-        "Ltd.",
-        "Lifestyles",
-        "Community",
-        "Shared",
-        "Lives",
-        "Scheme",
-        "&",
-        "Court",
-        "Park",
-        "Manor",
-        "House",
-    ]
-)
-
-
-def _organisation_stem(name: str) -> str:
+def _organisation_stem(name: str, dropped: frozenset[str]) -> str:
     """The part of a location's name an organisation would be named after."""
     words = re.sub(r"\(.*?\)|–.*$", "", name).split()
-    while len(words) > 1 and words[-1] in ORG_WORDS:
+    while len(words) > 1 and words[-1] in dropped:
         words.pop()
     return " ".join(words)
 
@@ -218,18 +156,18 @@ def _fmt(day: date) -> str:
     return f"{day.day} {day:%B}"
 
 
-def _centroids() -> dict[str, tuple[float, float]]:
-    path = Path(__file__).parent / "data" / "postcode-districts.csv"
+def _centroids(districts: Iterable[str]) -> dict[str, tuple[float, float]]:
+    wanted, path = set(districts), Path(__file__).parent / "data" / "postcode-districts.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         return {
             r["district"]: (float(r["latitude"]), float(r["longitude"]))
             for r in csv.DictReader(handle)
-            if r["district"] in txt.DISTRICTS and r["latitude"]
+            if r["district"] in wanted and r["latitude"]
         }
 
 
 def _sign_ins() -> list[User]:
-    emails = [u[0] for u in USERS]
+    emails = [a.email for a in demo_text().people.accounts]
     users = db.session.scalars(sa.select(User).where(User.email.in_(emails))).all()
     return sorted(users, key=lambda u: (str(u.role), u.email))
 
@@ -250,7 +188,7 @@ def load_demo(today: date | None = None) -> DemoReport:
             meetings=_count(Meeting),
             sign_ins=_sign_ins(),
         )
-    builder = _Builder((today or date.today()).replace(day=1))
+    builder = _Builder((today or date.today()).replace(day=1), demo_text())
     report = builder.build()
     db.session.commit()
     report.sign_ins = _sign_ins()
@@ -260,8 +198,9 @@ def load_demo(today: date | None = None) -> DemoReport:
 class _Builder:
     """Builds the data set in a fixed order from one random generator."""
 
-    def __init__(self, anchor: date) -> None:
+    def __init__(self, anchor: date, text: DemoText) -> None:
         self.rng = random.Random(SEED)
+        self.text = text
         self.anchor = anchor
         self.last_day = anchor - timedelta(days=1)
         self.agencies: dict[str, Agency] = {}
@@ -290,18 +229,25 @@ class _Builder:
 
     def _accounts(self) -> None:
         start = self.anchor - timedelta(days=460)
-        for code, name, kind in AGENCIES:
-            agency = db.session.scalar(sa.select(Agency).where(Agency.code == code))
+        for listed in self.text.people.agencies:
+            agency = db.session.scalar(sa.select(Agency).where(Agency.code == listed.code))
             if agency is None:
-                agency = create_agency(code, name, kind, via="demo")
+                agency = create_agency(listed.code, listed.name, listed.kind, via="demo")
                 agency.created_at = _at(start, 9)
-            self.agencies[code] = agency
-        for number, (email, name, code, role) in enumerate(USERS):
-            user = db.session.scalar(sa.select(User).where(User.email == email))
+            self.agencies[listed.code] = agency
+        for number, account in enumerate(self.text.people.accounts):
+            user = db.session.scalar(sa.select(User).where(User.email == account.email))
             if user is None:
-                user = create_user(email, name, code, role, DEMO_PASSWORD, via="demo")
+                user = create_user(
+                    account.email,
+                    account.name,
+                    account.agency,
+                    account.role,
+                    DEMO_PASSWORD,
+                    via="demo",
+                )
                 user.created_at = _at(start, 10, number)
-            self.users[email] = user
+            self.users[account.email] = user
         self.writers = {
             c: [
                 u
@@ -316,7 +262,8 @@ class _Builder:
     # --- providers ----------------------------------------------------------------------------
 
     def _providers(self) -> None:
-        rng, centroids = self.rng, _centroids()
+        rng, places, names = self.rng, self.text.places, self.text.providers
+        centroids = _centroids(places.districts)
         plan = (
             ["care-home"] * 48
             + ["care-home-nursing"] * 32
@@ -326,22 +273,24 @@ class _Builder:
             + ["shared-lives"] * 7
         )
         rng.shuffle(plan)
-        districts = list(txt.DISTRICTS)
-        weights = [txt.DISTRICTS[d][0] for d in districts]
+        districts = list(places.districts)
+        weights = [places.districts[d].weight for d in districts]
         used_names: set[str] = set()
         used_ids: set[str] = set()
         created = _at(self.anchor - timedelta(days=480), 8)
         for primary in plan:
             district = rng.choices(districts, weights)[0]
-            _, las, localities, town, roads = txt.DISTRICTS[district]
-            la = rng.choices([a for a, _ in las], [w for _, w in las])[0]
-            locality, road, num = rng.choice(localities), rng.choice(roads), rng.randint(1, 240)
+            where = places.districts[district]
+            las, town = where.local_authorities, where.post_town
+            la = rng.choices(list(las), list(las.values()))[0]
+            locality, road = rng.choice(where.localities), rng.choice(where.roads)
+            num = rng.randint(1, 240)
             while True:
-                pattern = rng.choice(txt.NAME_PATTERNS[primary])
+                pattern = rng.choice(names.name_patterns[primary])
                 name = pattern.format(
-                    stem=rng.choice(txt.STEMS),
-                    saint=rng.choice(txt.SAINTS),
-                    kind=rng.choice(txt.KIND_WORDS),
+                    stem=rng.choice(names.stems),
+                    saint=rng.choice(names.saints),
+                    kind=rng.choice(names.kind_words),
                     place=locality,
                     num=num,
                     road=road,
@@ -359,15 +308,16 @@ class _Builder:
             place = f"{locality}, {town}" if town not in (locality, "London") else locality
             lat, lon = centroids[district]
             coords = rng.random() >= 0.05
-            stem = _organisation_stem(name)
+            stem = _organisation_stem(name, names.organisation_words)
             provider = Provider(
                 cqc_location_id=self._cqc_id(used_ids, rng.choice((9, 10, 10, 11))),
                 name=name,
                 name_key=name_key(name),
                 provider_name=name
                 if name.endswith(("Ltd", "Ltd."))
-                else (stem if stem[0].isalpha() else rng.choice(txt.STEMS))
-                + rng.choice(txt.ORG_SUFFIXES),
+                else (stem if stem[0].isalpha() else rng.choice(names.stems))
+                + " "
+                + rng.choice(names.organisation_suffixes),
                 address=f"{num} {road}, {place}" + (", London" if town == "London" else ""),
                 postcode=f"{district} {rng.randint(0, 9)}{rng.choice(POSTCODE_LETTERS)}"
                 f"{rng.choice(POSTCODE_LETTERS)}",
@@ -379,7 +329,8 @@ class _Builder:
                 care_home=care_home,
                 beds=beds if care_home else None,
                 registered_manager=(
-                    f"{rng.choice(txt.FIRST_NAMES)} {rng.choice(txt.SURNAMES)}"
+                    f"{rng.choice(self.text.people.first_names)} "
+                    f"{rng.choice(self.text.people.surnames)}"
                     if rng.random() > 0.08
                     else None
                 ),
@@ -397,7 +348,7 @@ class _Builder:
                 "home" if care_home else "dom" if primary in ("domiciliary", "extra-care") else "sl"
             )
             self.ctx[len(self.providers)] = {
-                "side": "north" if district in txt.NORTH_DISTRICTS else "south",
+                "side": where.side,
                 "setting": setting,
                 "profile": "other",
                 "primary": primary,
@@ -419,14 +370,14 @@ class _Builder:
 
     def _groups(self, used_ids: set[str]) -> None:
         rng, grouped = self.rng, set()
-        for name, family in txt.GROUPS:
+        for group in self.text.providers.groups:
             members = [
-                i for i, c in self.ctx.items() if c["setting"] == family and i not in grouped
+                i for i, c in self.ctx.items() if c["setting"] == group.setting and i not in grouped
             ]
             org_id = self._cqc_id(used_ids, 9)
             for index in rng.sample(members, rng.randint(2, 4)):
                 grouped.add(index)
-                self.providers[index].provider_name = name
+                self.providers[index].provider_name = group.name
                 self.providers[index].cqc_provider_id = org_id
         for index, provider in enumerate(self.providers):
             if index not in grouped:
@@ -556,10 +507,10 @@ class _Builder:
             writers.pop("HWMERTON", None)
         code = rng.choices(list(writers), list(writers.values()))[0]
         kind = str(self.agencies[code].kind)
-        profile = ctx["profile"]
+        voice, profile = self.text.voices[kind], ctx["profile"]
         sev_w = SEVERITY_WEIGHTS["hot" if profile in ("hot", "open", "closed") else profile]
         focus = FOCUS.get(profile, set())
-        options = [t for t in txt.TEMPLATES if kind in t.kinds and ctx["setting"] in t.settings]
+        options = [t for t in voice.templates if ctx["setting"] in t.settings]
         template = rng.choices(
             options, [sev_w[t.severity] * (3 if focus & set(t.themes) else 1) for t in options]
         )[0]
@@ -577,8 +528,7 @@ class _Builder:
             logged = friday if early else monday if late_ok else logged
         author = rng.choice(self.writers[code])
         slots = self._slots(ctx, provider, observed, code)
-        closers = txt.CLOSERS.get(kind, ("",))
-        slots["closer"] = rng.choice(closers + ("",)).format_map(slots)
+        slots["closer"] = rng.choice((voice.closers or ("",)) + ("",)).format_map(slots)
         title = rng.choice(template.titles).format_map(slots)
         sev = template.severity
         boost = {"concern": 0.25, "hot": 0.4, "open": 0.5, "closed": 0.4}.get(profile, 0)
@@ -609,7 +559,7 @@ class _Builder:
                 "ABCDE", (10, 45, 35, 9, 1) if kind == "healthwatch" else (30, 30, 28, 10, 2)
             )[0],
             "handling_code": handling,
-            "handling_conditions": rng.choice(txt.CONDITIONS[kind]) if handling == "C" else "",
+            "handling_conditions": rng.choice(voice.conditions) if handling == "C" else "",
             "marking": marking,
             "recipient_ids": [],
             "status": "open",
@@ -630,10 +580,11 @@ class _Builder:
     def _history(
         self, author: User, code: str, logged_at: datetime, state: dict[str, Any]
     ) -> list[tuple[User, datetime, str, dict[str, Any]]]:
-        rng, limit = self.rng, _at(self.last_day, 17, 30)
+        rng, limit, edits = self.rng, _at(self.last_day, 17, 30), self.text.items.edits
         history = [(author, logged_at, "", dict(state))]
         if rng.random() < 0.08:
-            what, reason, sentence = rng.choice(txt.EDITS)
+            edit = rng.choice(edits)
+            what, reason, sentence = edit.change, edit.reason, edit.sentence
             when = min(self._later(logged_at, 25), limit)
             new = dict(state)
             if what == "likelihood+" and new["likelihood"] < 5:
@@ -642,8 +593,9 @@ class _Builder:
                 new["impact"] -= 1
             elif what == "marking" and new["marking"] in ("AMBER", "AMBER+STRICT"):
                 new["marking"] = {"AMBER": "GREEN", "AMBER+STRICT": "AMBER"}[new["marking"]]
-            else:
-                what, reason, sentence = txt.EDITS[3]
+            else:  # the change cannot be made: the last edit that only adds text instead
+                fallback = [e for e in edits if e.change == "text"][-1]
+                reason, sentence = fallback.reason, fallback.sentence
             if sentence:
                 new["body"] += " " + sentence.format(
                     upd=_fmt(when.date()), date=_fmt(date.fromisoformat(new["observed_on"]))
@@ -656,7 +608,12 @@ class _Builder:
             if when > history[-1][1]:
                 new = dict(history[-1][3], status="withdrawn")
                 history.append(
-                    (author, when, "Withdrawn: " + rng.choice(txt.WITHDRAW_REASONS), new)
+                    (
+                        author,
+                        when,
+                        "Withdrawn: " + rng.choice(self.text.items.withdraw_reasons),
+                        new,
+                    )
                 )
         return history
 
@@ -669,6 +626,7 @@ class _Builder:
         self, ctx: dict[str, Any], provider: Provider, observed: date, code: str
     ) -> dict[str, Any]:
         rng, side, setting = self.rng, ctx["side"], ctx["setting"]
+        words, places = self.text.items, self.text.places.sides[side]
         letters = rng.sample("ABCDEFGHJKLMNPRSTW", 4)
         title = rng.choice(("Mrs", "Mr", "Ms", "Mr", "Mrs", "Miss"))
         female = title != "Mr"
@@ -677,7 +635,7 @@ class _Builder:
         total = rng.randint(8, 14)
         month = lambda back: _months_before(observed.replace(day=1), back).strftime("%B")  # noqa: E731
         return {
-            **txt.SETTING_WORDS[setting],
+            **words.setting_words[setting],
             "res": f"{title} {letters[0]}",
             "res2": f"{rng.choice(('Mrs', 'Mr', 'Ms'))} {letters[1]}",
             "res_f": f"Mrs {letters[2]}",
@@ -700,16 +658,16 @@ class _Builder:
             "year": observed.year - rng.randint(1, 2),
             "time": f"{rng.choice((1, 2, 3, 4, 5, 6, 7, 13, 15, 19, 21, 22, 23)):02d}:{rng.randint(0, 59):02d}",
             "time_late": f"{rng.choice((10, 11))}:{rng.randint(10, 55):02d}",
-            "floor": rng.choice(txt.FLOORS),
-            "site": rng.choice(txt.SITES),
-            "staff_role": rng.choice(txt.STAFF_ROLES[setting]),
-            "relative": rng.choice(txt.RELATIVES),
+            "floor": rng.choice(words.floors),
+            "site": rng.choice(words.sites),
+            "staff_role": rng.choice(words.staff_roles[setting]),
+            "relative": rng.choice(words.relatives),
             "relative_of": rng.choice(("mother", "father", "aunt", "husband", "wife")),
-            "med": (meds := rng.sample(txt.MEDICINES, 2))[0],
+            "med": (meds := rng.sample(words.medicines, 2))[0],
             "med2": meds[1],
-            "hospital": rng.choice(txt.HOSPITALS[side]),
-            "landmark": rng.choice(txt.LANDMARKS[side]),
-            "area": (areas := rng.sample(txt.AREAS[side], 2))[0],
+            "hospital": rng.choice(places.hospitals),
+            "landmark": rng.choice(places.landmarks),
+            "area": (areas := rng.sample(places.areas, 2))[0],
             "area2": areas[1],
             "council": "Merton" if code == "MERTON" else "Harrow",
             "pct": rng.randint(52, 79),
@@ -734,14 +692,14 @@ class _Builder:
             "total": total,
             "n_falls": rng.randint(9, 22),
             "n_sample": rng.randint(8, 15),
-            "shift": rng.choice(txt.SHIFTS),
+            "shift": rng.choice(words.shifts),
             "need": need,
             "onduty": need - rng.randint(2, 3),
-            "ordinal": rng.choice(txt.ORDINALS),
+            "ordinal": rng.choice(words.ordinals),
             "waterlow": rng.randint(20, 28),
             "n_cases": rng.randint(6, 19),
             "n_staff": rng.randint(2, 7),
-            "infection": rng.choice(txt.INFECTIONS),
+            "infection": rng.choice(words.infections),
             "n_las": n_las,
             "n_las_falls": rng.randint(n_las // 3, n_las // 2 + 2),
             "las_median": rng.randint(3, 6),
@@ -790,6 +748,8 @@ class _Builder:
 
     def _meetings(self) -> int:
         rng, chair, codes = self.rng, self.chairs["MERTON"], list(self.agencies)
+        said_by = {a.code: a.short for a in self.text.people.agencies}
+        minutes = self.text.meetings
         theme_labels = labels("themes")
         self.meeting_dates = [_meeting_day(_months_before(self.anchor, k)) for k in (3, 2, 1)]
         open_provider = self.providers[self.open_index]
@@ -809,7 +769,7 @@ class _Builder:
             meeting = Meeting(
                 held_on=held,
                 title=f"Joint Intelligence Group – {held:%B %Y}",
-                location=rng.choice(txt.MEETING_LOCATIONS),
+                location=rng.choice(minutes.locations),
                 chair=chair,
                 status=MeetingStatus.HELD if number == 2 else MeetingStatus.MINUTES_APPROVED,
                 created_at=_at(held - timedelta(days=28), 10),
@@ -824,32 +784,33 @@ class _Builder:
             recorded = _at(held + timedelta(days=1), 10)
             for provider in chosen:
                 items = new.get(provider.id, [])
-                agencies = sorted({SHORT[i.source_agency.code] for i in items})
+                agencies = sorted({said_by[i.source_agency.code] for i in items})
                 said = (
                     ", ".join(agencies[:-1]) + " and " + agencies[-1]
                     if len(agencies) > 1
                     else (agencies or ["no partner"])[0]
                 )
                 if provider is open_provider:
-                    notes = txt.OPEN_DISCUSSIONS[number].format(
+                    notes = minutes.open_discussions[number].format(
                         n_items=len(items), agencies=said, **story
                     )
                 elif items:
+                    # Ties go to the theme code: a set's order changes with the hash seed.
                     themes = sorted(
                         {t for i in items for t in i.theme_codes},
-                        key=lambda t: -sum(t in i.theme_codes for i in items),
+                        key=lambda t: (-sum(t in i.theme_codes for i in items), t),
                     )[:2]
                     top = max(i.score for i in items)
                     notes = (
                         f"{len(items)} new items since the last meeting from {said}, mainly "
                         f"about {' and '.join(theme_labels[t].lower() for t in themes)}. "
                         f"Highest item score {top} ({band_for(top)}). "
-                        + rng.choice(txt.DISCUSSION_EXTRAS)
+                        + rng.choice(minutes.discussion_extras)
                     )
                 else:
                     notes = (
                         "No new items since the last meeting; discussed at the chair's "
-                        "request. " + rng.choice(txt.DISCUSSION_EXTRAS)
+                        "request. " + rng.choice(minutes.discussion_extras)
                     )
                 meeting.discussions.append(
                     Discussion(
@@ -862,7 +823,7 @@ class _Builder:
             meeting.decisions.append(
                 Decision(
                     provider=open_provider,
-                    text=txt.OPEN_DECISIONS[number],
+                    text=minutes.open_decisions[number],
                     recorded_by_id=chair.id,
                     recorded_at=recorded,
                 )
@@ -871,7 +832,7 @@ class _Builder:
                 meeting.decisions.append(
                     Decision(
                         provider=provider,
-                        text=rng.choice(txt.DECISIONS),
+                        text=rng.choice(minutes.decisions),
                         recorded_by_id=chair.id,
                         recorded_at=recorded,
                     )
@@ -885,14 +846,14 @@ class _Builder:
             chair=chair,
             status=MeetingStatus.PLANNED,
             title=f"Joint Intelligence Group – {self.anchor:%B %Y}",
-            location=txt.MEETING_LOCATIONS[0],
+            location=minutes.locations[0],
             created_at=_at(self.meeting_dates[2], 16),
             agencies=[self.agencies[c] for c in codes],
         )
         planned.added_providers.append(
             MeetingProvider(
                 provider=rng.choice(watched[4:]),
-                reason=txt.ADDED_REASON,
+                reason=minutes.added_reason,
                 added_by_id=chair.id,
                 added_at=_at(self.anchor, 9, 30),
             )
@@ -903,8 +864,10 @@ class _Builder:
 
     def _action(self, number: int, held: date, provider: Provider, chair: User) -> Action:
         rng, side = self.rng, self.ctx[self.providers.index(provider)]["side"]
-        options = [a for a in txt.ACTIONS if side == "south" or a[0] != "HWMERTON"]
-        owner, text = rng.choice(options)
+        actions = self.text.meetings.actions
+        options = [a for a in actions if side == "south" or a.owner != "HWMERTON"]
+        picked = rng.choice(options)
+        owner, text = picked.owner, picked.text
         if side == "north":
             owner = {"MERTON": "HARROW", "SWLICB": "NWLICB"}.get(owner, owner)
         status = rng.choices(list(ActionStatus), ((0, 20, 80), (20, 30, 50), (45, 40, 15))[number])[
@@ -922,19 +885,20 @@ class _Builder:
         if status == ActionStatus.CLOSED:
             done = min(held + timedelta(days=rng.randint(5, 40)), self.last_day)
             action.closed_at = _at(done, 11, 15)
-            action.closing_note = rng.choice(txt.CLOSING_NOTES).format(date=_fmt(done))
+            action.closing_note = rng.choice(self.text.meetings.closing_notes).format(
+                date=_fmt(done)
+            )
         return action
 
     # --- provider concerns and embargoes --------------------------------------------------
 
     def _concerns(self) -> None:
-        rng, anchor = self.rng, self.anchor
+        rng, anchor, stories = self.rng, self.anchor, self.text.concerns
         plans = (
             (
                 self.open_index,
                 self.chairs["MERTON"],
-                txt.OPEN_CONCERN,
-                "open",
+                stories["open"],
                 {
                     ConcernStage.INITIATE: self.meeting_dates[0],
                     ConcernStage.INITIAL_MEETING: anchor - timedelta(days=43),
@@ -945,8 +909,7 @@ class _Builder:
             (
                 self.closed_index,
                 self.chairs["HARROW"],
-                txt.CLOSED_CONCERN,
-                "closed",
+                stories["closed"],
                 {
                     stage: anchor - timedelta(days=days)
                     for stage, days in zip(
@@ -956,13 +919,13 @@ class _Builder:
                 (anchor - timedelta(days=317), anchor - timedelta(days=190), 3),
             ),
         )
-        for index, chair, notes, kind, stages, (starts, ends, told) in plans:
+        for index, chair, story, stages, (starts, ends, told) in plans:
             provider, side = self.providers[index], self.ctx[index]["side"]
             closed = ConcernStage.CLOSURE in stages
             db.session.add(
                 ProviderConcern(
                     provider=provider,
-                    summary=notes["summary"],
+                    summary=story.summary,
                     opened_by=chair,
                     opened_at=_at(stages[ConcernStage.INITIATE], 15, 30),
                     status=ConcernStatus.CLOSED if closed else ConcernStatus.OPEN,
@@ -971,7 +934,7 @@ class _Builder:
                         ProviderConcernStage(
                             stage=s,
                             occurred_on=d,
-                            note=notes[s.value],
+                            note=story.stages[s.value],
                             recorded_by_id=chair.id,
                             recorded_at=_at(d, 17),
                         )
@@ -979,13 +942,13 @@ class _Builder:
                     ],
                 )
             )
-            boroughs = rng.sample(txt.NEIGHBOURS[side], told)
+            boroughs = rng.sample(self.text.places.sides[side].neighbours, told)
             db.session.add(
                 Embargo(
                     provider=provider,
                     starts_on=starts,
                     ends_on=ends,
-                    reason=txt.EMBARGO_REASONS[kind],
+                    reason=story.embargo,
                     created_by_id=chair.id,
                     created_at=_at(starts - timedelta(days=1), 16),
                     notices=sorted(

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import enum
+import hashlib
+import json
+import tomllib
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 
 from portal.demo import load_demo
 from portal.extensions import db
@@ -27,9 +34,56 @@ from tests.databases import empty_all_tables
 TODAY = date(2026, 11, 23)
 AREAS = {"SW", "CR", "SM", "KT", "HA"}
 
+#: SHA-256 of everything `load_demo(TODAY)` writes (see `demo_digest`), the same on SQLite and
+#: PostgreSQL. Recorded from the loader that read its text from portal/demo_text.py; a change
+#: to the demo data, or a new column in a table the demo fills, changes it.
+DEMO_DIGEST = "2a73ef16906e25682e6c54175d4bc8cf8ee8cad01eca6604d76bc0397c323804"
+#: Values that are not part of the data set: salted password hashes, and the moments at which
+#: the load itself ran (audit events and the search change log take them from the clock).
+UNSTABLE_COLUMNS = {
+    "users": {"password_hash"},
+    "audit_events": {"occurred_at"},
+    "search_changes": {"changed_at"},
+}
+
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def stable(value: Any) -> Any:
+    """A value as JSON can hold it, the same whichever database returned it."""
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def table_digests() -> dict[str, str]:
+    """A SHA-256 per table holding rows: its columns by name, its rows in primary-key order."""
+    digests: dict[str, str] = {}
+    for table in sorted(db.metadata.sorted_tables, key=lambda t: t.name):
+        skip = UNSTABLE_COLUMNS.get(table.name, set())
+        columns = sorted(c.name for c in table.columns if c.name not in skip)
+        keys = [c.name for c in table.primary_key.columns]
+        # Sorted here, not by ORDER BY: the two databases collate text differently.
+        rows = sorted(
+            db.session.execute(sa.select(table)).mappings(),
+            key=lambda row: tuple(row[k] for k in keys),
+        )
+        if rows:
+            content = {"columns": columns, "rows": [[stable(r[c]) for c in columns] for r in rows]}
+            text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+            digests[table.name] = hashlib.sha256(text.encode()).hexdigest()
+    return digests
+
+
+def demo_digest(tables: dict[str, str]) -> str:
+    """One SHA-256 over the per-table digests."""
+    return hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()
 
 
 def snapshot() -> list[tuple]:
@@ -108,6 +162,23 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     empty_all_tables(db.engine, db.metadata)
     load_demo(TODAY)
     assert snapshot() == before
+
+
+def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:
+    load_demo(TODAY)
+    tables = table_digests()
+    assert demo_digest(tables) == DEMO_DIGEST, f"per-table digests now: {tables}"
+
+
+def test_every_data_file_ships_with_the_package() -> None:
+    root = Path(__file__).parents[1]
+    with (root / "pyproject.toml").open("rb") as handle:
+        patterns = tomllib.load(handle)["tool"]["setuptools"]["package-data"]["portal"]
+    package = root / "portal"
+    files = {p for p in (package / "data").rglob("*") if p.is_file()}
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert any(p.suffix == ".toml" for p in files)
+    assert files - shipped == set()
 
 
 def test_portal_demo_migrates_loads_and_prints_the_sign_ins_twice_over(tmp_path):

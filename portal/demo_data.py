@@ -1,0 +1,260 @@
+"""The demo data set's text, read from the TOML files in portal/data/demo/ (see `demo_text`).
+
+Names, places, item templates in each agency's voice, and what meetings and provider concerns
+record. `portal.demo` makes the data set from this text and its seeded random draws. Every
+string is read with its runs of whitespace, line breaks included, made single spaces, so the
+files can wrap long texts freely; portal/data/README.md describes each file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FOLDER = Path(__file__).parent / "data" / "demo"
+#: The agency kinds that write intelligence items, one file each in voices/, read in this order.
+VOICES = ("council", "cqc", "nhs", "police", "healthwatch")
+#: Where care is given: care homes, care at home (and extra care), supported living.
+SETTINGS = ("home", "dom", "sl")
+
+
+@dataclass(frozen=True)
+class AgencyText:
+    """A partner agency; `short` is how meeting notes name it."""
+
+    code: str
+    name: str
+    kind: str
+    short: str
+
+
+@dataclass(frozen=True)
+class Account:
+    """A demo sign-in: `agency` is an agency's code, `role` a Role value."""
+
+    email: str
+    name: str
+    agency: str
+    role: str
+
+
+@dataclass(frozen=True)
+class People:
+    """people.toml: the agencies, the accounts and names for registered managers."""
+
+    first_names: tuple[str, ...]
+    surnames: tuple[str, ...]
+    agencies: tuple[AgencyText, ...]
+    accounts: tuple[Account, ...]
+
+
+@dataclass(frozen=True)
+class District:
+    """A postcode district providers are placed in, and what their addresses are made of."""
+
+    code: str
+    side: str
+    weight: int
+    local_authorities: dict[str, int]
+    localities: tuple[str, ...]
+    post_town: str
+    roads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Side:
+    """Places items mention on one side of London, and the boroughs told of an embargo."""
+
+    hospitals: tuple[str, ...]
+    landmarks: tuple[str, ...]
+    areas: tuple[str, ...]
+    neighbours: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Places:
+    """places.toml: the districts, in the order they are drawn from, and the two sides."""
+
+    sides: dict[str, Side]
+    districts: dict[str, District]
+
+
+@dataclass(frozen=True)
+class Group:
+    """An organisation running several locations in one setting."""
+
+    name: str
+    setting: str
+
+
+@dataclass(frozen=True)
+class ProviderNames:
+    """providers.toml: what made-up provider and organisation names are made of."""
+
+    stems: tuple[str, ...]
+    saints: tuple[str, ...]
+    kind_words: tuple[str, ...]
+    name_patterns: dict[str, tuple[str, ...]]
+    organisation_words: frozenset[str]
+    organisation_suffixes: tuple[str, ...]
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A later edit to an item: what changes, the revision's reason, a sentence added or ""."""
+
+    change: str
+    reason: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class ItemWords:
+    """items.toml: words filled into item templates, and edits and withdrawals."""
+
+    medicines: tuple[str, ...]
+    floors: tuple[str, ...]
+    sites: tuple[str, ...]
+    relatives: tuple[str, ...]
+    shifts: tuple[str, ...]
+    infections: tuple[str, ...]
+    ordinals: tuple[str, ...]
+    withdraw_reasons: tuple[str, ...]
+    staff_roles: dict[str, tuple[str, ...]]
+    setting_words: dict[str, dict[str, str]]
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    """One kind of intelligence item, written in one agency kind's voice."""
+
+    kind: str
+    key_question: str
+    themes: tuple[str, ...]
+    severity: int  # 0 reassuring ... 3 serious
+    titles: tuple[str, ...]
+    body: str
+    settings: tuple[str, ...] = SETTINGS
+    sharing: str = ""  # "sensitive": police-only detail; "public": already published
+
+
+@dataclass(frozen=True)
+class Voice:
+    """voices/<kind>.toml: how one kind of agency writes items."""
+
+    closers: tuple[str, ...]
+    conditions: tuple[str, ...]
+    templates: tuple[Template, ...]
+
+
+@dataclass(frozen=True)
+class ActionText:
+    """An action the group gives the agency with code `owner`."""
+
+    owner: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """meetings.toml: what the group's meetings record."""
+
+    locations: tuple[str, ...]
+    discussion_extras: tuple[str, ...]
+    decisions: tuple[str, ...]
+    added_reason: str
+    closing_notes: tuple[str, ...]
+    open_discussions: tuple[str, ...]
+    open_decisions: tuple[str, ...]
+    actions: tuple[ActionText, ...]
+
+
+@dataclass(frozen=True)
+class ConcernStory:
+    """A provider concern: its summary, its embargo's reason and a note per stage reached."""
+
+    summary: str
+    embargo: str
+    stages: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DemoText:
+    """All the demo's text, one field per file (the voices keyed by agency kind)."""
+
+    people: People
+    places: Places
+    providers: ProviderNames
+    items: ItemWords
+    voices: dict[str, Voice]
+    meetings: Meetings
+    concerns: dict[str, ConcernStory]
+
+
+def _tidy(value: Any) -> Any:
+    """Strings with single spaces, arrays as tuples, all the way down."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return tuple(_tidy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    return value
+
+
+def _read(name: str) -> dict[str, Any]:
+    with (FOLDER / name).open("rb") as handle:
+        return _tidy(tomllib.load(handle))  # type: ignore[no-any-return]
+
+
+def _voice(kind: str) -> Voice:
+    data = _read(f"voices/{kind}.toml")
+    return Voice(
+        closers=data.get("closers", ()),
+        conditions=data["conditions"],
+        templates=tuple(Template(kind=kind, **t) for t in data["templates"]),
+    )
+
+
+@cache
+def demo_text() -> DemoText:
+    """The demo's text, read once from portal/data/demo/; a wrong or missing key raises."""
+    people, places, providers = _read("people.toml"), _read("places.toml"), _read("providers.toml")
+    items, meetings = _read("items.toml"), _read("meetings.toml")
+    open_concern = meetings.pop("open_concern")
+    return DemoText(
+        people=People(
+            **people
+            | {
+                "agencies": tuple(AgencyText(**a) for a in people["agencies"]),
+                "accounts": tuple(Account(**a) for a in people["accounts"]),
+            }
+        ),
+        places=Places(
+            sides={side: Side(**s) for side, s in places["sides"].items()},
+            districts={code: District(code=code, **d) for code, d in places["districts"].items()},
+        ),
+        providers=ProviderNames(
+            **providers
+            | {
+                "organisation_words": frozenset(providers["organisation_words"]),
+                "groups": tuple(Group(**g) for g in providers["groups"]),
+            }
+        ),
+        items=ItemWords(**items | {"edits": tuple(Edit(**e) for e in items["edits"])}),
+        voices={kind: _voice(kind) for kind in VOICES},
+        meetings=Meetings(
+            **meetings
+            | {
+                "open_discussions": open_concern["discussions"],
+                "open_decisions": open_concern["decisions"],
+                "actions": tuple(ActionText(**a) for a in meetings["actions"]),
+            }
+        ),
+        concerns={name: ConcernStory(**story) for name, story in _read("concerns.toml").items()},
+    )
