@@ -1,4 +1,4 @@
-"""The provider register's pages: the filtered list and one provider with what users may read.
+"""The provider register's pages and API answers: lists of providers, and one provider.
 
 Each function runs a fixed number of queries whatever the number of providers or items, and
 returns everything its template shows already loaded (templates never query).
@@ -30,8 +30,16 @@ from portal.models import (
     RatingDomain,
 )
 from portal.policy import readable_items_clause
-from portal.providers.search import Distance, load_providers, match_providers
-from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks
+from portal.postcodes import Postcode
+from portal.providers.search import (
+    Distance,
+    Kind,
+    clean_query,
+    load_providers,
+    match_providers,
+    postcode_matches,
+)
+from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks, window_months
 
 DISTANCE_NOTE = (
     "Distances are approximate: where a provider's exact location is not known, they are "
@@ -182,17 +190,48 @@ class ProviderList:
         return any(row.distance for row in self.rows)
 
 
-def provider_list(
-    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
-) -> ProviderList:
-    """A page of providers matching the filters: by relevance, distance, or else by name."""
-    conditions = filter_conditions(filters, today)
-    matches = match_providers(filters.q, conditions)
+@dataclass
+class FoundProviders:
+    """One page of the providers a search found, in order, with what paging needs."""
+
+    providers: list[Provider]
+    distances: dict[int, Distance]
+    total: int
+    page: int
+    per_page: int
+    kind: Kind
+    message: str | None = None
+    postcode: Postcode | None = None
+
+
+def find_provider_page(
+    text: str,
+    page: int,
+    per_page: int,
+    *,
+    conditions: Sequence[sa.ColumnElement[bool]] = (),
+    postcode: Postcode | None = None,
+    clamp: bool = True,
+) -> FoundProviders:
+    """A page of providers: by relevance, nearest the postcode, or else by name (fixed queries).
+
+    With ``postcode``, the providers there nearest first, narrowed to those the text also
+    matches. ``clamp`` brings a page past the last back to the last; without it such a page
+    is empty.
+    """
+    if postcode is not None:
+        matches = postcode_matches(postcode, conditions)
+        if clean_query(text):
+            wanted = set(match_providers(text, conditions).ids)
+            matches.ids = [i for i in matches.ids if i in wanted]
+    else:
+        matches = match_providers(text, conditions)
     if matches.kind == "all":
         total = int(
             db.session.scalar(sa.select(sa.func.count(Provider.id)).where(*conditions)) or 0
         )
-        page = _clamp(page, total, per_page)
+        if clamp:
+            page = _clamp(page, total, per_page)
         ids = list(
             db.session.scalars(
                 sa.select(Provider.id)
@@ -204,28 +243,47 @@ def provider_list(
         )
     else:
         total = len(matches.ids)
-        page = _clamp(page, total, per_page)
+        if clamp:
+            page = _clamp(page, total, per_page)
         ids = matches.ids[(page - 1) * per_page : page * per_page]
-    rows = provider_rows(user, ids, matches.distances, today)
-    return ProviderList(
-        rows=rows,
+    return FoundProviders(
+        providers=load_providers(ids),
+        distances=matches.distances,
         total=total,
         page=page,
         per_page=per_page,
         kind=matches.kind,
         message=matches.message,
-        postcode=str(matches.postcode) if matches.postcode else None,
+        postcode=matches.postcode,
+    )
+
+
+def provider_list(
+    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
+) -> ProviderList:
+    """A page of providers matching the filters, each with risk, concern and embargo."""
+    found = find_provider_page(
+        filters.q, page, per_page, conditions=filter_conditions(filters, today)
+    )
+    return ProviderList(
+        rows=provider_rows(user, found.providers, found.distances, today),
+        total=found.total,
+        page=found.page,
+        per_page=per_page,
+        kind=found.kind,
+        message=found.message,
+        postcode=str(found.postcode) if found.postcode else None,
     )
 
 
 def provider_rows(
-    user: Any, ids: Sequence[int], distances: dict[int, Distance], today: date
+    user: Any, providers: Sequence[Provider], distances: dict[int, Distance], today: date
 ) -> list[ProviderRow]:
-    """The providers with these IDs, in order, with risk, concern and embargo (fixed queries)."""
-    providers = load_providers(ids)
+    """These providers, in order, with risk, concern and embargo (fixed queries)."""
     if not providers:
         return []
-    risks = current_risks(user, ids, today, _window_months())
+    ids = [p.id for p in providers]
+    risks = current_risks(user, ids, today, window_months())
     concerns = set(
         db.session.scalars(
             sa.select(ProviderConcern.provider_id).where(
@@ -256,10 +314,6 @@ def provider_rows(
 
 def _clamp(page: int, total: int, per_page: int) -> int:
     return min(max(1, page), max(1, -(-total // per_page)))
-
-
-def _window_months() -> int:
-    return int(current_app.config["PORTAL"]["risk_window_months"])
 
 
 # --- one provider --------------------------------------------------------------------------
@@ -367,26 +421,49 @@ def concern_stage_label(concern: ProviderConcern | None) -> str | None:
     return labels("concern_stages").get(str(stage.stage), str(stage.stage))
 
 
-def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
-    """The provider with its ratings, concern, embargo, risk and readable timeline; or None."""
+@dataclass
+class ProviderDetail:
+    """One provider with everything about it this user may see, loaded."""
+
+    provider: Provider
+    risk: ProviderRisk | None
+    concern: ProviderConcern | None
+    embargo: Embargo | None
+    items: list[IntelligenceItem]
+    window_months: int
+
+
+def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail | None:
+    """The provider with its current risk, open concern, embargo and readable items; or None."""
     providers = load_providers([provider_id])
     if not providers:
         return None
-    provider = providers[0]
-    concern = open_concern(provider_id)
-    months = _window_months()
+    months = window_months()
+    return ProviderDetail(
+        provider=providers[0],
+        risk=current_risks(user, [provider_id], today, months).get(provider_id),
+        concern=open_concern(provider_id),
+        embargo=active_embargo(provider_id, today),
+        items=readable_timeline(user, provider_id),
+        window_months=months,
+    )
+
+
+def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
+    """The provider page: the provider's detail with its ratings and labels; or None."""
+    detail = provider_detail(user, provider_id, today)
+    if detail is None:
+        return None
+    provider = detail.provider
     service_labels = labels("service_types")
     return ProviderPage(
         provider=provider,
         ratings=rating_lines(provider),
-        concern=concern,
-        concern_stage=concern_stage_label(concern),
-        embargo=active_embargo(provider_id, today),
-        risk=current_risks(user, [provider_id], today, months).get(provider_id),
-        risk_explanation=WINDOW_EXPLANATION.format(months=months),
-        timeline=[
-            TimelineEntry(item=item, url=item_url(item.id))
-            for item in readable_timeline(user, provider_id)
-        ],
+        concern=detail.concern,
+        concern_stage=concern_stage_label(detail.concern),
+        embargo=detail.embargo,
+        risk=detail.risk,
+        risk_explanation=WINDOW_EXPLANATION.format(months=detail.window_months),
+        timeline=[TimelineEntry(item=item, url=item_url(item.id)) for item in detail.items],
         service_types=[service_labels.get(c, c) for c in provider.service_type_codes],
     )
