@@ -29,6 +29,7 @@ from portal.models import (
     Rating,
     RatingDomain,
 )
+from portal.paging import clamp_page, page_count, page_offset
 from portal.policy import readable_items_clause
 from portal.postcodes import Postcode
 from portal.providers.search import (
@@ -182,7 +183,7 @@ class ProviderList:
     @property
     def pages(self) -> int:
         """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def shows_distance(self) -> bool:
@@ -231,21 +232,22 @@ def find_provider_page(
             db.session.scalar(sa.select(sa.func.count(Provider.id)).where(*conditions)) or 0
         )
         if clamp:
-            page = _clamp(page, total, per_page)
+            page = clamp_page(page, total, per_page)
         ids = list(
             db.session.scalars(
                 sa.select(Provider.id)
                 .where(*conditions)
                 .order_by(Provider.name_key, Provider.id)
                 .limit(per_page)
-                .offset((page - 1) * per_page)
+                .offset(page_offset(page, per_page))
             )
         )
     else:
         total = len(matches.ids)
         if clamp:
-            page = _clamp(page, total, per_page)
-        ids = matches.ids[(page - 1) * per_page : page * per_page]
+            page = clamp_page(page, total, per_page)
+        start = page_offset(page, per_page)
+        ids = matches.ids[start : start + per_page]
     return FoundProviders(
         providers=load_providers(ids),
         distances=matches.distances,
@@ -310,10 +312,6 @@ def provider_rows(
         )
         for p in providers
     ]
-
-
-def _clamp(page: int, total: int, per_page: int) -> int:
-    return min(max(1, page), max(1, -(-total // per_page)))
 
 
 # --- one provider --------------------------------------------------------------------------
