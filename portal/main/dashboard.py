@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from portal import heatmap as heatmaps
 from portal.config import labels
-from portal.extensions import db
 from portal.main.forms import DashboardFilterForm, period_label
 from portal.main.worklists import (
     ActionRow,
@@ -32,7 +29,8 @@ from portal.main.worklists import (
     open_concerns,
     provider_url,
 )
-from portal.models import Provider, Role
+from portal.models import Role
+from portal.providers.services import local_authorities
 from portal.risk import (
     EXPLANATION,
     MONTH_EXPLANATION,
@@ -155,18 +153,6 @@ def dashboard(user: Any, form: DashboardFilterForm, today: date) -> Dashboard:
             "heatmap-matrix", matrix_counts(user, filters, period_start, today), period
         ),
         items_url=link("intelligence.list_items"),
-    )
-
-
-def local_authorities() -> list[str]:
-    """The local authorities providers are in, for the filter (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(Provider.local_authority)
-            .where(Provider.local_authority.is_not(None), Provider.local_authority != "")
-            .distinct()
-            .order_by(Provider.local_authority)
-        )
     )
 
 

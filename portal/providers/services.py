@@ -25,7 +25,6 @@ from portal.models import (
     Provider,
     ProviderConcern,
     ProviderRating,
-    ProviderServiceType,
     Rating,
     RatingDomain,
 )
@@ -121,14 +120,7 @@ def filter_conditions(filters: ProviderFilters, today: date) -> list[sa.ColumnEl
     if filters.local_authority:
         conditions.append(Provider.local_authority == filters.local_authority)
     if filters.service_type:
-        conditions.append(
-            sa.select(ProviderServiceType.provider_id)
-            .where(
-                ProviderServiceType.provider_id == Provider.id,
-                ProviderServiceType.service_type == filters.service_type,
-            )
-            .exists()
-        )
+        conditions.append(Provider.registered_for(filters.service_type))
     if filters.rating:
         overall = sa.select(ProviderRating.id).where(
             ProviderRating.provider_id == Provider.id,
