@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 
 from portal.config import labels
 from portal.extensions import db
@@ -20,7 +19,6 @@ from portal.models import (
     ConcernStatus,
     Embargo,
     IntelligenceItem,
-    ItemStatus,
     KeyQuestion,
     Provider,
     ProviderConcern,
@@ -45,7 +43,6 @@ DISTANCE_NOTE = (
     "Distances are approximate: where a provider's exact location is not known, they are "
     "measured from the centre of its postcode district (or of the district searched for)."
 )
-INTELLIGENCE_ENDPOINT = "intelligence.view_item"
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -318,19 +315,6 @@ class RatingLine:
     published_on: date | None
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One item of intelligence on the provider's timeline."""
-
-    item: IntelligenceItem
-    url: str | None
-
-    @property
-    def withdrawn(self) -> bool:
-        """Whether the item has been withdrawn."""
-        return self.item.status == ItemStatus.WITHDRAWN
-
-
 @dataclass
 class ProviderPage:
     """Everything the provider page shows, loaded."""
@@ -342,7 +326,7 @@ class ProviderPage:
     embargo: Embargo | None
     risk: ProviderRisk | None
     risk_explanation: str
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline: list[IntelligenceItem] = field(default_factory=list)
     service_types: list[str] = field(default_factory=list)
 
 
@@ -396,13 +380,6 @@ def readable_timeline(user: Any, provider_id: int) -> list[IntelligenceItem]:
     )
 
 
-def item_url(item_id: int) -> str | None:
-    """The item's page, once the intelligence area provides one."""
-    if INTELLIGENCE_ENDPOINT not in current_app.view_functions:
-        return None
-    return url_for(INTELLIGENCE_ENDPOINT, item_id=item_id)
-
-
 def concern_stage_label(concern: ProviderConcern | None) -> str | None:
     """The label of the concern's current stage, from the taxonomy."""
     stage = concern.current_stage if concern else None
@@ -454,6 +431,6 @@ def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | No
         embargo=detail.embargo,
         risk=detail.risk,
         risk_explanation=WINDOW_EXPLANATION.format(months=detail.window_months),
-        timeline=[TimelineEntry(item=item, url=item_url(item.id)) for item in detail.items],
+        timeline=detail.items,
         service_types=[service_labels.get(c, c) for c in provider.service_type_codes],
     )
