@@ -240,20 +240,13 @@ def _open_readable(user: Any, start: date, end: date) -> list[sa.ColumnElement[b
 
 def _provider_conditions(filters: RiskFilters) -> list[sa.ColumnElement[bool]]:
     """Conditions on Provider for the filters."""
-    from portal.models import Provider, ProviderServiceType
+    from portal.models import Provider
 
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.local_authority:
         conditions.append(Provider.local_authority == filters.local_authority)
     if filters.service_type:
-        conditions.append(
-            sa.select(ProviderServiceType.provider_id)
-            .where(
-                ProviderServiceType.provider_id == Provider.id,
-                ProviderServiceType.service_type == filters.service_type,
-            )
-            .exists()
-        )
+        conditions.append(Provider.registered_for(filters.service_type))
     return conditions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from portal.policy import Permission, has_permission
@@ -24,6 +24,13 @@ def govuk_datetime(value: datetime | None) -> str:
         return ""
     hour = value.hour % 12 or 12
     return f"{govuk_date(value)} at {hour}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """The URL of an endpoint, or None while that part of the portal is not there."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
 
 
 #: (text, endpoint, permission) for the service navigation, in order.
@@ -48,9 +55,10 @@ def main_navigation() -> list[dict[str, Any]]:
 
 
 def register(app: Flask) -> None:
-    """Install the filters and context processor."""
+    """Install the filters, the optional_url global and the context processor."""
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
+    app.add_template_global(optional_url)
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

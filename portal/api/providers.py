@@ -5,36 +5,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.api import bp
 from portal.api.auth import api_requires, not_found, validation_errors
 from portal.api.openapi import PATHS, SCHEMAS
-from portal.extensions import db
 from portal.inputs import parse_page
-from portal.models import IntelligenceItem, Provider, RatingDomain
+from portal.models import Embargo, IntelligenceItem, Provider, RatingDomain
 from portal.policy import Permission
 from portal.postcodes import InvalidPostcode, parse_postcode
-from portal.providers.search import (
-    Distance,
-    clean_query,
-    load_providers,
-    match_providers,
-    postcode_matches,
-)
-from portal.providers.services import (
-    active_embargo,
-    open_concern,
-    readable_timeline,
-)
-from portal.risk import current_risks
+from portal.providers import services
+from portal.providers.search import Distance, clean_query
 
 PAGE_MESSAGE = "Page must be a whole number from 1"
 
 
-def provider_json(provider: Provider, distance: Distance | None = None, *, near: bool = False):
+def provider_json(
+    provider: Provider, distance: Distance | None = None, *, near: bool = False
+) -> dict[str, Any]:
     """A provider as every API answer gives it (with distance_km in a postcode search)."""
     ratings: dict[str, Any] = {}
     for domain in RatingDomain:
@@ -46,7 +36,7 @@ def provider_json(provider: Provider, distance: Distance | None = None, *, near:
         overall.published_on if overall and overall.published_on else max(dates, default=None)
     )
     ratings["published_on"] = published.isoformat() if published else None
-    answer = {
+    answer: dict[str, Any] = {
         "id": provider.id,
         "name": provider.name,
         "cqc_location_id": provider.cqc_location_id,
@@ -79,13 +69,26 @@ def item_json(item: IntelligenceItem) -> dict[str, Any]:
     }
 
 
+def embargo_json(embargo: Embargo) -> dict[str, Any]:
+    """An embargo as a provider's answer gives it, with the boroughs told."""
+    return {
+        "starts_on": embargo.starts_on.isoformat(),
+        "ends_on": embargo.ends_on.isoformat() if embargo.ends_on else None,
+        "reason": embargo.reason,
+        "boroughs_told": [
+            {"borough": n.borough, "notified_on": n.notified_on.isoformat()}
+            for n in embargo.notices
+        ],
+    }
+
+
 def _page_argument() -> int | None:
     return parse_page(request.args.get("page"), 999_999)
 
 
 @bp.route("/providers")
 @api_requires(Permission.BROWSE)
-def providers_list():  # noqa: ANN201
+def providers_list() -> ResponseReturnValue:
     """Providers by name, CQC ID or postcode (nearest first), a page at a time."""
     page = _page_argument()
     errors: dict[str, str] = {}
@@ -98,74 +101,39 @@ def providers_list():  # noqa: ANN201
             postcode = parse_postcode(clean_query(postcode_text))
         except InvalidPostcode as invalid:
             errors["postcode"] = invalid.message
-    if errors:
+    if errors or page is None:
         return validation_errors(errors)
     per_page = int(current_app.config["PORTAL"]["page_size"])
-    query = request.args.get("q", "")
-    if postcode is not None:
-        matches = postcode_matches(postcode)
-        if clean_query(query):
-            wanted = set(match_providers(query).ids)
-            matches.ids = [i for i in matches.ids if i in wanted]
-    else:
-        matches = match_providers(query)
-    start = (page - 1) * per_page
-    if matches.kind == "all":
-        total = db.session.scalar(sa.select(sa.func.count(Provider.id))) or 0
-        ids = list(
-            db.session.scalars(
-                sa.select(Provider.id)
-                .order_by(Provider.name_key, Provider.id)
-                .limit(per_page)
-                .offset(start)
-            )
-        )
-    else:
-        total, ids = len(matches.ids), matches.ids[start : start + per_page]
+    found = services.find_provider_page(
+        request.args.get("q", ""), page, per_page, postcode=postcode, clamp=False
+    )
     near = postcode is not None
     return jsonify(
         {
             "items": [
-                provider_json(p, matches.distances.get(p.id), near=near)
-                for p in load_providers(ids)
+                provider_json(p, found.distances.get(p.id), near=near) for p in found.providers
             ],
-            "total": int(total),
-            "page": page,
+            "total": found.total,
+            "page": found.page,
         }
     )
 
 
 @bp.route("/providers/<int:provider_id>")
 @api_requires(Permission.BROWSE)
-def provider_detail(provider_id: int):  # noqa: ANN201
+def provider_detail(provider_id: int) -> ResponseReturnValue:
     """One provider with its ratings, risk, concern, embargo and the items the caller may read."""
-    found = load_providers([provider_id])
-    if not found:
+    detail = services.provider_detail(current_user, provider_id, date.today())
+    if detail is None:
         return not_found()
-    provider = found[0]
-    today = date.today()
-    months = int(current_app.config["PORTAL"]["risk_window_months"])
-    risk = current_risks(current_user, [provider_id], today, months).get(provider_id)
-    concern = open_concern(provider_id)
-    stage = concern.current_stage if concern else None
-    embargo = active_embargo(provider_id, today)
-    answer = provider_json(provider)
-    answer["current_risk"] = {"score": risk.score, "band": str(risk.band)} if risk else None
-    answer["concern_stage"] = str(stage.stage) if stage else None
-    answer["embargo"] = (
-        {
-            "starts_on": embargo.starts_on.isoformat(),
-            "ends_on": embargo.ends_on.isoformat() if embargo.ends_on else None,
-            "reason": embargo.reason,
-            "boroughs_told": [
-                {"borough": n.borough, "notified_on": n.notified_on.isoformat()}
-                for n in embargo.notices
-            ],
-        }
-        if embargo
-        else None
+    stage = detail.concern.current_stage if detail.concern else None
+    answer = provider_json(detail.provider)
+    answer["current_risk"] = (
+        {"score": detail.risk.score, "band": str(detail.risk.band)} if detail.risk else None
     )
-    answer["items"] = [item_json(item) for item in readable_timeline(current_user, provider_id)]
+    answer["concern_stage"] = str(stage.stage) if stage else None
+    answer["embargo"] = embargo_json(detail.embargo) if detail.embargo else None
+    answer["items"] = [item_json(item) for item in detail.items]
     return jsonify(answer)
 
 

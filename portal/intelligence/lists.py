@@ -18,8 +18,8 @@ from portal.config import labels
 from portal.extensions import db
 from portal.inputs import parse_id
 from portal.intelligence.validation import clean_text, parse_date
-from portal.main.services import Page
 from portal.models import Agency, IntelligenceItem, ItemTheme, KeyQuestion, Marking, Provider
+from portal.paging import Page, clamp_page, page_offset
 from portal.policy import readable_items_clause
 
 MAX_PROVIDER_MATCHES = 50
@@ -116,15 +116,14 @@ def list_items(user: Any, filters: ListFilters, page: int, per_page: int, mine: 
     total = int(
         db.session.scalar(sa.select(sa.func.count()).select_from(item).where(*conditions)) or 0
     )
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page = clamp_page(page, total, per_page)
     rows = db.session.scalars(
         sa.select(item)
         .where(*conditions)
         .options(selectinload(item.themes), selectinload(item.recipients))
         .order_by(item.observed_on.desc(), item.logged_at.desc(), item.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(page_offset(page, per_page))
     ).all()
     return Page(items=list(rows), total=total, page=page, per_page=per_page)
 

@@ -3,7 +3,7 @@
 Providers of highest current risk with their trend, new intelligence since the last visit,
 the agency's open actions, open provider concerns, active embargoes and the three heatmaps.
 Scores and counts come from portal.risk, so only what the user may read feeds them. The page
-costs a fixed number of queries whatever the data, and hands the template plain rows
+costs a fixed number of queries whatever the data, and hands the template everything loaded
 (templates never query).
 """
 
@@ -13,26 +13,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from portal import heatmap as heatmaps
 from portal.config import labels
-from portal.extensions import db
 from portal.main.forms import DashboardFilterForm, period_label
 from portal.main.worklists import (
     ActionRow,
     ConcernRow,
     EmbargoRow,
-    NewItem,
     active_embargoes,
-    link,
     new_items_for,
     new_since,
     open_actions,
     open_concerns,
     provider_url,
 )
-from portal.models import Provider, Role
+from portal.models import IntelligenceItem, Role
+from portal.providers.services import local_authorities
 from portal.risk import (
     EXPLANATION,
     MONTH_EXPLANATION,
@@ -52,6 +48,7 @@ from portal.risk import (
     window_months,
     window_start,
 )
+from portal.templating import optional_url
 
 TOP_RISKS = 10
 HEATMAP_ROWS = 20
@@ -82,7 +79,7 @@ class Dashboard:
     top_risks: list[RiskRow]
     new_since: datetime
     new_since_last_visit: bool
-    new_items: list[NewItem]
+    new_items: list[IntelligenceItem]
     new_items_total: int
     actions: list[ActionRow]
     actions_total: int
@@ -154,19 +151,7 @@ def dashboard(user: Any, form: DashboardFilterForm, today: date) -> Dashboard:
         matrix=heatmaps.matrix_heatmap(
             "heatmap-matrix", matrix_counts(user, filters, period_start, today), period
         ),
-        items_url=link("intelligence.list_items"),
-    )
-
-
-def local_authorities() -> list[str]:
-    """The local authorities providers are in, for the filter (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(Provider.local_authority)
-            .where(Provider.local_authority.is_not(None), Provider.local_authority != "")
-            .distinct()
-            .order_by(Provider.local_authority)
-        )
+        items_url=optional_url("intelligence.list_items"),
     )
 
 

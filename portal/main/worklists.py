@@ -1,7 +1,8 @@
 """The dashboard's work lists: new intelligence, open actions, concerns and embargoes.
 
-Each list is one query returning plain rows (with the total beside the rows shown where the
-list is cut short), so the page costs the same whatever the data.
+Each list is one query returning plain rows, or for new intelligence the items themselves
+with their provider and agency (with the total beside the rows shown where the list is cut
+short), so the page costs the same whatever the data.
 """
 
 from __future__ import annotations
@@ -11,67 +12,35 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from sqlalchemy.orm import joinedload, raiseload
 
 from portal.config import labels
 from portal.extensions import db
 from portal.models import (
     Action,
     ActionStatus,
-    Agency,
     ConcernStatus,
     Embargo,
     IntelligenceItem,
     ItemStatus,
-    KeyQuestion,
-    Marking,
     Meeting,
     Provider,
     ProviderConcern,
     ProviderConcernStage,
 )
 from portal.policy import readable_items_clause
-from portal.risk import Band, band_for
+from portal.templating import optional_url
 
 NEW_ITEMS_SHOWN = 10
 ACTIONS_SHOWN = 25
 LIST_LIMIT = 50
 NEW_SINCE_DAYS = 14
 PROVIDER_ENDPOINT = "providers.view_provider"
-ITEM_ENDPOINT = "intelligence.view_item"
-
-
-def link(endpoint: str, **values: Any) -> str | None:
-    """The URL of an endpoint, or None while that part of the portal is not there."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def provider_url(provider_id: int | None) -> str | None:
     """The provider's page, when there is a provider and a provider page."""
-    return link(PROVIDER_ENDPOINT, provider_id=provider_id) if provider_id else None
-
-
-@dataclass(frozen=True)
-class NewItem:
-    """An item logged since the user's last visit."""
-
-    title: str
-    url: str | None
-    observed_on: date
-    logged_at: datetime
-    provider_name: str
-    provider_url: str | None
-    agency_code: str
-    marking: str
-    key_question: str
-    score: int
-
-    @property
-    def band(self) -> Band:
-        """The band of the item's score."""
-        return band_for(self.score)
+    return optional_url(PROVIDER_ENDPOINT, provider_id=provider_id) if provider_id else None
 
 
 @dataclass(frozen=True)
@@ -116,57 +85,25 @@ def new_since(user: Any, today: date) -> tuple[datetime, bool]:
     return datetime.combine(today - timedelta(days=NEW_SINCE_DAYS), time.min), False
 
 
-def new_items_for(user: Any, since: datetime) -> tuple[list[NewItem], int]:
-    """The newest open items logged since then that the user may read, and how many (one query)."""
+def new_items_for(user: Any, since: datetime) -> tuple[list[IntelligenceItem], int]:
+    """The newest open items logged since then that the user may read, and how many (one query).
+
+    Each item comes with its provider and agency (joined) and nothing else: its other
+    relationships raise rather than query, as the table of items does not show them.
+    """
     item = IntelligenceItem
     rows = db.session.execute(
-        sa.select(
-            item.id,
-            item.title,
-            item.observed_on,
-            item.logged_at,
-            item.marking,
-            item.key_question,
-            item.likelihood * item.impact,
-            Provider.id,
-            Provider.name,
-            Agency.code,
-            sa.func.count().over(),
+        sa.select(item, sa.func.count().over())
+        .options(
+            joinedload(item.provider).raiseload("*"),
+            joinedload(item.source_agency).raiseload("*"),
+            raiseload("*"),
         )
-        .join(Provider, Provider.id == item.provider_id)
-        .join(Agency, Agency.id == item.source_agency_id)
         .where(item.status == ItemStatus.OPEN, item.logged_at > since, readable_items_clause(user))
         .order_by(item.logged_at.desc(), item.id.desc())
         .limit(NEW_ITEMS_SHOWN)
     ).all()
-    items = [
-        NewItem(
-            title=title,
-            url=link(ITEM_ENDPOINT, item_id=item_id),
-            observed_on=observed_on,
-            logged_at=logged_at,
-            provider_name=provider_name,
-            provider_url=provider_url(provider_id),
-            agency_code=agency_code,
-            marking=Marking(marking).value,
-            key_question=KeyQuestion(question).label,
-            score=int(score),
-        )
-        for (
-            item_id,
-            title,
-            observed_on,
-            logged_at,
-            marking,
-            question,
-            score,
-            provider_id,
-            provider_name,
-            agency_code,
-            _total,
-        ) in rows
-    ]
-    return items, int(rows[0][-1]) if rows else 0
+    return [found for found, _total in rows], int(rows[0][1]) if rows else 0
 
 
 def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:

@@ -52,6 +52,18 @@ class Provider(Base):
         """The codes of the service types this location is registered for."""
         return sorted(st.service_type for st in self.service_types)
 
+    @classmethod
+    def registered_for(cls, service_type: str) -> sa.ColumnElement[bool]:
+        """SQL: the location is registered for this service type (a taxonomy code)."""
+        return (
+            sa.select(ProviderServiceType.provider_id)
+            .where(
+                ProviderServiceType.provider_id == cls.id,
+                ProviderServiceType.service_type == service_type,
+            )
+            .exists()
+        )
+
     def rating_for(self, domain: RatingDomain | str) -> ProviderRating | None:
         """The current rating for the whole service or one key question."""
         for rating in self.ratings:

@@ -1,4 +1,4 @@
-"""The provider register's pages: the filtered list and one provider with what users may read.
+"""The provider register's pages and API answers: lists of providers, and one provider.
 
 Each function runs a fixed number of queries whatever the number of providers or items, and
 returns everything its template shows already loaded (templates never query).
@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 
 from portal.config import labels
 from portal.extensions import db
@@ -20,24 +19,30 @@ from portal.models import (
     ConcernStatus,
     Embargo,
     IntelligenceItem,
-    ItemStatus,
     KeyQuestion,
     Provider,
     ProviderConcern,
     ProviderRating,
-    ProviderServiceType,
     Rating,
     RatingDomain,
 )
+from portal.paging import clamp_page, page_count, page_offset
 from portal.policy import readable_items_clause
-from portal.providers.search import Distance, load_providers, match_providers
-from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks
+from portal.postcodes import Postcode
+from portal.providers.search import (
+    Distance,
+    Kind,
+    clean_query,
+    load_providers,
+    match_providers,
+    postcode_matches,
+)
+from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks, window_months
 
 DISTANCE_NOTE = (
     "Distances are approximate: where a provider's exact location is not known, they are "
     "measured from the centre of its postcode district (or of the district searched for)."
 )
-INTELLIGENCE_ENDPOINT = "intelligence.view_item"
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -112,14 +117,7 @@ def filter_conditions(filters: ProviderFilters, today: date) -> list[sa.ColumnEl
     if filters.local_authority:
         conditions.append(Provider.local_authority == filters.local_authority)
     if filters.service_type:
-        conditions.append(
-            sa.select(ProviderServiceType.provider_id)
-            .where(
-                ProviderServiceType.provider_id == Provider.id,
-                ProviderServiceType.service_type == filters.service_type,
-            )
-            .exists()
-        )
+        conditions.append(Provider.registered_for(filters.service_type))
     if filters.rating:
         overall = sa.select(ProviderRating.id).where(
             ProviderRating.provider_id == Provider.id,
@@ -174,7 +172,7 @@ class ProviderList:
     @property
     def pages(self) -> int:
         """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def shows_distance(self) -> bool:
@@ -182,50 +180,101 @@ class ProviderList:
         return any(row.distance for row in self.rows)
 
 
-def provider_list(
-    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
-) -> ProviderList:
-    """A page of providers matching the filters: by relevance, distance, or else by name."""
-    conditions = filter_conditions(filters, today)
-    matches = match_providers(filters.q, conditions)
+@dataclass
+class FoundProviders:
+    """One page of the providers a search found, in order, with what paging needs."""
+
+    providers: list[Provider]
+    distances: dict[int, Distance]
+    total: int
+    page: int
+    per_page: int
+    kind: Kind
+    message: str | None = None
+    postcode: Postcode | None = None
+
+
+def find_provider_page(
+    text: str,
+    page: int,
+    per_page: int,
+    *,
+    conditions: Sequence[sa.ColumnElement[bool]] = (),
+    postcode: Postcode | None = None,
+    clamp: bool = True,
+) -> FoundProviders:
+    """A page of providers: by relevance, nearest the postcode, or else by name (fixed queries).
+
+    With ``postcode``, the providers there nearest first, narrowed to those the text also
+    matches. ``clamp`` brings a page past the last back to the last; without it such a page
+    is empty.
+    """
+    if postcode is not None:
+        matches = postcode_matches(postcode, conditions)
+        if clean_query(text):
+            wanted = set(match_providers(text, conditions).ids)
+            matches.ids = [i for i in matches.ids if i in wanted]
+    else:
+        matches = match_providers(text, conditions)
     if matches.kind == "all":
         total = int(
             db.session.scalar(sa.select(sa.func.count(Provider.id)).where(*conditions)) or 0
         )
-        page = _clamp(page, total, per_page)
+        if clamp:
+            page = clamp_page(page, total, per_page)
         ids = list(
             db.session.scalars(
                 sa.select(Provider.id)
                 .where(*conditions)
                 .order_by(Provider.name_key, Provider.id)
                 .limit(per_page)
-                .offset((page - 1) * per_page)
+                .offset(page_offset(page, per_page))
             )
         )
     else:
         total = len(matches.ids)
-        page = _clamp(page, total, per_page)
-        ids = matches.ids[(page - 1) * per_page : page * per_page]
-    rows = provider_rows(user, ids, matches.distances, today)
-    return ProviderList(
-        rows=rows,
+        if clamp:
+            page = clamp_page(page, total, per_page)
+        start = page_offset(page, per_page)
+        ids = matches.ids[start : start + per_page]
+    return FoundProviders(
+        providers=load_providers(ids),
+        distances=matches.distances,
         total=total,
         page=page,
         per_page=per_page,
         kind=matches.kind,
         message=matches.message,
-        postcode=str(matches.postcode) if matches.postcode else None,
+        postcode=matches.postcode,
+    )
+
+
+def provider_list(
+    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
+) -> ProviderList:
+    """A page of providers matching the filters, each with risk, concern and embargo."""
+    found = find_provider_page(
+        filters.q, page, per_page, conditions=filter_conditions(filters, today)
+    )
+    return ProviderList(
+        rows=provider_rows(user, found.providers, found.distances, today),
+        total=found.total,
+        page=found.page,
+        per_page=per_page,
+        kind=found.kind,
+        message=found.message,
+        postcode=str(found.postcode) if found.postcode else None,
     )
 
 
 def provider_rows(
-    user: Any, ids: Sequence[int], distances: dict[int, Distance], today: date
+    user: Any, providers: Sequence[Provider], distances: dict[int, Distance], today: date
 ) -> list[ProviderRow]:
-    """The providers with these IDs, in order, with risk, concern and embargo (fixed queries)."""
-    providers = load_providers(ids)
+    """These providers, in order, with risk, concern and embargo (fixed queries)."""
     if not providers:
         return []
-    risks = current_risks(user, ids, today, _window_months())
+    ids = [p.id for p in providers]
+    risks = current_risks(user, ids, today, window_months())
     concerns = set(
         db.session.scalars(
             sa.select(ProviderConcern.provider_id).where(
@@ -254,14 +303,6 @@ def provider_rows(
     ]
 
 
-def _clamp(page: int, total: int, per_page: int) -> int:
-    return min(max(1, page), max(1, -(-total // per_page)))
-
-
-def _window_months() -> int:
-    return int(current_app.config["PORTAL"]["risk_window_months"])
-
-
 # --- one provider --------------------------------------------------------------------------
 
 
@@ -272,19 +313,6 @@ class RatingLine:
     label: str
     rating: str | None
     published_on: date | None
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One item of intelligence on the provider's timeline."""
-
-    item: IntelligenceItem
-    url: str | None
-
-    @property
-    def withdrawn(self) -> bool:
-        """Whether the item has been withdrawn."""
-        return self.item.status == ItemStatus.WITHDRAWN
 
 
 @dataclass
@@ -298,7 +326,7 @@ class ProviderPage:
     embargo: Embargo | None
     risk: ProviderRisk | None
     risk_explanation: str
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline: list[IntelligenceItem] = field(default_factory=list)
     service_types: list[str] = field(default_factory=list)
 
 
@@ -352,13 +380,6 @@ def readable_timeline(user: Any, provider_id: int) -> list[IntelligenceItem]:
     )
 
 
-def item_url(item_id: int) -> str | None:
-    """The item's page, once the intelligence area provides one."""
-    if INTELLIGENCE_ENDPOINT not in current_app.view_functions:
-        return None
-    return url_for(INTELLIGENCE_ENDPOINT, item_id=item_id)
-
-
 def concern_stage_label(concern: ProviderConcern | None) -> str | None:
     """The label of the concern's current stage, from the taxonomy."""
     stage = concern.current_stage if concern else None
@@ -367,26 +388,49 @@ def concern_stage_label(concern: ProviderConcern | None) -> str | None:
     return labels("concern_stages").get(str(stage.stage), str(stage.stage))
 
 
-def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
-    """The provider with its ratings, concern, embargo, risk and readable timeline; or None."""
+@dataclass
+class ProviderDetail:
+    """One provider with everything about it this user may see, loaded."""
+
+    provider: Provider
+    risk: ProviderRisk | None
+    concern: ProviderConcern | None
+    embargo: Embargo | None
+    items: list[IntelligenceItem]
+    window_months: int
+
+
+def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail | None:
+    """The provider with its current risk, open concern, embargo and readable items; or None."""
     providers = load_providers([provider_id])
     if not providers:
         return None
-    provider = providers[0]
-    concern = open_concern(provider_id)
-    months = _window_months()
+    months = window_months()
+    return ProviderDetail(
+        provider=providers[0],
+        risk=current_risks(user, [provider_id], today, months).get(provider_id),
+        concern=open_concern(provider_id),
+        embargo=active_embargo(provider_id, today),
+        items=readable_timeline(user, provider_id),
+        window_months=months,
+    )
+
+
+def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
+    """The provider page: the provider's detail with its ratings and labels; or None."""
+    detail = provider_detail(user, provider_id, today)
+    if detail is None:
+        return None
+    provider = detail.provider
     service_labels = labels("service_types")
     return ProviderPage(
         provider=provider,
         ratings=rating_lines(provider),
-        concern=concern,
-        concern_stage=concern_stage_label(concern),
-        embargo=active_embargo(provider_id, today),
-        risk=current_risks(user, [provider_id], today, months).get(provider_id),
-        risk_explanation=WINDOW_EXPLANATION.format(months=months),
-        timeline=[
-            TimelineEntry(item=item, url=item_url(item.id))
-            for item in readable_timeline(user, provider_id)
-        ],
+        concern=detail.concern,
+        concern_stage=concern_stage_label(detail.concern),
+        embargo=detail.embargo,
+        risk=detail.risk,
+        risk_explanation=WINDOW_EXPLANATION.format(months=detail.window_months),
+        timeline=detail.items,
         service_types=[service_labels.get(c, c) for c in provider.service_type_codes],
     )

@@ -15,6 +15,7 @@ from portal import audit
 from portal.config import labels
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider
+from portal.paging import page_count
 from portal.policy import can_read_item, readable_items_clause, user_principals
 from portal.search.engine import SearchFilters, SearchRequest, get_engine
 from portal.search.query import (
@@ -64,7 +65,7 @@ class SearchResults:
     @property
     def pages(self) -> int:
         """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 class FilterError(ValueError):

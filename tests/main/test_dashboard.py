@@ -119,6 +119,25 @@ def test_new_items_are_those_logged_since_the_previous_sign_in(client, login_as)
     assert "1 new item" in new
 
 
+def test_the_new_items_table_has_a_caption_and_column_headers(client, login_as):
+    factories.item(police(), title="Logged after", logged_at=datetime(2026, 11, 21, 9, 0))
+    db.session.commit()
+    login_as(Role.MEMBER, previous_sign_in_at=datetime(2026, 11, 20, 8, 30))
+    new = section(client.get("/").get_data(as_text=True), "new-items", "actions")
+    assert 'aria-labelledby="new-caption"' in new
+    assert re.search(r'<caption[^>]*id="new-caption">1 new item</caption>', new)
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', new)
+    assert headers == [
+        "Observed",
+        "Provider",
+        "Title",
+        "Key question",
+        "Agency",
+        "Marking",
+        "Risk",
+    ]
+
+
 def test_without_a_previous_sign_in_new_means_the_last_14_days(client, login_as):
     officer = police()
     factories.item(officer, title="Ten days ago", logged_at=datetime(2026, 11, 13, 12, 0))

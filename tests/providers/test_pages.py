@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -164,6 +165,21 @@ def test_the_timeline_shows_only_what_the_user_may_read_newest_first(client, log
     assert "TLP:AMBER" in html
     assert "20<span aria-hidden" in html  # current risk 5 x 4, from what the member may read
     assert "highest score among the open items observed in the last 3 months" in html
+
+
+def test_the_timeline_table_has_a_caption_and_column_headers_but_no_provider_column(
+    client, login_as, register
+):
+    officer = factories.user(Role.MEMBER, factories.agency("MPS"))
+    factories.item(officer, Marking.GREEN, register["george"], title="Only item")
+    db.session.commit()
+    login_as(Role.MEMBER)
+    html = client.get(f"/providers/{register['george'].id}").get_data(as_text=True)
+    table = html[html.index('aria-labelledby="timeline-caption"') :]
+    table = table[: table.index("</table>")]
+    assert re.search(r'<caption[^>]*id="timeline-caption">1 item, newest observed first<', table)
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)
+    assert headers == ["Observed", "Title", "Key question", "Agency", "Marking", "Risk"]
 
 
 def test_a_viewer_of_another_agency_sees_neither_amber_items_nor_their_risk(
