@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from portal.risk_bands import BandThresholdsError, configured_band_floors
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "PORTAL_"
 ENVIRONMENTS = ("development", "production", "test")
@@ -56,7 +58,16 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigurationError(
             f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['env']!r}"
         )
+    _check_risk_bands()
     return settings
+
+
+def _check_risk_bands() -> None:
+    """Refuse to start with risk band thresholds that portal.risk_bands would refuse later."""
+    try:
+        configured_band_floors()
+    except BandThresholdsError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def normalise_database_url(url: str) -> str:

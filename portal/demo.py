@@ -53,7 +53,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.risk import band_for
+from portal.risk_bands import band_for
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (a published demo password)
 SEED = 20260101

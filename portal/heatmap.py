@@ -18,7 +18,8 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from portal.config import labels, taxonomy
-from portal.risk import Band, ProviderRisk, band_for, band_ranges, range_text
+from portal.risk import ProviderRisk
+from portal.risk_bands import Band, band_for, band_ranges, range_text
 
 #: (fill, text colour) per band: the text contrasts at least 7:1 with the fill.
 BAND_COLOURS: dict[Band, tuple[str, str]] = {

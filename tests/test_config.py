@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,14 +49,29 @@ def test_production_with_a_secret_key_starts(monkeypatch, tmp_path):
     ],
     ids=["gunicorn entry point", "portal command"],
 )
-def test_the_refusal_is_one_clear_line(command, tmp_path):
+def test_the_refusal_is_one_clear_line(command: list[str], tmp_path: Path) -> None:
+    lines = refusal(command, {}, tmp_path)
+    assert len(lines) == 1, lines
+    assert "PORTAL_SECRET_KEY" in lines[0]
+
+
+def test_bad_risk_bands_stop_the_gunicorn_entry_point_with_one_clear_line(tmp_path: Path) -> None:
+    # With a key, so the thresholds are the only thing wrong.
+    settings = {"PORTAL_SECRET_KEY": "x" * 64, "PORTAL_RISK_BANDS": "x"}
+    lines = refusal([sys.executable, "-c", "import portal.wsgi"], settings, tmp_path)
+    assert lines == [
+        "portal: refusing to start: risk_bands: write it like moderate=4, high=8, extreme=15, "
+        "not 'x'"
+    ]
+
+
+def refusal(command: list[str], settings: dict[str, str], tmp_path: Path) -> list[str]:
+    """The lines on stderr of a start-up in production that must fail."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env |= {"PORTAL_ENV": "production", "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, env=env | settings, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "PORTAL_SECRET_KEY" in lines[0]
+    return result.stderr.strip().splitlines()
 
 
 def test_a_test_app_without_a_database_fails_loudly():

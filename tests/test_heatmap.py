@@ -19,7 +19,8 @@ from portal.heatmap import (
     month_heatmap,
     period_text,
 )
-from portal.risk import Band, ProviderRisk
+from portal.risk import ProviderRisk
+from portal.risk_bands import Band
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert('x')</script> & \"Sons\" Care"

@@ -4,37 +4,43 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from portal.config import ConfigurationError, config_dir
+from portal import risk_bands
+from portal.config import ConfigurationError, config_dir, load_settings
 from portal.extensions import db
 from portal.models import ItemStatus, KeyQuestion, Marking, ProviderServiceType, Role
 from portal.risk import (
-    BAND_FLOORS,
     EXPLANATION,
     WINDOW_EXPLANATION,
-    Band,
     ProviderRisk,
     RiskFilters,
-    _configured_band_floors,
-    band_for,
-    band_ranges,
     current_risks,
     end_of_previous_month,
     highest_risk_providers,
-    item_score,
     last_months,
     matrix_counts,
     month_bounds,
-    parse_band_floors,
     provider_key_question_scores,
     provider_month_scores,
     risk_trend,
     window_start,
 )
+from portal.risk_bands import (
+    Band,
+    BandThresholdsError,
+    band_floors,
+    band_for,
+    band_ranges,
+    configured_band_floors,
+    item_score,
+    parse_band_floors,
+)
 from tests import factories
+from tests.imports import imported_modules, outside_the_standard_library
 
 
 @pytest.mark.parametrize(
@@ -115,19 +121,30 @@ def test_a_provider_with_nothing_readable_has_no_current_risk(app):
 
 
 def test_the_band_thresholds_in_config_are_the_nhs_ones():
-    assert BAND_FLOORS == parse_band_floors({"moderate": 4, "high": 8, "extreme": 15})
+    assert band_floors() == parse_band_floors({"moderate": 4, "high": 8, "extreme": 15})
     with open(config_dir() / "default.toml", "rb") as fh:
         assert tomllib.load(fh)["risk_bands"] == {"moderate": 4, "high": 8, "extreme": 15}
 
 
 def test_the_thresholds_can_be_set_in_the_environment(monkeypatch):
     monkeypatch.setenv("PORTAL_RISK_BANDS", "moderate=5, high=10, extreme=16")
-    assert _configured_band_floors() == (
+    assert configured_band_floors() == (
         (16, Band.EXTREME),
         (10, Band.HIGH),
         (5, Band.MODERATE),
         (1, Band.LOW),
     )
+
+
+def test_thresholds_are_read_from_the_folder_of_the_other_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("PORTAL_CONFIG_DIR", raising=False)
+    assert risk_bands._config_dir() == config_dir()
+    (tmp_path / "default.toml").write_text("risk_bands = { moderate = 5, high = 10, extreme = 16 }")
+    monkeypatch.setenv("PORTAL_CONFIG_DIR", str(tmp_path))
+    assert risk_bands._config_dir() == config_dir() == tmp_path
+    assert configured_band_floors()[0] == (16, Band.EXTREME)
 
 
 @pytest.mark.parametrize(
@@ -141,8 +158,21 @@ def test_the_thresholds_can_be_set_in_the_environment(monkeypatch):
     ],
 )
 def test_bad_thresholds_are_refused_with_a_clear_message(raw, message):
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(BandThresholdsError, match=message):
         parse_band_floors(raw)
+
+
+def test_the_app_refuses_to_start_with_bad_thresholds_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORTAL_RISK_BANDS", "moderate 4")
+    with pytest.raises(ConfigurationError, match="risk_bands: write it like"):
+        load_settings()
+
+
+def test_the_formula_and_bands_import_only_the_standard_library() -> None:
+    # So the models, the policy and the risk queries can all use them without a circle.
+    assert outside_the_standard_library(imported_modules("portal.risk_bands")) == set()
 
 
 def test_the_explanation_names_every_band_with_its_scores():

@@ -34,6 +34,7 @@ from portal.models import (
     utcnow,
 )
 from portal.policy import can_edit_item, can_read_item
+from portal.risk_bands import band_for
 
 MAX_REASON = 2_000
 
@@ -321,8 +322,6 @@ class RevisionView:
 
 def revision_view(user: Any, item_id: int, number: int) -> RevisionView | None:
     """A revision of an item the user may read now (by its current marking), else None."""
-    from portal.risk import band_for
-
     item = readable_item(user, item_id)
     revision = next((r for r in item.revisions if r.number == number), None) if item else None
     if item is None or revision is None:

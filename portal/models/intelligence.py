@@ -21,7 +21,7 @@ from portal.models.base import (
     utcnow,
 )
 from portal.models.provider import Provider
-from portal.risk import band_for
+from portal.risk_bands import band_for
 
 
 class IntelligenceItem(Base):
