@@ -18,7 +18,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
+from portal.extensions import db
+from portal.models import IntelligenceItem, ItemStatus, Provider
+from portal.policy import readable_items_clause
 from portal.risk_bands import Band, band_for, band_ranges, range_text
 
 
@@ -56,8 +60,6 @@ def window_start(today: date, months: int) -> date:
 
 def window_months() -> int:
     """The configured window for current risk, in months (needs the app context)."""
-    from flask import current_app
-
     return int(current_app.config["PORTAL"]["risk_window_months"])
 
 
@@ -115,9 +117,6 @@ class RiskFilters:
 
 def _open_readable(user: Any, start: date, end: date) -> list[sa.ColumnElement[bool]]:
     """Open items observed from start to end (inclusive) that the user may read."""
-    from portal.models import IntelligenceItem, ItemStatus
-    from portal.policy import readable_items_clause
-
     item = IntelligenceItem
     return [
         item.status == ItemStatus.OPEN,
@@ -129,8 +128,6 @@ def _open_readable(user: Any, start: date, end: date) -> list[sa.ColumnElement[b
 
 def _provider_conditions(filters: RiskFilters) -> list[sa.ColumnElement[bool]]:
     """Conditions on Provider for the filters."""
-    from portal.models import Provider
-
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.local_authority:
         conditions.append(Provider.local_authority == filters.local_authority)
@@ -140,8 +137,6 @@ def _provider_conditions(filters: RiskFilters) -> list[sa.ColumnElement[bool]]:
 
 
 def _score() -> sa.ColumnElement[int]:
-    from portal.models import IntelligenceItem
-
     return IntelligenceItem.likelihood * IntelligenceItem.impact
 
 
@@ -149,9 +144,6 @@ def current_risks(
     user: Any, provider_ids: Iterable[int], today: date, months: int
 ) -> dict[int, ProviderRisk]:
     """Current risk per provider from the open items this user may read (one query)."""
-    from portal.extensions import db
-    from portal.models import IntelligenceItem
-
     ids = list(provider_ids)
     if not ids:
         return {}
@@ -168,9 +160,6 @@ def highest_risk_providers(
     user: Any, filters: RiskFilters, start: date, end: date, limit: int
 ) -> list[RankedProvider]:
     """The providers with the highest score in the period, highest first (one query)."""
-    from portal.extensions import db
-    from portal.models import IntelligenceItem, Provider
-
     item = IntelligenceItem
     top, count = sa.func.max(_score()).label("top"), sa.func.count(item.id).label("item_count")
     conditions = _open_readable(user, start, end)
@@ -201,9 +190,6 @@ def provider_month_scores(
     user: Any, provider_ids: Iterable[int], months: Sequence[tuple[int, int]]
 ) -> dict[int, dict[tuple[int, int], ProviderRisk]]:
     """Per provider and (year, month 1-12): highest readable open score and count (one query)."""
-    from portal.extensions import db
-    from portal.models import IntelligenceItem
-
     ids, wanted = list(provider_ids), set(months)
     if not ids or not wanted:
         return {}
@@ -228,9 +214,6 @@ def provider_key_question_scores(
     user: Any, provider_ids: Iterable[int], start: date, end: date
 ) -> dict[int, dict[str, ProviderRisk]]:
     """Per provider and key question code: highest readable open score and count (one query)."""
-    from portal.extensions import db
-    from portal.models import IntelligenceItem
-
     ids = list(provider_ids)
     if not ids:
         return {}
@@ -252,9 +235,6 @@ def matrix_counts(
     user: Any, filters: RiskFilters, start: date, end: date
 ) -> dict[tuple[int, int], int]:
     """(likelihood, impact) -> number of readable open items in the period (one query)."""
-    from portal.extensions import db
-    from portal.models import IntelligenceItem, Provider
-
     item = IntelligenceItem
     query = sa.select(item.likelihood, item.impact, sa.func.count(item.id)).where(
         *_open_readable(user, start, end)
