@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
 from portal.policy import readable_items_clause
-from portal.search.engine import FACETS, EngineHit, EngineResult, SearchRequest
+from portal.search.interface import FACETS, EngineHit, EngineResult, SearchRequest
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 

@@ -17,7 +17,8 @@ from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider
 from portal.paging import page_count
 from portal.policy import can_read_item, readable_items_clause, user_principals
-from portal.search.engine import SearchFilters, SearchRequest, get_engine
+from portal.search.engine import get_engine
+from portal.search.interface import SearchFilters, SearchRequest
 from portal.search.query import (
     EXACT_FIELDS,
     WORD,

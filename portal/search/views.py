@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.policy import Permission, requires
 from portal.search import bp
-from portal.search.engine import SearchFilters
+from portal.search.interface import SearchFilters
 from portal.search.presenter import search_page_context
 from portal.search.services import FilterError, read_filters, run_search
 from portal.views import page_number

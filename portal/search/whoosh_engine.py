@@ -33,7 +33,7 @@ from portal.extensions import db
 from portal.models import IntelligenceItem, SearchChange
 from portal.search import documents
 from portal.search.changes import ITEM, PROVIDER
-from portal.search.engine import EngineHit, EngineResult, SearchRequest
+from portal.search.interface import EngineHit, EngineResult, SearchRequest
 from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer, pair_analyzer
 from portal.search.whoosh_eval import (
     PAIR_FIELDS,

@@ -12,6 +12,15 @@ from portal.search.engine import engine_name
 from portal.search.postgres_engine import _Compiler
 from portal.search.query import parse_query
 from portal.search.whoosh_eval import compile_tree
+from tests.imports import imported_modules
+
+#: The engines and the module that chooses one: none of these imports another, except
+#: that the chooser may import the engines.
+ENGINE_MODULES = {
+    "portal.search.engine",
+    "portal.search.whoosh_engine",
+    "portal.search.postgres_engine",
+}
 
 
 @pytest.mark.parametrize(
@@ -33,6 +42,16 @@ def test_the_engine_follows_the_database_unless_overridden(url, override, expect
         }
     )
     assert engine_name(app) == expected
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["portal.search.interface", "portal.search.whoosh_engine", "portal.search.postgres_engine"],
+)
+def test_neither_engine_nor_their_shared_types_import_an_engine_or_the_chooser(
+    module: str,
+) -> None:
+    assert imported_modules(module) & ENGINE_MODULES == set()
 
 
 def test_the_postgres_engine_on_sqlite_is_a_configuration_error(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import ItemStatus, Marking, Role
-from portal.search.engine import SearchFilters
+from portal.search.interface import SearchFilters
 from portal.search.services import run_search
 from tests import factories
 from tests.test_policy import EXPECTED

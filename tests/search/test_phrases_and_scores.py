@@ -9,7 +9,8 @@ from whoosh import query as wq
 
 from portal.extensions import db
 from portal.models import Marking, Role
-from portal.search.engine import SearchFilters, get_engine
+from portal.search.engine import get_engine
+from portal.search.interface import SearchFilters, SearchRequest
 from portal.search.services import prepare, run_search, user_principals
 from portal.search.whoosh_engine import INDEX_VERSION, META_ID
 from tests import factories
@@ -87,8 +88,6 @@ def test_whoosh_scores_match_whooshs_own_bm25f(app):
 
 
 def _request(user, text):
-    from portal.search.engine import SearchRequest
-
     return SearchRequest(prepare(text), SearchFilters(), user_principals(user), 1, 20)
 
 

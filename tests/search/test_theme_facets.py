@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ItemTheme, Marking, Role
-from portal.search.engine import SearchFilters
+from portal.search.interface import SearchFilters
 from portal.search.services import run_search
 from tests import factories
 

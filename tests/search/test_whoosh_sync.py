@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.extensions import db
 from portal.models import Marking, Role, SearchChange
-from portal.search.engine import SearchFilters, get_engine
+from portal.search.engine import get_engine
+from portal.search.interface import SearchFilters
 from portal.search.services import run_search
 from tests import factories
 

@@ -1,0 +1,92 @@
+"""What every search engine takes and gives: the request, the hits and the interface.
+
+The engines (whoosh_engine, postgres_engine) and the code that chooses one
+(engine) all import these from here, so none of them imports another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from portal.search.query import ParsedQuery
+
+#: Facets, in the order the page shows them.
+FACETS = ("agency", "key_question", "theme", "marking", "month")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters from the page or the API; empty means no filter."""
+
+    agency: str | None = None
+    key_question: str | None = None
+    theme: str | None = None
+    marking: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def any(self) -> bool:
+        """Whether any filter is set (providers have none of these fields)."""
+        return any(
+            v is not None
+            for v in (
+                self.agency,
+                self.key_question,
+                self.theme,
+                self.marking,
+                self.date_from,
+                self.date_to,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search as an engine sees it."""
+
+    parsed: ParsedQuery
+    filters: SearchFilters
+    principals: frozenset[str]
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class EngineHit:
+    """A ranked hit: what it is and its id; the caller re-reads it through the policy."""
+
+    type: str  # "intelligence" or "provider"
+    id: int
+    score: float
+
+
+@dataclass
+class EngineResult:
+    """A page of hits, the exact total and the facet counts, all for readable records only."""
+
+    hits: list[EngineHit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchEngine(Protocol):
+    """The interface both engines implement."""
+
+    name: str
+
+    def search(self, user: Any, request: SearchRequest) -> EngineResult:
+        """Ranked, permission-filtered hits with total and facets."""
+
+    def snippets(
+        self, request: SearchRequest, texts: dict[tuple[str, int], str]
+    ) -> dict[tuple[str, int], str]:
+        """Marked snippets (MARK_START/MARK_END around matches) for the hits' texts."""
+
+    def catch_up(self) -> int:
+        """Bring the index up to date with the database; how many changes were applied."""
+
+    def reindex(self) -> int:
+        """Rebuild the index from the database; how many documents it holds."""
