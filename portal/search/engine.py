@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from portal.config import ConfigurationError
 from portal.search.interface import SearchEngine
+from portal.search.postgres_engine import PostgresEngine
+from portal.search.whoosh_engine import WhooshEngine
 
 
 def engine_name(app: Flask) -> str:
@@ -13,14 +16,10 @@ def engine_name(app: Flask) -> str:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if configured:
         if configured not in ("whoosh", "postgres"):
-            from portal.config import ConfigurationError
-
             raise ConfigurationError(
                 f"PORTAL_SEARCH_ENGINE must be whoosh or postgres, not {configured!r}"
             )
         if configured == "postgres" and not uri.startswith("postgresql"):
-            from portal.config import ConfigurationError
-
             raise ConfigurationError(
                 "PORTAL_SEARCH_ENGINE=postgres needs a PostgreSQL database (PORTAL_DATABASE_URL)"
             )
@@ -34,13 +33,6 @@ def get_engine(app: Flask | None = None) -> SearchEngine:
     engine = app.extensions.get("portal_search")
     if engine is None:
         name = engine_name(app)
-        if name == "postgres":
-            from portal.search.postgres_engine import PostgresEngine
-
-            engine = PostgresEngine()
-        else:
-            from portal.search.whoosh_engine import WhooshEngine
-
-            engine = WhooshEngine(app.instance_path)
+        engine = PostgresEngine() if name == "postgres" else WhooshEngine(app.instance_path)
         app.extensions["portal_search"] = engine
     return engine
