@@ -1,0 +1,75 @@
+"""Printed documents (meeting packs, minutes, notices, visit reports) as PDF.
+
+One set of templates serves the HTML preview and the PDF: a document extends
+`templates/print/document.html`, and WeasyPrint lays out the same HTML with the
+print stylesheet `portal/assets/print.css` (which the preview links from static/).
+Every page carries the OFFICIAL-SENSITIVE marking in its header and footer, and
+page numbers. The PDF is tagged (PDF/UA-1) with its title and language set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import render_template
+from weasyprint import CSS, HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+PRINT_CSS = Path(__file__).resolve().parent / "assets" / "print.css"
+STATIC = Path(__file__).resolve().parent / "static"
+PDF_VARIANT = "pdf/ua-1"
+
+
+class ExternalResourceRefused(FatalURLFetchingError):
+    """A printed document asked for something outside the portal's own static files."""
+
+
+class LocalFilesOnly(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no types
+    """Fetch only data: URLs and the portal's static files; never the network."""
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        """The resource, if it is the portal's own; ExternalResourceRefused stops the document."""
+        if url.startswith("file://"):
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if path.is_relative_to(STATIC) or path == PRINT_CSS:
+                return super().fetch(url, headers)
+        elif url.startswith("data:"):
+            return super().fetch(url, headers)
+        raise ExternalResourceRefused(f"a printed document may not load {url[:100]}")
+
+
+@dataclass(frozen=True)
+class PrintedDocument:
+    """A rendered document: its HTML (as previewed) and its PDF bytes with their SHA-256."""
+
+    html: str
+    pdf: bytes
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the PDF bytes, as recorded when a document is issued."""
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+def render_html(template: str, **context: Any) -> str:
+    """The document's HTML for the browser preview (the print stylesheet linked from static/)."""
+    return render_template(template, for_pdf=False, **context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out HTML rendered with for_pdf=True as a tagged PDF with the print stylesheet."""
+    document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=LocalFilesOnly())
+    pdf: bytes = document.write_pdf(
+        stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant=PDF_VARIANT
+    )
+    return pdf
+
+
+def render_document(template: str, **context: Any) -> PrintedDocument:
+    """The document as previewed in the browser and as PDF, from the same template."""
+    html = render_template(template, for_pdf=False, **context)
+    pdf = html_to_pdf(render_template(template, for_pdf=True, **context))
+    return PrintedDocument(html=html, pdf=pdf)
