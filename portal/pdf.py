@@ -27,7 +27,7 @@ class ExternalResourceRefused(FatalURLFetchingError):
     """A printed document asked for something outside the portal's own static files."""
 
 
-class LocalFilesOnly(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no types
+class LocalFilesOnly(URLFetcher):
     """Fetch only data: URLs and the portal's static files; never the network."""
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
