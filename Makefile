@@ -73,9 +73,10 @@ test: $(VENV)/.installed-test ## Install the test extras and run the whole suite
 	$(BIN)/pytest
 
 .PHONY: lint
-lint: $(VENV)/.installed-test ## ruff check and format check
+lint: $(VENV)/.installed-test ## ruff check, format check and the type checker (mypy over portal/)
 	$(BIN)/ruff check portal tests benchmarks
 	$(BIN)/ruff format --check portal tests benchmarks
+	$(BIN)/mypy
 
 .PHONY: format
 format: $(VENV)/.installed-test ## Format the code with ruff

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal import ConfigurationError, create_app
@@ -18,7 +19,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _create_app():  # noqa: ANN202 - a Flask app
+def _create_app() -> Flask:
     """The app for a command; a settings problem is one line, not a traceback."""
     try:
         return create_app()

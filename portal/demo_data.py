@@ -209,7 +209,8 @@ def _tidy(value: Any) -> Any:
 
 def _read(name: str) -> dict[str, Any]:
     with (FOLDER / name).open("rb") as handle:
-        return _tidy(tomllib.load(handle))  # type: ignore[no-any-return]
+        document: dict[str, Any] = _tidy(tomllib.load(handle))
+        return document
 
 
 def _voice(kind: str) -> Voice:

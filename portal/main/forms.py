@@ -38,9 +38,9 @@ class DashboardFilterForm(FlaskForm):
         periods = sorted({*PERIOD_MONTHS, window_months})
         self.period.choices = [(str(n), period_label(n)) for n in periods]
         for select in (self.local_authority, self.service_type):
-            if select.data not in {value for value, _ in select.choices}:
+            if select.data not in {choice[0] for choice in select.choices or []}:
                 select.data = ""
-        if self.period.data not in {value for value, _ in self.period.choices}:
+        if self.period.data not in {choice[0] for choice in self.period.choices or []}:
             self.period.data = str(window_months)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.extensions import db
@@ -17,7 +18,7 @@ from portal.views import page_number
 
 @bp.route("/")
 @requires(Permission.BROWSE)
-def home():  # noqa: ANN201
+def home() -> ResponseReturnValue:
     """The dashboard; administrators, who read only what everyone may, get the newest items."""
     if not shows_dashboard(current_user):
         return newest_items_page()
@@ -43,7 +44,7 @@ def newest_items_page() -> str:
 
 @bp.route("/healthz")
 @public
-def health():  # noqa: ANN201
+def health() -> ResponseReturnValue:
     """For load balancers: the app answers and the database is reachable."""
     db.session.execute(sa.text("SELECT 1"))
     return jsonify({"status": "ok"})

@@ -45,8 +45,9 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         return value or None
 
     postcode = normalise_postcode(data.get("postcode")) if data.get("postcode") else None
-    cleaned = {
-        "name": text("name") or "",
+    name = text("name") or ""
+    cleaned: dict[str, Any] = {
+        "name": name,
         "cqc_location_id": cqc_id(data.get("cqc_location_id")),
         "cqc_provider_id": cqc_id(data.get("cqc_provider_id")),
         "provider_name": text("provider_name"),
@@ -63,7 +64,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         "longitude": float(data["longitude"]) if data.get("longitude") else None,
     }
     cleaned["postcode_district"] = postcode.split()[0] if postcode else None
-    cleaned["name_key"] = name_key(cleaned["name"])
+    cleaned["name_key"] = name_key(name)
     return cleaned
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -49,7 +52,7 @@ class ProviderFilterForm(FlaskForm):
             ("none", "Not rated"),
         ]
         for select in (self.local_authority, self.service_type, self.rating):
-            if select.data not in {value for value, _ in select.choices}:
+            if select.data not in {choice[0] for choice in select.choices or []}:
                 select.data = ""
 
 
@@ -60,7 +63,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _cqc_identifier(message: str):  # noqa: ANN202 - a WTForms validator
+Validator = Callable[[FlaskForm, StringField], None]
+
+
+def _cqc_identifier(message: str) -> Validator:
     def check(form: FlaskForm, field: StringField) -> None:
         if field.data and cqc_id(field.data) is None:
             raise ValidationError(message)
@@ -79,7 +85,7 @@ def _full_postcode(form: FlaskForm, field: StringField) -> None:
         raise ValidationError("Enter the full postcode, like SW19 2HL")
 
 
-def _coordinate(name: str, limit: int):  # noqa: ANN202 - a WTForms validator
+def _coordinate(name: str, limit: int) -> Validator:
     def check(form: FlaskForm, field: StringField) -> None:
         if not field.data:
             return
@@ -135,11 +141,11 @@ class ProviderForm(FlaskForm):
     )
     service_types = MultiCheckboxField("Service types", choices=[], validate_choice=True)
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.service_types.choices = list(labels("service_types").items())
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         """Check each field, then that latitude and longitude come together or not at all."""
         valid = super().validate(extra_validators)
         if bool(self.latitude.data) != bool(self.longitude.data):

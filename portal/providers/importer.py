@@ -214,7 +214,9 @@ def _write_batch(batch: list[tuple[int, LocationRecord]], report: ImportReport) 
                 db.session.commit()
             except SQLAlchemyError as error:
                 db.session.rollback()
-                reason = f"could not be saved ({type(error.orig or error).__name__})"
+                # Only a DBAPIError carries the driver's own error as .orig.
+                cause = getattr(error, "orig", None) or error
+                reason = f"could not be saved ({type(cause).__name__})"
                 report.skipped_rows.append(SkippedRow(line, reason))
     finally:
         # Nothing from this batch stays in memory (the signed-in user, say, does).

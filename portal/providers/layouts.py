@@ -187,11 +187,12 @@ def service_type_code(cqc_name: str) -> str | None:
 
 @cache
 def _column_lengths() -> dict[str, int]:
-    return {
-        column.name: column.type.length
-        for column in Provider.__table__.columns
-        if getattr(column.type, "length", None)
-    }
+    lengths: dict[str, int] = {}
+    for column in Provider.__table__.columns:
+        length = getattr(column.type, "length", None)
+        if isinstance(length, int):
+            lengths[column.name] = length
+    return lengths
 
 
 def check_lengths(fields: dict[str, Any]) -> None:
@@ -216,7 +217,13 @@ def postcode_fields(value: str) -> dict[str, str | None]:
     return {"postcode": postcode, "postcode_district": postcode.split()[0] if postcode else None}
 
 
-def put(fields: dict[str, Any], row: Row, column: str, attribute: str, read=text) -> None:
+def put(
+    fields: dict[str, Any],
+    row: Row,
+    column: str,
+    attribute: str,
+    read: Callable[[str], Any] = text,
+) -> None:
     """Set fields[attribute] from the column when the file has it."""
     if column in row:
         fields[attribute] = read(row[column])

@@ -73,7 +73,7 @@ class ProviderFilters:
             )
         )
 
-    def query_args(self) -> dict[str, str]:
+    def query_args(self) -> dict[str, Any]:
         """The filters as URL arguments, for paging links."""
         args = {
             "q": self.q,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.extensions import db
@@ -30,7 +31,7 @@ def _per_page() -> int:
 
 @bp.route("/providers")
 @requires(Permission.BROWSE)
-def list_providers():  # noqa: ANN201
+def list_providers() -> ResponseReturnValue:
     """The provider register, filtered (a GET form) and paged."""
     form = ProviderFilterForm(request.args)
     form.set_choices(local_authorities())
@@ -59,7 +60,7 @@ def list_providers():  # noqa: ANN201
 
 @bp.route("/providers/<int:provider_id>")
 @requires(Permission.BROWSE)
-def view_provider(provider_id: int):  # noqa: ANN201
+def view_provider(provider_id: int) -> ResponseReturnValue:
     """One provider: address, ratings, concern, embargo, risk and readable intelligence."""
     page = provider_page(current_user, provider_id, _today())
     if page is None:
@@ -74,12 +75,12 @@ def view_provider(provider_id: int):  # noqa: ANN201
 
 @bp.route("/providers/new", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def create_provider():  # noqa: ANN201
+def create_provider() -> ResponseReturnValue:
     """Add a provider the CQC files do not (yet) have."""
     form = ProviderForm()
     if form.validate_on_submit():
         result = save_provider(None, form.data)
-        if not result.errors:
+        if not result.errors and result.provider is not None:
             flash(f"{result.provider.name} added to the register", "success")
             return redirect(url_for("providers.view_provider", provider_id=result.provider.id))
         _add_errors(form, result.errors)
@@ -88,7 +89,7 @@ def create_provider():  # noqa: ANN201
 
 @bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def edit_provider(provider_id: int):  # noqa: ANN201
+def edit_provider(provider_id: int) -> ResponseReturnValue:
     """Change a provider's details."""
     provider = db.get_or_404(Provider, provider_id)
     form = ProviderForm(data=form_data(provider))
@@ -104,7 +105,7 @@ def edit_provider(provider_id: int):  # noqa: ANN201
 
 @bp.route("/providers/import", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def import_providers():  # noqa: ANN201
+def import_providers() -> ResponseReturnValue:
     """Upload a CQC location file; the same importer as the command line; show the report."""
     form = ImportForm()
     report = None

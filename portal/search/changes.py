@@ -31,7 +31,9 @@ def _entity_of(obj: Any) -> tuple[str, int | None] | None:
     if isinstance(obj, IntelligenceItem):
         return ITEM, obj.id
     if isinstance(obj, ItemTheme | ItemRecipient):
-        return ITEM, obj.item_id if obj.item_id is not None else getattr(obj.item, "id", None)
+        # Before a flush the new row's item_id is still None: its item's id is the one.
+        item_id: int | None = getattr(obj, "item_id", None)
+        return ITEM, item_id if item_id is not None else getattr(obj.item, "id", None)
     if isinstance(obj, Provider):
         return PROVIDER, obj.id
     if isinstance(obj, ProviderServiceType):

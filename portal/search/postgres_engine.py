@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
@@ -24,11 +25,11 @@ from portal.search.interface import FACETS, EngineHit, EngineResult, SearchReque
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 
-CONFIG = sa.literal_column("'english'::regconfig")
-ITEM_VECTOR = sa.literal_column("intelligence_items.search_vector")
+CONFIG: sa.ColumnClause[Any] = sa.literal_column("'english'::regconfig")
+ITEM_VECTOR: sa.ColumnClause[Any] = sa.literal_column("intelligence_items.search_vector")
 #: The item's theme codes, kept beside the vector by triggers (migration 0003).
 ITEM_THEMES = sa.literal_column("intelligence_items.search_themes", sa.ARRAY(sa.Text))
-PROVIDER_VECTOR = sa.literal_column("providers.search_vector")
+PROVIDER_VECTOR: sa.ColumnClause[Any] = sa.literal_column("providers.search_vector")
 _SAFE_PREFIX = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -63,7 +64,7 @@ def _exact_value(node: Term | Phrase | Prefix) -> str:
 
 
 def _code_test(
-    column: sa.ColumnElement[str], node: Term | Phrase | Prefix
+    column: sa.ColumnElement[str] | InstrumentedAttribute[str], node: Term | Phrase | Prefix
 ) -> sa.ColumnElement[bool]:
     """The code equals the value, or (for value*) starts with it."""
     value = _exact_value(node).lower()
@@ -73,7 +74,7 @@ def _code_test(
     return column == value
 
 
-def _provider_names(node: Term | Phrase | Prefix) -> sa.Select[tuple[int]] | None:
+def _provider_names(node: Term | Phrase | Prefix) -> sa.Select[Any] | None:
     """The providers whose name has the word, phrase or prefix, as the Whoosh engine reads it."""
     query = _tsquery(node)
     if query is None:
@@ -147,7 +148,7 @@ class _Compiler:
         vector = ITEM_VECTOR if items else PROVIDER_VECTOR
         if not negated:
             self.rank_queries.append(query)
-        matched = vector.op("@@")(query)
+        matched: sa.ColumnElement[bool] = vector.op("@@")(query)
         if node.field == "title":
             matched = sa.and_(
                 matched,

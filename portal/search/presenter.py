@@ -42,14 +42,15 @@ def record_url(hit_type: str, record_id: int) -> str | None:
     )
     if endpoint not in current_app.view_functions:
         return None
-    return url_for(endpoint, **{arg: record_id})
+    values: dict[str, Any] = {arg: record_id}
+    return url_for(endpoint, **values)
 
 
 def search_page_context(
     args: Mapping[str, str], results: SearchResults | None, errors: dict[str, str]
 ) -> dict[str, Any]:
     """Template context: the form's values and choices, facets as links, hit links."""
-    current = {k: v for k, v in args.items() if v and k != "page"}
+    current: dict[str, Any] = {k: v for k, v in args.items() if v and k != "page"}
     facet_links: dict[str, list[dict[str, Any]]] = {}
     if results is not None:
         for name, rows in results.facets.items():

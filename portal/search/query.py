@@ -276,7 +276,7 @@ class _Parser:
             return None
         if is_prefix and len(words) == 1:
             return Prefix(words[0].lower(), field)
-        nodes = [Term(w.lower(), field) for w in words]
+        nodes: list[Node | None] = [Term(w.lower(), field) for w in words]
         if is_prefix:
             nodes[-1] = Prefix(words[-1].lower(), field)
         return _combine(And, nodes)

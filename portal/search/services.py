@@ -109,8 +109,9 @@ def read_filters(args: Mapping[str, str]) -> SearchFilters:
         marking = marking.upper().removeprefix("TLP:")
         if marking not in {m.value for m in Marking}:
             errors["marking"] = "Marking must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
-    date_from = _parse_date(get("from"), "from", errors) if get("from") else None
-    date_to = _parse_date(get("to"), "to", errors) if get("to") else None
+    raw_from, raw_to = get("from"), get("to")
+    date_from = _parse_date(raw_from, "from", errors) if raw_from else None
+    date_to = _parse_date(raw_to, "to", errors) if raw_to else None
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date must be the same as or after the start date"
     if errors:
@@ -268,11 +269,17 @@ def _reread(user: Any, engine_hits: list[Any]) -> list[SearchHit]:
     )
     hits: list[SearchHit] = []
     for hit in engine_hits:
-        record = items.get(hit.id) if hit.type == "intelligence" else providers.get(hit.id)
-        if record is None or (hit.type == "intelligence" and not can_read_item(user, record)):
+        record: IntelligenceItem | Provider | None
+        if hit.type == "intelligence":
+            item = items.get(hit.id)
+            record = item if item is not None and can_read_item(user, item) else None
+            title = item.title if record is not None and item is not None else ""
+        else:
+            record = providers.get(hit.id)
+            title = record.name if record is not None else ""
+        if record is None:
             log.warning("search engine returned %s %s the policy refuses", hit.type, hit.id)
             continue
-        title = record.title if hit.type == "intelligence" else record.name
         hits.append(SearchHit(hit.type, hit.id, title, Markup(""), hit.score, record))
     return hits
 
@@ -285,9 +292,9 @@ def _text_of(record: Any) -> str:
 
 def _labelled(facets: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str, int]]]:
     """Facet counts as (value, label, count), most first (months newest first)."""
-    agency_names = dict(
-        db.session.execute(sa.select(sa.func.lower(Agency.code), Agency.name)).all()
-    )
+    agency_names: dict[str, str] = {}
+    for code, name in db.session.execute(sa.select(sa.func.lower(Agency.code), Agency.name)):
+        agency_names[code] = name
     theme_labels = labels("themes")
     out: dict[str, list[tuple[str, str, int]]] = {}
     for name, counts in facets.items():

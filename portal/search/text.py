@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def analyzer() -> StemmingAnalyzer:
 class _KeepStopWords(Filter):
     """Lets stop words through, marked as stopped, so the next filter can count them."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for token in tokens:
             token.removestops = False
             yield token
@@ -54,7 +55,7 @@ class PairFilter(Filter):
     "first 2 second" when one stop word stands between them (PostgreSQL counts stop
     words as places in a phrase too, so both engines find the same phrases)."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         previous = None
         gap = 1
         for token in tokens:

@@ -206,6 +206,8 @@ class WhooshEngine:
         if folder is None:
             self.reindex()
             folder = self._current_folder()
+            if folder is None:
+                raise RuntimeError(f"reindex left no CURRENT index in {self.root}")
         if folder != self._folder or self._index is None:
             if self._searcher is not None:
                 self._searcher.close()
