@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import abort
@@ -183,7 +183,7 @@ def requires(permission: Permission) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         setattr(wrapped, ACCESS_ATTRIBUTE, f"permission:{permission}")
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator
 

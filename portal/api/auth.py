@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Response, jsonify, request
 from flask_login import current_user
@@ -60,6 +60,6 @@ def api_requires(permission: Permission) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         setattr(wrapped, ACCESS_ATTRIBUTE, f"api:{permission}")
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorator

@@ -7,7 +7,7 @@ fields here (``show_errors``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -175,7 +175,7 @@ class ListFilterForm(FlaskForm):
     to_month = StringField("Month", id="to-month")
     to_year = StringField("Year", id="to-year")
 
-    def __init__(self, *args: Any, agencies: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, agencies: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.key_question.choices = [("", "Any")] + [(kq.value, kq.label) for kq in KeyQuestion]
         self.theme.choices = [("", "Any"), *labels("themes").items()]

@@ -7,6 +7,7 @@ at once, so the form shows an error summary and the API a 422.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from portal.models import (
 )
 from portal.policy import is_active_user
 
-E = TypeVar("E")
+E = TypeVar("E", bound=enum.Enum)
 
 MAX_TITLE = 200
 MAX_TEXT = 20_000
@@ -149,23 +150,35 @@ def validate_item(
         )
         if problem:
             errors["attachments"] = problem
-    if errors:
-        return None, errors
+    if (
+        errors
+        or provider is None
+        or observed_on is None
+        or key_question is None
+        or likelihood is None
+        or impact is None
+        or source_evaluation is None
+        or assessment is None
+        or handling_code is None
+        or marking is None
+    ):
+        # Every missing value has its message already; the fallback is never shown.
+        return None, errors or {"request": "The item could not be read"}
     return (
         ItemFields(
-            provider=provider,  # type: ignore[arg-type]
-            observed_on=observed_on,  # type: ignore[arg-type]
+            provider=provider,
+            observed_on=observed_on,
             title=title,
             body=body,
-            key_question=key_question,  # type: ignore[arg-type]
+            key_question=key_question,
             themes=themes,
-            likelihood=likelihood,  # type: ignore[arg-type]
-            impact=impact,  # type: ignore[arg-type]
-            source_evaluation=source_evaluation,  # type: ignore[arg-type]
-            intelligence_assessment=assessment,  # type: ignore[arg-type]
-            handling_code=handling_code,  # type: ignore[arg-type]
+            likelihood=likelihood,
+            impact=impact,
+            source_evaluation=source_evaluation,
+            intelligence_assessment=assessment,
+            handling_code=handling_code,
             handling_conditions=conditions,
-            marking=marking,  # type: ignore[arg-type]
+            marking=marking,
             recipients=recipients,
             uploads=checked,
         ),
@@ -311,7 +324,7 @@ def _choice(
     if value is None or (isinstance(value, str) and not value.strip()):
         errors[key] = missing
         return None
-    by_value = {member.value: member for member in options}  # type: ignore[attr-defined]
+    by_value = {member.value: member for member in options}
     chosen = by_value.get(normalise(value.strip())) if isinstance(value, str) else None
     if chosen is None:
         errors[key] = invalid

@@ -48,8 +48,10 @@ def changed_entities(session: Session) -> set[tuple[str, int]]:
     candidates += [obj for obj in session.dirty if session.is_modified(obj)]
     for obj in candidates:
         entity = _entity_of(obj)
-        if entity is not None and entity[1] is not None:
-            found.add(entity)  # type: ignore[arg-type]
+        if entity is not None:
+            kind, entity_id = entity
+            if entity_id is not None:
+                found.add((kind, entity_id))
     return found
 
 

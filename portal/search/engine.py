@@ -29,7 +29,7 @@ def engine_name(app: Flask) -> str:
 
 def get_engine(app: Flask | None = None) -> SearchEngine:
     """The app's search engine (one per app and process)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's proxy is typed as the app, not as the proxy it is
     engine = app.extensions.get("portal_search")
     if engine is None:
         name = engine_name(app)

@@ -249,7 +249,7 @@ class WhooshEngine:
             .where(condition)
             .order_by(SearchChange.id)
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(int(n), str(entity), int(entity_id)) for n, entity, entity_id in rows]
 
     def catch_up(self) -> int:
         """Apply the change-log rows this index has not seen; how many were applied."""
@@ -328,8 +328,8 @@ class WhooshEngine:
         items = documents.load_items(item_ids)
         for iid in item_ids:
             item = items.get(iid)
-            if documents.is_searchable(item):
-                writer.update_document(**with_pairs(documents.item_document(item)))  # type: ignore[arg-type]
+            if item is not None and documents.is_searchable(item):
+                writer.update_document(**with_pairs(documents.item_document(item)))
             else:
                 writer.delete_by_term("doc_id", f"item:{iid}")
 
