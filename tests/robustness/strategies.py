@@ -13,7 +13,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from portal.search.query import FIELDS
+from portal.api.intelligence import FIELDS
+from portal.search.query import FIELDS as QUERY_FIELDS
 
 # --- Query text ------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ JUNK = st.text(
 WORD = WORDS | st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
 PHRASE = st.lists(WORD, min_size=1, max_size=4).map(lambda ws: '"' + " ".join(ws) + '"')
 PREFIX = WORD.map(lambda w: w + "*")
-FIELD = st.sampled_from([*FIELDS, *(f.upper() for f in FIELDS), "http", "note"])
+FIELD = st.sampled_from([*QUERY_FIELDS, *(f.upper() for f in QUERY_FIELDS), "http", "note"])
 FIELD_VALUE = st.builds(lambda f, v: f"{f}:{v}", FIELD, WORD | PHRASE | PREFIX | st.just(""))
 ATOM = WORD | PHRASE | PREFIX | FIELD_VALUE | WORD.map(lambda w: "-" + w) | JUNK
 
@@ -142,23 +143,7 @@ JSON_VALUE = st.recursive(
     ),
     max_leaves=10,
 )
-ITEM_FIELDS = [
-    "provider_id",
-    "cqc_location_id",
-    "observed_on",
-    "title",
-    "body",
-    "key_question",
-    "themes",
-    "likelihood",
-    "impact",
-    "marking",
-    "recipients",
-    "source_evaluation",
-    "intelligence_assessment",
-    "handling_code",
-    "handling_conditions",
-]
+ITEM_FIELDS = list(FIELDS)
 FIELD_JUNK = JSON_VALUE | NUMBER_TEXT | DATE_TEXT | CODE_TEXT | HUGE_NUMBERS.map(int)
 
 

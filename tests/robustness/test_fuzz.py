@@ -23,12 +23,14 @@ from hypothesis import strategies as st
 
 from portal.extensions import db
 from portal.models import IntelligenceItem, Provider, Role
+from portal.providers.admin import EDITABLE
 from tests import factories
 from tests.conftest import api_token_for, csrf_token_from
 from tests.intelligence.helpers import api_fields, form_fields, sign_in_as
 from tests.robustness.strategies import (
     FIELD_JUNK,
     FILTERS,
+    ITEM_FIELDS,
     NUMBER_TEXT,
     QUERY,
     item_bodies,
@@ -193,23 +195,12 @@ def test_the_sign_in_form_never_fails(app: Flask, email: str, password: str, nex
     assert response.status_code in (200, 400)
 
 
+#: The log-intelligence form's fields: the API's, with the date in three boxes.
 FORM_FIELDS = [
-    "provider_id",
+    *(name for name in ITEM_FIELDS if name not in ("cqc_location_id", "observed_on")),
     "observed_day",
     "observed_month",
     "observed_year",
-    "title",
-    "body",
-    "key_question",
-    "themes",
-    "likelihood",
-    "impact",
-    "source_evaluation",
-    "intelligence_assessment",
-    "handling_code",
-    "handling_conditions",
-    "marking",
-    "recipients",
 ]
 FORM_VALUE = (
     st.text(max_size=60)
@@ -238,19 +229,7 @@ def test_the_log_intelligence_form_never_fails(
             assert "govuk-error-summary" in response.get_data(as_text=True)
 
 
-PROVIDER_FIELDS = [
-    "name",
-    "cqc_location_id",
-    "cqc_provider_id",
-    "provider_name",
-    "address",
-    "postcode",
-    "local_authority",
-    "region",
-    "latitude",
-    "longitude",
-    "service_types",
-]
+PROVIDER_FIELDS = [*EDITABLE, "service_types"]
 PROVIDER_VALUE = FORM_VALUE | st.sampled_from(
     ["nan", "inf", "-0", "1e400", "91", "51.4183", "1-123", "SW19 2HL", "\x00"]
 )
