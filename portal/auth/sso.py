@@ -175,8 +175,29 @@ def complete(idp: IdentityProvider) -> User:
         ) from None
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
-    claims = token.get("userinfo") or {}
-    return match_user(idp, dict(claims))
+    claims = dict(token.get("userinfo") or {})
+    if "email" not in claims:
+        claims |= _userinfo(idp, client, token, claims.get("sub"))
+    return match_user(idp, claims)
+
+
+def _userinfo(
+    idp: IdentityProvider, client: Any, token: dict[str, Any], subject: Any
+) -> dict[str, Any]:
+    """The e-mail claims from the UserInfo endpoint, when the ID token leaves them out.
+
+    Only for the same subject the verified ID token names (OpenID Connect Core 5.3.2).
+    """
+    try:
+        info = dict(client.userinfo(token=token))
+    except (requests.RequestException, ValueError, KeyError, AuthlibBaseError):
+        raise _unreachable(idp) from None
+    if info.get("sub") != subject:
+        raise SsoFailure(
+            "userinfo subject mismatch",
+            f"{idp.name} sent an answer that could not be verified. Start again.",
+        )
+    return {k: info[k] for k in ("email", "email_verified") if k in info}
 
 
 @dataclass(frozen=True)

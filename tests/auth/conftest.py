@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.models import Role
 from tests import factories
 from tests.auth.helpers import TestClock
+from tests.auth.oidc_provider import oidc_provider  # noqa: F401  (a session fixture)
 
 PASSWORD = "a long enough passphrase"
 
