@@ -124,7 +124,7 @@ def events(filters: AuditFilters, page: int, per_page: int) -> Page:
     page = clamp_page(page, total, per_page)
     rows = db.session.execute(_select(filters).offset(page_offset(page, per_page)).limit(per_page))
     return Page(
-        [EventRow(event, email or "", code or "") for event, email, code in (r.t for r in rows)],
+        [EventRow(event, email or "", code or "") for event, email, code in rows],
         total,
         page,
         per_page,
@@ -151,7 +151,7 @@ def export_lines(filters: AuditFilters) -> Iterator[str]:
         if last_id is not None:
             query = query.where(AuditEvent.id < last_id)
         batch = db.session.execute(query).all()
-        for event, email, code in (row.t for row in batch):
+        for event, email, code in batch:
             yield _csv_line(
                 [
                     event.id,
@@ -167,7 +167,7 @@ def export_lines(filters: AuditFilters) -> Iterator[str]:
             )
         if len(batch) < EXPORT_BATCH:
             return
-        last_id = batch[-1].t[0].id
+        last_id = batch[-1][0].id
 
 
 def count(filters: AuditFilters) -> int:
