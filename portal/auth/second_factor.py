@@ -134,6 +134,22 @@ def recovery_codes_left(user: User) -> int:
     )
 
 
+def enrol_demo_accounts(users: list[User]) -> str:
+    """Development only: give every account one shared, confirmed TOTP secret; the secret.
+
+    An account already enrolled keeps its secret; the first such secret is the one shared,
+    so running the demo again prints the same secret.
+    """
+    secret = next((u.totp_secret for u in users if not needs_enrolment(u)), None)
+    secret = secret or pyotp.random_base32()
+    for user in users:
+        if needs_enrolment(user):
+            user.totp_secret = secret
+            user.totp_confirmed_at = utcnow()
+            user.totp_last_step = None
+    return secret
+
+
 def reset(user: User) -> None:
     """Remove the user's authenticator and recovery codes: they enrol again at next sign-in."""
     user.totp_secret = None
