@@ -111,6 +111,7 @@ def register_input_guard(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in portal.extensions."""
     import portal.models  # noqa: F401  (every table on the metadata, for Alembic too)
+    from portal.auth import sso
     from portal.search import changes
 
     changes.install()
@@ -121,10 +122,12 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
+    sso.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Each area registers its own blueprint."""
+    from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.intelligence import bp as intelligence_bp
@@ -137,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(providers_bp)
     app.register_blueprint(intelligence_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(admin_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -53,6 +53,15 @@ def demo_command(no_migrate: bool) -> None:
     click.echo(f"Demo sign-ins (password for every account: {DEMO_PASSWORD}):")
     for user in report.sign_ins:
         click.echo(f"  {user.email:<40} {user.role:<7} {user.agency.code:<10} {user.name}")
+    if current_app.config["ENV_NAME"] == "development":
+        from portal.auth.second_factor import enrol_demo_accounts
+
+        secret = enrol_demo_accounts(report.sign_ins)
+        db.session.commit()
+        click.echo("")
+        click.echo(f"Second factor for every demo account: the TOTP secret {secret}")
+        click.echo("(add it to an authenticator app, or print the current code with")
+        click.echo(f"  .venv/bin/python -c 'import pyotp; print(pyotp.TOTP(\"{secret}\").now())')")
 
 
 @main.group("agencies")

@@ -116,6 +116,65 @@ ACCESS_TABLE = {
         EVERYONE | {"anonymous": 401},
     ),
 }
+# Forms that change something: without a CSRF token every POST is refused before anything
+# happens; tests/admin/test_admin_pages.py sends each with its token as every role.
+REFUSED_WITHOUT_CSRF = dict.fromkeys(["anonymous", *Role], 400)
+ACCESS_TABLE |= {
+    # Accounts: sign-in steps are public, and each answers only its own stage.
+    "auth.account": ("GET", "/account", SIGNED_IN_PAGE),
+    "auth.sign_out_everywhere": ("POST", "/account/sign-out-everywhere", REFUSED_WITHOUT_CSRF),
+    "auth.revoke_my_token": ("POST", "/account/tokens/1/revoke", REFUSED_WITHOUT_CSRF),
+    # A link that opens nothing is answered "this link does not work", to everyone.
+    "auth.set_up_account": (
+        "GET",
+        "/account/set-up/not-a-link",
+        dict.fromkeys(["anonymous", *Role], 404),
+    ),
+    # Without a password just given, the second-factor steps send everyone back to sign in.
+    "auth.set_up_second_factor": (
+        "GET",
+        "/sign-in/second-factor/set-up",
+        dict.fromkeys(["anonymous", *Role], 302),
+    ),
+    "auth.second_factor_check": (
+        "GET",
+        "/sign-in/second-factor",
+        dict.fromkeys(["anonymous", *Role], 302),
+    ),
+    "auth.choose_single_sign_on": ("POST", "/sign-in/sso", REFUSED_WITHOUT_CSRF),
+    # No agency here offers single sign-on: a page that says so, to everyone.
+    "auth.single_sign_on": ("GET", "/sign-in/sso/MPS", dict.fromkeys(["anonymous", *Role], 400)),
+    "auth.sso_callback": (
+        "GET",
+        "/sign-in/sso/MPS/callback",
+        dict.fromkeys(["anonymous", *Role], 400),
+    ),
+    # Administration: administrators only.
+    "admin.index": ("GET", "/admin", ADMIN_PAGE),
+    "admin.agencies": ("GET", "/admin/agencies", ADMIN_PAGE),
+    "admin.new_agency": ("GET", "/admin/agencies/new", ADMIN_PAGE),
+    "admin.identity_provider": (
+        "GET",
+        lambda world: f"/admin/agencies/{world.officer.agency_id}/identity-provider",
+        ADMIN_PAGE,
+    ),
+    "admin.users": ("GET", "/admin/users", ADMIN_PAGE),
+    "admin.invite_user": ("GET", "/admin/users/new", ADMIN_PAGE),
+    "admin.user": ("GET", lambda world: f"/admin/users/{world.officer.id}", ADMIN_PAGE),
+    "admin.change_role": ("POST", "/admin/users/1/role", REFUSED_WITHOUT_CSRF),
+    "admin.deactivate_user": ("POST", "/admin/users/1/deactivate", REFUSED_WITHOUT_CSRF),
+    "admin.reactivate_user": ("POST", "/admin/users/1/reactivate", REFUSED_WITHOUT_CSRF),
+    "admin.reset_second_factor": (
+        "POST",
+        "/admin/users/1/reset-second-factor",
+        REFUSED_WITHOUT_CSRF,
+    ),
+    "admin.set_up_link": ("POST", "/admin/users/1/set-up-link", REFUSED_WITHOUT_CSRF),
+    "admin.tokens": ("GET", "/admin/tokens", ADMIN_PAGE),
+    "admin.revoke_token": ("POST", "/admin/tokens/1/revoke", REFUSED_WITHOUT_CSRF),
+    "admin.audit_events": ("GET", "/admin/audit", ADMIN_PAGE),
+    "admin.audit_export": ("GET", "/admin/audit.csv", ADMIN_PAGE),
+}
 UNDECLARED_ALLOWED = {"static"}
 
 

@@ -9,12 +9,15 @@ from flask_login import current_user
 from portal.api import bp
 from portal.api.auth import api_requires, validation_errors
 from portal.api.openapi import PATHS, SCHEMAS
+from portal.auth import limits
+from portal.extensions import limiter
 from portal.inputs import parse_page
 from portal.policy import Permission
 from portal.search.services import MAX_PAGE, FilterError, read_filters, run_search
 
 
 @bp.route("/search")
+@limiter.limit(limits.search, key_func=limits.user_or_address)
 @api_requires(Permission.BROWSE)
 def api_search() -> ResponseReturnValue:
     """Ranked hits the caller may read, with total, facets and any message about the query."""

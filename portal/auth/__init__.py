@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import views  # noqa: E402,F401  (registers the routes)
+from portal.auth import account, views  # noqa: E402,F401  (registers the routes)

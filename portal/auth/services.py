@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -14,14 +15,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 
 from portal import audit
+from portal.auth import lockout
+from portal.auth.passwords import hash_password, password_problem
 from portal.extensions import db
 from portal.models import Agency, AgencyKind, ApiToken, Role, User, utcnow
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a miss takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# How often a token's "last used" time is written: a busy client must not write on every call.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
-MIN_PASSWORD_LENGTH = 12
 AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
 TOKEN_PREFIX = "cip_"  # noqa: S105 - a label, not a secret
 
@@ -37,17 +41,11 @@ class AccountError(ValueError):
         self.message = message
 
 
-def hash_password(password: str) -> str:
-    """An Argon2id hash of the password."""
-    return _hasher.hash(password)
-
-
-def check_password_rules(password: str) -> None:
-    """NCSC-style rules: long enough; no composition rules."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            "password", f"Password must be at least {MIN_PASSWORD_LENGTH} characters long"
-        )
+def check_password_rules(password: str, email: str = "") -> None:
+    """NCSC guidance: long enough, not a common password; no composition rules."""
+    problem = password_problem(password, email=email)
+    if problem:
+        raise AccountError("password", problem)
 
 
 def normalise_email(email: str) -> str:
@@ -111,7 +109,7 @@ def create_user(
         allowed = ", ".join(r.value for r in Role)
         raise AccountError("role", f"Role must be one of: {allowed}") from None
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, email)
     if find_user_by_email(email) is not None:
         raise AccountError("email", f"An account with email {email} already exists")
     user = User(
@@ -134,8 +132,20 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user whose local password this is, or None (and a failure is audited)."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of checking a password: the user when it is right, or why not."""
+
+    user: User | None
+    locked: bool = False
+
+
+def check_sign_in(email: str, password: str) -> PasswordCheck:
+    """Check an e-mail address and password; a failure is audited and counted for lockout.
+
+    Every path verifies one Argon2 hash, so a locked, unknown or known address takes
+    the same time, and a locked address is refused even with the right password.
+    """
     user = find_user_by_email(email) if email else None
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
@@ -143,19 +153,27 @@ def authenticate(email: str, password: str) -> User | None:
         verified = stored is not _DUMMY_HASH
     except (VerificationError, InvalidHashError):
         verified = False
+    if lockout.is_locked(email):
+        audit.record("sign-in-failed", user=None, email=email[:254], reason="locked out")
+        return PasswordCheck(None, locked=True)
     if not verified or user is None or not user.active or not user.agency.active:
         reason = "unknown account" if user is None else "wrong password or inactive account"
         audit.record("sign-in-failed", user=None, email=email[:254], reason=reason)
         if user is not None:
             user.failed_sign_ins += 1
-        return None
+        return PasswordCheck(None, locked=lockout.record_failure(email))
     if _hasher.check_needs_rehash(stored):
         user.password_hash = hash_password(password)
+    return PasswordCheck(user)
+
+
+def record_sign_in(user: User, method: str) -> None:
+    """Bookkeeping and the audit event for a completed sign-in."""
+    lockout.clear(user.email)
     user.failed_sign_ins = 0
     user.previous_sign_in_at = user.last_sign_in_at
     user.last_sign_in_at = utcnow()
-    audit.record("sign-in", user=user, method="password")
-    return user
+    audit.record("sign-in", user=user, method=method)
 
 
 @dataclass(frozen=True)
@@ -202,6 +220,10 @@ def user_for_token(token: str) -> User | None:
     )
     if record is None or not record.user.active or not record.user.agency.active:
         return None
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at > TOKEN_USE_RESOLUTION:
+        record.last_used_at = now
+        db.session.commit()
     return record.user
 
 

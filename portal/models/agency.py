@@ -54,6 +54,10 @@ class User(UserMixin, Base):
     previous_sign_in_at: Mapped[datetime | None]
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # The TOTP time step last accepted, so one code cannot be used twice.
+    totp_last_step: Mapped[int | None]
+    # Raised by "sign out everywhere": sessions carrying an older number end.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
@@ -89,6 +93,8 @@ class IdentityProvider(Base):
     client_id: Mapped[str] = mapped_column(sa.String(255))
     # The secret itself lives only in the environment, under this variable name.
     client_secret_env: Mapped[str] = mapped_column(sa.String(100))
+    # E-mail domains (space-separated) whose people this provider signs in.
+    email_domains: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -106,6 +112,35 @@ class UserIdentity(Base):
     identity_provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_providers.id"))
     subject: Mapped[str] = mapped_column(sa.String(255))
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per e-mail address typed, known account or not, for lockout."""
+
+    __tablename__ = "sign_in_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the normalised address: typed addresses are not kept in clear.
+    email_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A one-time link with which an invited user sets their password."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class ApiToken(Base):

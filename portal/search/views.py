@@ -6,6 +6,8 @@ from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.auth import limits
+from portal.extensions import limiter
 from portal.policy import Permission, requires
 from portal.search import bp
 from portal.search.interface import SearchFilters
@@ -15,6 +17,7 @@ from portal.views import page_number
 
 
 @bp.route("/search")
+@limiter.limit(limits.search, key_func=limits.user_or_address)
 @requires(Permission.BROWSE)
 def search() -> ResponseReturnValue:
     """Search intelligence and providers, with facets and filters."""

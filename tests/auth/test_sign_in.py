@@ -5,39 +5,39 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.auth.services import SIGN_IN_FAILED, hash_password, safe_next_url
+from portal.auth.services import SIGN_IN_FAILED, safe_next_url
 from portal.extensions import db
-from portal.models import AuditEvent, Role
-from tests import factories
+from portal.models import AuditEvent
+from tests.auth.conftest import PASSWORD
+from tests.auth.helpers import code, enrol, give_code, sign_in_with_password
 from tests.conftest import csrf_token_from
-
-PASSWORD = "a long enough passphrase"
 
 
 @pytest.fixture
-def officer(app):
-    user = factories.user(
-        Role.MEMBER,
-        factories.agency("MERTON"),
-        email="officer@merton.gov.uk",
-        password_hash=hash_password(PASSWORD),
-    )
-    db.session.commit()
-    return user
+def secret(officer, clock):
+    """The officer has set up an authenticator app."""
+    return enrol(officer)
 
 
-def sign_in(client, email, password, next_url=None):
-    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+def sign_in(client, email, password, next_url=None, secret=None, clock=None):
+    """Password, then (when it was right and a secret is given) the code."""
+    response = sign_in_with_password(client, email, password, next_url)
+    if secret is None or response.headers.get("Location") != "/sign-in/second-factor":
+        return response
+    return give_code(client, code(secret, clock))
 
 
 def audit_actions():
     return [e.action for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
 
 
-def test_an_officer_signs_in_and_sees_the_home_page(client, officer):
-    response = sign_in(client, "Officer@Merton.gov.uk", PASSWORD)
+def test_an_officer_signs_in_with_password_and_code_and_sees_the_home_page(
+    client, officer, secret, clock
+):
+    response = sign_in_with_password(client, "Officer@Merton.gov.uk", PASSWORD)
+    assert response.headers["Location"] == "/sign-in/second-factor"
+    assert client.get("/").status_code == 302  # not signed in until the code
+    response = give_code(client, code(secret, clock))
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/")
@@ -84,8 +84,8 @@ def test_an_empty_form_gets_a_message_for_each_field(client, app):
     assert 'href="#email"' in page
 
 
-def test_sign_in_returns_to_the_page_asked_for_on_this_site(client, officer):
-    response = sign_in(client, officer.email, PASSWORD, next_url="/?page=2")
+def test_sign_in_returns_to_the_page_asked_for_on_this_site(client, officer, secret, clock):
+    response = sign_in(client, officer.email, PASSWORD, "/?page=2", secret, clock)
     assert response.headers["Location"] == "/?page=2"
 
 
@@ -99,8 +99,8 @@ def test_sign_in_returns_to_the_page_asked_for_on_this_site(client, officer):
         "evil",
     ],
 )
-def test_sign_in_never_redirects_off_the_site(client, officer, target):
-    response = sign_in(client, officer.email, PASSWORD, next_url=target)
+def test_sign_in_never_redirects_off_the_site(client, officer, secret, clock, target):
+    response = sign_in(client, officer.email, PASSWORD, target, secret, clock)
     assert response.headers["Location"] == "/"
     assert safe_next_url(target) is None
 
@@ -112,8 +112,8 @@ def test_a_form_without_its_csrf_token_is_refused(client, officer):
     assert audit_actions() == []
 
 
-def test_signing_out_ends_the_session_and_is_audited(client, officer):
-    sign_in(client, officer.email, PASSWORD)
+def test_signing_out_ends_the_session_and_is_audited(client, officer, secret, clock):
+    sign_in(client, officer.email, PASSWORD, secret=secret, clock=clock)
     token = csrf_token_from(client.get("/").get_data(as_text=True))
     response = client.post("/sign-out", data={"csrf_token": token})
     assert response.status_code == 302
@@ -121,12 +121,13 @@ def test_signing_out_ends_the_session_and_is_audited(client, officer):
     assert audit_actions() == ["sign-in", "sign-out"]
 
 
-def test_the_previous_sign_in_is_kept_for_new_since_last_visit(client, officer):
-    sign_in(client, officer.email, PASSWORD)
+def test_the_previous_sign_in_is_kept_for_new_since_last_visit(client, officer, secret, clock):
+    sign_in(client, officer.email, PASSWORD, secret=secret, clock=clock)
     first = officer.last_sign_in_at
     client.post(
         "/sign-out", data={"csrf_token": csrf_token_from(client.get("/").get_data(as_text=True))}
     )
-    sign_in(client, officer.email, PASSWORD)
+    clock.advance(30)
+    sign_in(client, officer.email, PASSWORD, secret=secret, clock=clock)
     db.session.refresh(officer)
     assert officer.previous_sign_in_at == first

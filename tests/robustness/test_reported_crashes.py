@@ -107,9 +107,14 @@ def test_deep_brackets_are_searched_as_plain_words_with_a_message(client, member
 
 
 def routes_with_ids(app: Flask) -> list[str]:
-    """Every route that takes an id, as a template with {} for each id."""
+    """Every page or call that takes an id and answers GET, as a template with {} for each id.
+
+    (A POST-only route answers a GET 405 before its id is read.)
+    """
     templates = []
     for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()):
+            continue
         if any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
             path = rule.rule
             for name in rule.arguments:

@@ -1,0 +1,227 @@
+"""Administering accounts: every change is checked here and audited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal.auth import invitations, second_factor
+from portal.auth.services import AccountError, create_user
+from portal.extensions import db
+from portal.models import Agency, ApiToken, IdentityProvider, Role, User, utcnow
+from portal.paging import Page, clamp_page, page_offset
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$")
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def token_of(user: User, token_id: int) -> ApiToken | None:
+    """One of the user's own tokens."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
+
+
+def all_tokens(page: int, per_page: int) -> Page:
+    """Every API token with its owner and last use, live ones first, paged."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) or 0
+    page = clamp_page(page, total, per_page)
+    rows = db.session.scalars(
+        sa.select(ApiToken)
+        .join(User)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+        .offset(page_offset(page, per_page))
+        .limit(per_page)
+    )
+    return Page(list(rows), total, page, per_page)
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Stop a token working (it stays listed, marked revoked)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(
+            "token-revoked", object_type="api_token", object_id=token.id, prefix=token.prefix
+        )
+
+
+# --- agencies and identity providers ------------------------------------------------------
+
+
+def agencies() -> list[Agency]:
+    """Every agency, by name."""
+    return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """What an administrator enters for an agency's OpenID Connect provider."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret_env: str
+    email_domains: str
+    enabled: bool
+
+
+def _check_issuer(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
+    if not secure or not parts.hostname or parts.query or parts.fragment:
+        raise AccountError(
+            "issuer",
+            "Enter the issuer URL exactly as the provider publishes it, starting https://, "
+            "like https://login.microsoftonline.com/TENANT/v2.0",
+        )
+    return issuer.rstrip("/")
+
+
+def _check_domains(text: str) -> str:
+    domains = [d.strip().lstrip("@").lower() for d in text.replace(",", " ").split()]
+    bad = [d for d in domains if not DOMAIN.match(d)]
+    if bad:
+        raise AccountError("email_domains", f"{bad[0]} is not an email domain, like nhs.net")
+    return " ".join(dict.fromkeys(domains))
+
+
+def save_identity_provider(agency: Agency, settings: ProviderSettings) -> IdentityProvider:
+    """Set or change the agency's identity provider."""
+    issuer = _check_issuer(settings.issuer.strip())
+    if not settings.client_secret_env.strip() or not ENV_NAME.match(
+        settings.client_secret_env.strip()
+    ):
+        raise AccountError(
+            "client_secret_env",
+            "Enter the name of an environment variable in capitals, digits and _, "
+            "like PORTAL_OIDC_MERTON_SECRET",
+        )
+    values = {
+        "name": settings.name.strip(),
+        "issuer": issuer,
+        "client_id": settings.client_id.strip(),
+        "client_secret_env": settings.client_secret_env.strip(),
+        "email_domains": _check_domains(settings.email_domains),
+        "enabled": settings.enabled,
+    }
+    idp = agency.identity_provider
+    if idp is None:
+        idp = IdentityProvider(agency=agency, **values)
+        db.session.add(idp)
+        changes = {k: str(v) for k, v in values.items()}
+    else:
+        changes = {k: str(v) for k, v in values.items() if getattr(idp, k) != v}
+        for key, value in values.items():
+            setattr(idp, key, value)
+    db.session.flush()
+    audit.record(
+        "identity-provider-changed", object_type="agency", object_id=agency.id, changes=changes
+    )
+    return idp
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    """What the users list is narrowed to."""
+
+    agency_id: int | None = None
+    q: str = ""
+
+
+def users(filters: UserFilters, page: int, per_page: int) -> Page:
+    """Users by name, filtered and paged."""
+    query = sa.select(User)
+    if filters.agency_id is not None:
+        query = query.where(User.agency_id == filters.agency_id)
+    if filters.q:
+        pattern = (
+            "%"
+            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    page = clamp_page(page, total, per_page)
+    rows = db.session.scalars(
+        query.order_by(User.name, User.id).offset(page_offset(page, per_page)).limit(per_page)
+    )
+    return Page(list(rows), total, page, per_page)
+
+
+def invite_user(
+    admin: User, email: str, name: str, agency_code: str, role: str
+) -> tuple[User, str]:
+    """A new account without a password, and the token of its one-time set-up link."""
+    user = create_user(email, name, agency_code, role, None, via="web")
+    return user, invitations.invite(user, admin)
+
+
+def new_set_up_link(admin: User, user: User) -> str:
+    """A fresh one-time set-up link (to set or reset the password)."""
+    if not user.active:
+        raise AccountError("user", "Reactivate the account before sending a set-up link")
+    return invitations.invite(user, admin)
+
+
+def change_role(admin: User, user: User, role: str) -> None:
+    """Give the user another role; administrators cannot change their own."""
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise AccountError("role", "Choose a role") from None
+    if user.id == admin.id:
+        raise AccountError("role", "You cannot change your own role: ask another administrator")
+    if new_role != user.role:
+        audit.record(
+            "user-changed",
+            object_type="user",
+            object_id=user.id,
+            changes={"role": [str(user.role), str(new_role)]},
+        )
+        user.role = new_role
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """Deactivate (signing the user out everywhere) or reactivate an account."""
+    if user.id == admin.id:
+        raise AccountError("user", "You cannot deactivate your own account")
+    if user.active != active:
+        user.active = active
+        user.session_generation += 1
+        audit.record(
+            "user-changed",
+            object_type="user",
+            object_id=user.id,
+            changes={"active": [not active, active]},
+        )
+
+
+def reset_second_factor(admin: User, user: User) -> None:
+    """Remove the user's authenticator: they set one up again at their next sign-in."""
+    second_factor.reset(user)
+    user.session_generation += 1
+    audit.record("second-factor-reset", object_type="user", object_id=user.id)
