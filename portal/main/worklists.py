@@ -186,14 +186,11 @@ def open_concerns() -> list[ConcernRow]:
 
 
 def active_embargoes(today: date) -> list[EmbargoRow]:
-    """Embargoes in force today, as Embargo.is_active decides (one query)."""
+    """Embargoes in force today (not lifted), as Embargo.in_force_on decides (one query)."""
     rows = db.session.execute(
         sa.select(Provider.id, Provider.name, Embargo.starts_on, Embargo.ends_on, Embargo.reason)
         .join(Provider, Provider.id == Embargo.provider_id)
-        .where(
-            Embargo.starts_on <= today,
-            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
-        )
+        .where(Embargo.in_force_on(today))
         .order_by(Embargo.starts_on.desc(), Embargo.id)
         .limit(LIST_LIMIT)
     )
