@@ -7,6 +7,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.concerns.services import provider_panel
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, has_permission, requires
@@ -67,6 +68,7 @@ def view_provider(provider_id: int):  # noqa: ANN201
     return render_template(
         "providers/provider.html",
         page=page,
+        panel=provider_panel(current_user, provider_id, _today()),
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
     )
