@@ -432,6 +432,19 @@ def current_embargo_for(provider_id: int, today: date) -> Embargo | None:
     )
 
 
+def embargoed_among(provider_ids: Sequence[int], today: date) -> frozenset[int]:
+    """Those of the providers with an embargo in force today (one query; none for no ids)."""
+    if not provider_ids:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            sa.select(Embargo.provider_id).where(
+                Embargo.provider_id.in_(provider_ids), Embargo.in_force_on(today)
+            )
+        )
+    )
+
+
 def place_embargo(
     user: User, provider: Provider, data: Mapping[str, Any], today: date
 ) -> tuple[Embargo | None, Errors]:
