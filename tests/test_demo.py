@@ -35,9 +35,10 @@ TODAY = date(2026, 11, 23)
 AREAS = {"SW", "CR", "SM", "KT", "HA"}
 
 #: SHA-256 of everything `load_demo(TODAY)` writes (see `demo_digest`), the same on SQLite and
-#: PostgreSQL. Recorded from the loader that read its text from portal/demo_text.py; a change
-#: to the demo data, or a new column in a table the demo fills, changes it.
-DEMO_DIGEST = "2a73ef16906e25682e6c54175d4bc8cf8ee8cad01eca6604d76bc0397c323804"
+#: PostgreSQL. Recorded with migration 0007 (concern stages linked to meetings, outcomes, lifted
+#: embargoes and their notices); a change to the demo data, or a new column in a table the demo
+#: fills, changes it.
+DEMO_DIGEST = "d776261dd0c7d27c5a36d3f2b14bc28579ef3406a3c10394636f88a573beb410"
 #: Values that are not part of the data set: salted password hashes, and the moments at which
 #: the load itself ran (audit events and the search change log take them from the clock).
 UNSTABLE_COLUMNS = {
@@ -151,6 +152,17 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     assert any(c.status == "open" and c.current_stage for c in concerns)
     embargoes = db.session.scalars(sa.select(Embargo)).all()
     assert any(e.is_active(TODAY) for e in embargoes)
+    # A concern in progress, started from a meeting's decision, its first stage at that meeting;
+    # a closed one with its outcome, whose embargo was lifted and the boroughs told of both.
+    in_progress = next(c for c in concerns if c.status == "open")
+    assert in_progress.decision is not None and len(in_progress.stages) == 3
+    assert in_progress.stages[0].meeting_id == in_progress.decision.meeting_id
+    closed = next(c for c in concerns if c.status == "closed")
+    assert closed.outcome and closed.current_stage.stage == "closure"
+    lifted = next(e for e in embargoes if e.lifted_on)
+    assert not lifted.is_active(TODAY) and lifted.lift_reason
+    assert {n.about_lifting for n in lifted.notices} == {True, False}
+    assert all(n.recorded_by_id for e in embargoes for n in e.notices)
 
     before = snapshot()
     again = load_demo(TODAY)
