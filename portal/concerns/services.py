@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.config import labels, taxonomy
@@ -401,14 +401,15 @@ def concern_view(concern: ProviderConcern) -> ConcernView:
 
 
 def concerns_about(provider_id: int) -> list[ConcernView]:
-    """Every provider concern about the provider, open first, then newest (fixed queries)."""
+    """Every provider concern about the provider, open first, then newest (two queries)."""
+    stages = selectinload(ProviderConcern.stages)
     concerns = db.session.scalars(
         sa.select(ProviderConcern)
         .where(ProviderConcern.provider_id == provider_id)
         .options(
-            selectinload(ProviderConcern.decision),
-            selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.meeting),
-            selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.recorded_by),
+            joinedload(ProviderConcern.decision),
+            stages.joinedload(ProviderConcernStage.meeting),
+            stages.joinedload(ProviderConcernStage.recorded_by),
         )
         .order_by(
             sa.case((ProviderConcern.status == ConcernStatus.OPEN, 0), else_=1),
@@ -613,14 +614,14 @@ def load_embargo(embargo_id: int) -> Embargo | None:
 
 
 def embargoes_of(provider_id: int) -> list[Embargo]:
-    """Every embargo on the provider, latest start first, with their notices."""
+    """Every embargo on the provider, latest start first, with their notices (one query)."""
     return list(
         db.session.scalars(
             sa.select(Embargo)
             .where(Embargo.provider_id == provider_id)
-            .options(selectinload(Embargo.notices))
+            .options(joinedload(Embargo.notices))
             .order_by(Embargo.starts_on.desc(), Embargo.id.desc())
-        )
+        ).unique()
     )
 
 
