@@ -150,9 +150,7 @@ def test_a_lift_date_in_the_future_or_before_the_start_is_refused(client, login_
     assert the_embargo().lifted_on is None
 
 
-def test_the_notice_to_other_boroughs_is_a_marked_pdf_and_each_print_is_audited(
-    client, login_as
-):
+def test_the_notice_to_other_boroughs_is_a_marked_pdf_and_each_print_is_audited(client, login_as):
     chair = login_as(Role.CHAIR)
     provider = factories.provider(name="Alder Court Care Home", address="4 Mill Lane\nMitcham")
     embargo = factories.embargo(provider, chair)
@@ -178,9 +176,7 @@ def test_the_notice_to_other_boroughs_is_a_marked_pdf_and_each_print_is_audited(
     assert "Placements may be commissioned again" in preview
 
 
-def test_the_boroughs_told_are_recorded_with_the_date_and_shown_on_the_provider(
-    client, login_as
-):
+def test_the_boroughs_told_are_recorded_with_the_date_and_shown_on_the_provider(client, login_as):
     chair = login_as(Role.CHAIR)
     provider = factories.provider(name="Elm Bank")
     embargo = factories.embargo(provider, factories.user(Role.CHAIR))
@@ -239,9 +235,7 @@ def test_after_lifting_the_chair_records_the_boroughs_told_of_the_lifting(client
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER, Role.ADMIN])
-def test_only_chairs_place_lift_and_record_embargoes_even_with_a_valid_form(
-    client, login_as, role
-):
+def test_only_chairs_place_lift_and_record_embargoes_even_with_a_valid_form(client, login_as, role):
     login_as(role)
     provider = factories.provider()
     embargo = factories.embargo(factories.provider(), factories.user(Role.CHAIR))
