@@ -353,7 +353,10 @@ class ConcernView:
     stages: list[StageLine]
     current: str | None
     next_labels: list[str]
-    decision: str | None
+    # The meeting whose decision started the process. Its words stay in the minutes, which
+    # only the meeting's agencies read; everyone else sees which meeting it was.
+    decision_meeting: str | None
+    decision_meeting_id: int | None
 
     @property
     def is_open(self) -> bool:
@@ -368,7 +371,7 @@ def load_concern(concern_id: int) -> ProviderConcern | None:
         .where(ProviderConcern.id == concern_id)
         .options(
             selectinload(ProviderConcern.provider),
-            selectinload(ProviderConcern.decision),
+            selectinload(ProviderConcern.decision).selectinload(Decision.meeting),
             selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.meeting),
             selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.recorded_by),
         )
@@ -378,7 +381,7 @@ def load_concern(concern_id: int) -> ProviderConcern | None:
 def concern_view(concern: ProviderConcern) -> ConcernView:
     """The concern as the pages show it."""
     current = concern.current_stage
-    decision = concern.decision
+    meeting = concern.decision.meeting if concern.decision else None
     return ConcernView(
         concern=concern,
         stages=[
@@ -396,7 +399,8 @@ def concern_view(concern: ProviderConcern) -> ConcernView:
         next_labels=[stage_label(s) for s in next_stages(current.stage if current else None)]
         if concern.status is ConcernStatus.OPEN
         else [],
-        decision=_short(decision.text) if decision else None,
+        decision_meeting=f"{meeting.title}, {_day(meeting.held_on)}" if meeting else None,
+        decision_meeting_id=meeting.id if meeting else None,
     )
 
 
@@ -407,7 +411,7 @@ def concerns_about(provider_id: int) -> list[ConcernView]:
         sa.select(ProviderConcern)
         .where(ProviderConcern.provider_id == provider_id)
         .options(
-            joinedload(ProviderConcern.decision),
+            joinedload(ProviderConcern.decision).joinedload(Decision.meeting),
             stages.joinedload(ProviderConcernStage.meeting),
             stages.joinedload(ProviderConcernStage.recorded_by),
         )

@@ -108,9 +108,11 @@ def test_a_chair_can_start_the_process_from_a_meeting_decision(client, login_as)
     concern = db.session.scalar(sa.select(ProviderConcern))
     assert concern.decision_id == decision.id
     assert concern.stages[0].meeting_id == held.id
+    # Everyone sees which meeting decided it; the decision's words stay in its minutes.
+    sign_in_as_another(login_as, Role.VIEWER, "HWMERTON")
     page = text_of(client.get(f"/concerns/{concern.id}").get_data(as_text=True))
-    assert "Started from the decision Initiate the provider concerns process" in page
-    assert "Merton Joint Intelligence Group" in page
+    assert "Started from a decision of Merton Joint Intelligence Group" in page
+    assert "pattern of neglect" not in page
 
 
 def test_stages_move_forward_one_at_a_time_and_the_update_meeting_may_be_skipped(client, login_as):
