@@ -65,6 +65,7 @@ class ConcernRow:
     stage: str
     stage_on: date | None
     opened_at: datetime
+    concern_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def open_concerns() -> list[ConcernRow]:
             latest.c.stage,
             latest.c.occurred_on,
             ProviderConcern.opened_at,
+            ProviderConcern.id,
         )
         .join(Provider, Provider.id == ProviderConcern.provider_id)
         .outerjoin(latest, sa.and_(latest.c.concern_id == ProviderConcern.id, latest.c.place == 1))
@@ -180,8 +182,9 @@ def open_concerns() -> list[ConcernRow]:
             stage=stage_labels.get(str(code), str(code)) if code else "No stage recorded yet",
             stage_on=stage_on,
             opened_at=opened_at,
+            concern_url=optional_url("concerns.view_concern", concern_id=concern_id),
         )
-        for provider_id, name, code, stage_on, opened_at in rows
+        for provider_id, name, code, stage_on, opened_at, concern_id in rows
     ]
 
 

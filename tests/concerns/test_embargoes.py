@@ -253,3 +253,17 @@ def test_an_unknown_embargo_is_not_found(client, login_as):
     login_as(Role.CHAIR)
     for path in ("", "/lift", "/notices/new", "/notice", "/notice.pdf"):
         assert client.get(f"/embargoes/999999{path}").status_code == 404
+
+
+def test_the_dashboard_tags_an_embargoed_provider_among_the_highest_risks(client, login_as):
+    member = login_as(Role.MEMBER)
+    chair = factories.user(Role.CHAIR)
+    risky = factories.provider(name="Poplar Place")
+    factories.item(member, provider=risky, likelihood=5, impact=5, observed_on=TODAY)
+    factories.embargo(risky, chair)
+    concern = factories.concern(risky, chair)
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    risks = html[html.index('id="risk-caption"') : html.index('id="new-items"')]
+    assert 'Poplar Place</a> <strong class="govuk-tag govuk-tag--red">Embargo</strong>' in risks
+    assert f'href="/concerns/{concern.id}"' in html
