@@ -44,6 +44,12 @@ EVENTS: dict[str, frozenset[str]] = {
     "provider-created": frozenset({"via"}),
     "provider-changed": frozenset({"changes", "via"}),
     "providers-imported": frozenset({"created", "updated", "unchanged", "skipped", "file"}),
+    "concern-started": frozenset({"provider_id", "decision_id", "meeting_id", "occurred_on"}),
+    "concern-stage-recorded": frozenset({"stage", "occurred_on", "meeting_id"}),
+    "embargo-placed": frozenset({"provider_id", "starts_on", "ends_on"}),
+    "embargo-lifted": frozenset({"provider_id", "lifted_on"}),
+    "embargo-notices-recorded": frozenset({"boroughs", "notified_on", "about_lifting"}),
+    "embargo-notice-printed": frozenset({"format", "about_lifting"}),
 }
 
 

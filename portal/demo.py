@@ -841,6 +841,7 @@ class _Builder:
                 meeting.actions.append(self._action(number, held, rng.choice(chosen), chair))
             meetings.append(meeting)
             previous = held
+        self.held_meetings = list(meetings)
         planned = Meeting(
             held_on=_meeting_day(self.anchor),
             chair=chair,
@@ -894,6 +895,8 @@ class _Builder:
 
     def _concerns(self) -> None:
         rng, anchor, stories = self.rng, self.anchor, self.text.concerns
+        # The open concern was decided at the first past meeting (its first decision).
+        first_meeting = self.held_meetings[0]
         plans = (
             (
                 self.open_index,
@@ -904,7 +907,8 @@ class _Builder:
                     ConcernStage.INITIAL_MEETING: anchor - timedelta(days=43),
                     ConcernStage.FINDINGS_MEETING: anchor - timedelta(days=14),
                 },
-                (anchor - timedelta(days=42), None, 4),
+                (first_meeting, first_meeting.decisions[0]),
+                (anchor - timedelta(days=42), None, None, 4),
             ),
             (
                 self.closed_index,
@@ -916,11 +920,13 @@ class _Builder:
                         ConcernStage, (330, 318, 290, 245, 190, 160), strict=True
                     )
                 },
-                (anchor - timedelta(days=317), anchor - timedelta(days=190), 3),
+                (None, None),
+                (anchor - timedelta(days=317), None, anchor - timedelta(days=190), 3),
             ),
         )
-        for index, chair, story, stages, (starts, ends, told) in plans:
+        for index, chair, story, stages, (meeting, decision), embargo_plan in plans:
             provider, side = self.providers[index], self.ctx[index]["side"]
+            starts, ends, lifted_on, told = embargo_plan
             closed = ConcernStage.CLOSURE in stages
             db.session.add(
                 ProviderConcern(
@@ -930,6 +936,8 @@ class _Builder:
                     opened_at=_at(stages[ConcernStage.INITIATE], 15, 30),
                     status=ConcernStatus.CLOSED if closed else ConcernStatus.OPEN,
                     closed_on=stages.get(ConcernStage.CLOSURE),
+                    decision=decision,
+                    outcome=story.outcome if closed else "",
                     stages=[
                         ProviderConcernStage(
                             stage=s,
@@ -937,12 +945,34 @@ class _Builder:
                             note=story.stages[s.value],
                             recorded_by_id=chair.id,
                             recorded_at=_at(d, 17),
+                            meeting=meeting if s is ConcernStage.INITIATE else None,
                         )
                         for s, d in stages.items()
                     ],
                 )
             )
             boroughs = rng.sample(self.text.places.sides[side].neighbours, told)
+            notices = [
+                EmbargoNotice(
+                    borough=b,
+                    notified_on=starts + timedelta(days=rng.randint(0, 3)),
+                    recorded_by_id=chair.id,
+                )
+                for b in boroughs
+            ]
+            if lifted_on is not None:
+                # The boroughs told of the embargo are told of its lifting too.
+                notices += [
+                    EmbargoNotice(
+                        borough=b,
+                        notified_on=lifted_on + timedelta(days=rng.randint(0, 2)),
+                        about_lifting=True,
+                        recorded_by_id=chair.id,
+                    )
+                    for b in boroughs
+                ]
+            for notice in notices:
+                notice.recorded_at = _at(notice.notified_on, 12)
             db.session.add(
                 Embargo(
                     provider=provider,
@@ -951,14 +981,10 @@ class _Builder:
                     reason=story.embargo,
                     created_by_id=chair.id,
                     created_at=_at(starts - timedelta(days=1), 16),
-                    notices=sorted(
-                        (
-                            EmbargoNotice(
-                                borough=b, notified_on=starts + timedelta(days=rng.randint(0, 3))
-                            )
-                            for b in boroughs
-                        ),
-                        key=lambda n: n.notified_on,
-                    ),
+                    lifted_on=lifted_on,
+                    lifted_at=_at(lifted_on, 16) if lifted_on else None,
+                    lifted_by_id=chair.id if lifted_on else None,
+                    lift_reason=story.lifted if lifted_on else "",
+                    notices=sorted(notices, key=lambda n: n.notified_on),
                 )
             )

@@ -176,11 +176,14 @@ class Meetings:
 
 @dataclass(frozen=True)
 class ConcernStory:
-    """A provider concern: its summary, its embargo's reason and a note per stage reached."""
+    """A provider concern: its summary, its embargo's reason and a note per stage reached;
+    for a closed one, its outcome and why its embargo was lifted."""
 
     summary: str
     embargo: str
     stages: dict[str, str]
+    outcome: str = ""
+    lifted: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,9 @@ from portal.extensions import db
 from portal.models import (
     Agency,
     AgencyKind,
+    ConcernStage,
+    Embargo,
+    EmbargoNotice,
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
@@ -21,6 +25,8 @@ from portal.models import (
     KeyQuestion,
     Marking,
     Provider,
+    ProviderConcern,
+    ProviderConcernStage,
     Role,
     SourceEvaluation,
     User,
@@ -116,5 +122,50 @@ def item(
     db.session.add(
         IntelligenceRevision(item=made, number=1, edited_by=author, content=made.snapshot())
     )
+    db.session.flush()
+    return made
+
+
+def concern(
+    provider: Provider,
+    by: User,
+    stages: Sequence[ConcernStage] = (ConcernStage.INITIATE,),
+    first_on: date | None = None,
+) -> ProviderConcern:
+    """An open provider concern at the last of the stages given, a week apart."""
+    start = first_on or date.today() - timedelta(days=60)
+    made = ProviderConcern(provider=provider, summary="Pattern of missed calls", opened_by=by)
+    made.stages = [
+        ProviderConcernStage(
+            stage=stage,
+            occurred_on=start + timedelta(days=7 * n),
+            note=f"Note at {stage.value}",
+            recorded_by_id=by.id,
+        )
+        for n, stage in enumerate(stages)
+    ]
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def embargo(
+    provider: Provider,
+    by: User,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    boroughs: Sequence[str] = (),
+) -> Embargo:
+    """An embargo on new placements (in force from ten days ago unless told otherwise)."""
+    start = starts_on or date.today() - timedelta(days=10)
+    made = Embargo(
+        provider=provider,
+        starts_on=start,
+        ends_on=ends_on,
+        reason="Unsafe night staffing",
+        created_by_id=by.id,
+        notices=[EmbargoNotice(borough=b, notified_on=start) for b in boroughs],
+    )
+    db.session.add(made)
     db.session.flush()
     return made

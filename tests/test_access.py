@@ -43,6 +43,14 @@ ADMIN_PAGE = {
     Role.ADMIN: 200,
 }
 SIGNED_IN_API = {"anonymous": 401} | dict.fromkeys(Role, 200)
+# What only meeting chairs do: run provider concerns and embargoes.
+CHAIRS_ONLY = {
+    "anonymous": 302,
+    Role.VIEWER: 403,
+    Role.MEMBER: 403,
+    Role.CHAIR: 200,
+    Role.ADMIN: 403,
+}
 
 ACCESS_TABLE = {
     "main.home": ("GET", "/", SIGNED_IN_PAGE),
@@ -115,6 +123,53 @@ ACCESS_TABLE = {
         lambda world: f"/api/v1/intelligence/{world.items[Marking.GREEN].id}",
         EVERYONE | {"anonymous": 401},
     ),
+    # Provider concerns and embargoes: every role reads them; only chairs change them or print
+    # the notice to other boroughs. world.watched has an open concern and an embargo in force.
+    "concerns.start_concern": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}/concerns/new",
+        CHAIRS_ONLY,
+    ),
+    "concerns.view_concern": (
+        "GET",
+        lambda world: f"/concerns/{world.concern.id}",
+        SIGNED_IN_PAGE,
+    ),
+    "concerns.record_stage": (
+        "GET",
+        lambda world: f"/concerns/{world.concern.id}/stages/new",
+        CHAIRS_ONLY,
+    ),
+    "concerns.place_embargo": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}/embargoes/new",
+        CHAIRS_ONLY,
+    ),
+    "concerns.view_embargo": (
+        "GET",
+        lambda world: f"/embargoes/{world.embargo.id}",
+        SIGNED_IN_PAGE,
+    ),
+    "concerns.lift_embargo": (
+        "GET",
+        lambda world: f"/embargoes/{world.embargo.id}/lift",
+        CHAIRS_ONLY,
+    ),
+    "concerns.record_notices": (
+        "GET",
+        lambda world: f"/embargoes/{world.embargo.id}/notices/new",
+        CHAIRS_ONLY,
+    ),
+    "concerns.preview_notice": (
+        "GET",
+        lambda world: f"/embargoes/{world.embargo.id}/notice",
+        CHAIRS_ONLY,
+    ),
+    "concerns.download_notice": (
+        "GET",
+        lambda world: f"/embargoes/{world.embargo.id}/notice.pdf",
+        CHAIRS_ONLY,
+    ),
 }
 # Forms that change something: without a CSRF token every POST is refused before anything
 # happens; tests/admin/test_admin_pages.py sends each with its token as every role.
@@ -180,12 +235,19 @@ UNDECLARED_ALLOWED = {"static"}
 
 @pytest.fixture
 def world(app):
-    """A provider and one item of each marking, logged by a police officer."""
+    """A provider and one item of each marking, logged by a police officer; another provider
+    with an open concern and an embargo in force, placed by a Harrow chair."""
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
     provider = factories.provider(name="Cedar Lodge Care Home")
     items = {marking: factories.item(officer, marking, provider) for marking in Marking}
+    watched = factories.provider(name="Birch House")
+    chair = factories.user(Role.CHAIR, factories.agency("HARROW"))
+    concern = factories.concern(watched, chair)
+    embargo = factories.embargo(watched, chair, boroughs=["Sutton"])
     db.session.commit()
-    return SimpleNamespace(provider=provider, items=items, officer=officer)
+    return SimpleNamespace(
+        provider=provider, items=items, officer=officer, concern=concern, embargo=embargo
+    )
 
 
 def test_every_route_declares_its_access():

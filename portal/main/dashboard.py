@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from portal import heatmap as heatmaps
+from portal.concerns.services import embargoed_among
 from portal.config import labels
 from portal.main.forms import DashboardFilterForm, period_label
 from portal.main.worklists import (
@@ -68,6 +69,7 @@ class RiskRow:
     risk: ProviderRisk
     previous: ProviderRisk | None
     trend: Trend
+    embargoed: bool = False
 
 
 @dataclass
@@ -161,6 +163,7 @@ def top_risks(user: Any, today: date, months: int) -> list[RiskRow]:
         user, RiskFilters(), window_start(today, months), today, TOP_RISKS
     )
     before = current_risks(user, [p.id for p in ranked], end_of_previous_month(today), months)
+    embargoed = embargoed_among([p.id for p in ranked], today)
     return [
         RiskRow(
             name=p.name,
@@ -168,6 +171,7 @@ def top_risks(user: Any, today: date, months: int) -> list[RiskRow]:
             risk=p.risk,
             previous=before.get(p.id),
             trend=risk_trend(p.risk, before.get(p.id)),
+            embargoed=p.id in embargoed,
         )
         for p in ranked
     ]

@@ -65,6 +65,7 @@ class ConcernRow:
     stage: str
     stage_on: date | None
     opened_at: datetime
+    concern_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def open_concerns() -> list[ConcernRow]:
             latest.c.stage,
             latest.c.occurred_on,
             ProviderConcern.opened_at,
+            ProviderConcern.id,
         )
         .join(Provider, Provider.id == ProviderConcern.provider_id)
         .outerjoin(latest, sa.and_(latest.c.concern_id == ProviderConcern.id, latest.c.place == 1))
@@ -180,20 +182,18 @@ def open_concerns() -> list[ConcernRow]:
             stage=stage_labels.get(str(code), str(code)) if code else "No stage recorded yet",
             stage_on=stage_on,
             opened_at=opened_at,
+            concern_url=optional_url("concerns.view_concern", concern_id=concern_id),
         )
-        for provider_id, name, code, stage_on, opened_at in rows
+        for provider_id, name, code, stage_on, opened_at, concern_id in rows
     ]
 
 
 def active_embargoes(today: date) -> list[EmbargoRow]:
-    """Embargoes in force today, as Embargo.is_active decides (one query)."""
+    """Embargoes in force today (not lifted), as Embargo.in_force_on decides (one query)."""
     rows = db.session.execute(
         sa.select(Provider.id, Provider.name, Embargo.starts_on, Embargo.ends_on, Embargo.reason)
         .join(Provider, Provider.id == Embargo.provider_id)
-        .where(
-            Embargo.starts_on <= today,
-            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
-        )
+        .where(Embargo.in_force_on(today))
         .order_by(Embargo.starts_on.desc(), Embargo.id)
         .limit(LIST_LIMIT)
     )

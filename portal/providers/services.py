@@ -99,14 +99,10 @@ def open_concern_exists() -> sa.ColumnElement[bool]:
 
 
 def active_embargo_exists(today: date) -> sa.ColumnElement[bool]:
-    """SQL: the provider has an embargo in force today (the same rule as Embargo.is_active)."""
+    """SQL: the provider has an embargo in force today (Embargo.in_force_on: not lifted)."""
     return (
         sa.select(Embargo.id)
-        .where(
-            Embargo.provider_id == Provider.id,
-            Embargo.starts_on <= today,
-            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
-        )
+        .where(Embargo.provider_id == Provider.id, Embargo.in_force_on(today))
         .exists()
     )
 
@@ -285,9 +281,7 @@ def provider_rows(
     embargoed = set(
         db.session.scalars(
             sa.select(Embargo.provider_id).where(
-                Embargo.provider_id.in_(ids),
-                Embargo.starts_on <= today,
-                sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= today),
+                Embargo.provider_id.in_(ids), Embargo.in_force_on(today)
             )
         )
     )

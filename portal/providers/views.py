@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.concerns.services import provider_panel
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, has_permission, requires
@@ -68,6 +69,7 @@ def view_provider(provider_id: int) -> ResponseReturnValue:
     return render_template(
         "providers/provider.html",
         page=page,
+        panel=provider_panel(current_user, provider_id, _today()),
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
     )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from portal import audit
+from portal.concerns.services import embargoed_among
 from portal.config import labels
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider
@@ -62,6 +63,8 @@ class SearchResults:
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     message: str | None = None
     engine: str = ""
+    # The providers among the hits with an embargo on new placements in force today.
+    embargoed: frozenset[int] = frozenset()
 
     @property
     def pages(self) -> int:
@@ -239,6 +242,7 @@ def run_search(
         facets=_labelled(found.facets),
         message=parsed.message,
         engine=engine.name,
+        embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], date.today()),
     )
     return results
 

@@ -119,12 +119,12 @@ def test_the_provider_page_shows_details_ratings_concern_and_embargo(client, log
     assert "12 Church Road<br>Wimbledon<br>" in html
     assert "Care home service with nursing" in html
     assert "Inadequate" in html and "30 June 2025" in html
-    assert "Open: Findings meeting" in html
-    assert "None in force" in html
+    assert "Current stage: <strong>Findings meeting</strong>" in html
+    assert "There is no embargo in force or to come" in html
     html = client.get(f"/providers/{register['willow'].id}").get_data(as_text=True)
-    assert "In force from" in html and "Sutton" in html and "Kingston" in html
+    assert "In force</strong>" in html and "Sutton" in html and "Kingston" in html
     html = client.get(f"/providers/{register['harrow'].id}").get_data(as_text=True)
-    assert "None in force" in html  # the 2020 embargo is over
+    assert "There is no embargo in force or to come" in html  # the 2020 embargo is over
 
 
 def test_an_unknown_provider_is_not_found(client, login_as, register):
