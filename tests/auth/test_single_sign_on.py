@@ -224,3 +224,16 @@ def test_the_sign_in_page_offers_the_agencys_provider_and_an_email_finds_it(
         "/sign-in/sso", data={"csrf_token": token, "sso-sso_email": "someone@elsewhere.org"}
     )
     assert "No organisation signs in with that email address" in response.get_data(as_text=True)
+
+
+def test_a_provider_whose_discovery_document_names_another_issuer_is_refused(
+    client, people, oidc_provider, monkeypatch
+):
+    # The same server under another name: its discovery document names 127.0.0.1.
+    monkeypatch.setenv(MERTON_SECRET_ENV, CLIENTS[0]["client_secret"])
+    other_name = oidc_provider.issuer.replace("127.0.0.1", "localhost")
+    set_up_provider("MERTON", other_name, CLIENTS[0], MERTON_SECRET_ENV)
+    response = client.get("/sign-in/sso/MERTON")
+    assert response.status_code == 400
+    assert "not set up correctly" in response.get_data(as_text=True)
+    assert len(sso_events("issuer mismatch")) == 1
