@@ -10,6 +10,7 @@ page numbers. The PDF is tagged (PDF/UA-1) with its title and language set.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 PRINT_CSS = Path(__file__).resolve().parent / "assets" / "print.css"
 STATIC = Path(__file__).resolve().parent / "static"
 PDF_VARIANT = "pdf/ua-1"
+# fontTools stamps each embedded font subset with the time it was made unless this is set:
+# with it, the same HTML always gives the same bytes (an issued document can be re-checked).
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
 class ExternalResourceRefused(FatalURLFetchingError):
@@ -59,13 +63,21 @@ def render_html(template: str, **context: Any) -> str:
     return render_template(template, for_pdf=False, **context)
 
 
+def layout(html: str) -> Any:
+    """Lay out HTML rendered with for_pdf=True into pages (a WeasyPrint Document)."""
+    document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=LocalFilesOnly())
+    return document.render(stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant=PDF_VARIANT)
+
+
+def draw(laid_out: Any) -> bytes:
+    """Write laid-out pages as a tagged PDF."""
+    pdf: bytes = laid_out.write_pdf(pdf_variant=PDF_VARIANT)
+    return pdf
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay out HTML rendered with for_pdf=True as a tagged PDF with the print stylesheet."""
-    document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=LocalFilesOnly())
-    pdf: bytes = document.write_pdf(
-        stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant=PDF_VARIANT
-    )
-    return pdf
+    return draw(layout(html))
 
 
 def render_document(template: str, **context: Any) -> PrintedDocument:
