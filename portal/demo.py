@@ -850,7 +850,7 @@ class _Builder:
             created_at=_at(self.meeting_dates[2], 16),
             agencies=[self.agencies[c] for c in codes],
         )
-        planned.added_providers.append(
+        planned.agenda_entries.append(
             MeetingProvider(
                 provider=rng.choice(watched[4:]),
                 reason=minutes.added_reason,

@@ -40,6 +40,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Intelligence", "intelligence.list_items", Permission.BROWSE),
     ("Log intelligence", "intelligence.new_item", Permission.LOG_INTELLIGENCE),
     ("Search", "search.search", Permission.BROWSE),
+    ("Meetings", "meetings.list_meetings", Permission.ATTEND_MEETINGS),
 ]
 
 
