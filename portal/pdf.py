@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,31 @@ def draw(laid_out: Any) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out HTML rendered with for_pdf=True as a tagged PDF with the print stylesheet."""
-    return draw(layout(html))
+    return pdf_with_pages(html)[0]
+
+
+#: The last few documents made, by the SHA-256 of their HTML: the same HTML always gives
+#: the same bytes, so a document made again (an unchanged pack re-issued, the demo loaded
+#: afresh) costs nothing. A few megabytes at most.
+_RECENT: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+_RECENT_SIZE = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def pdf_with_pages(html: str) -> tuple[bytes, int]:
+    """The PDF of HTML rendered with for_pdf=True, and its number of pages."""
+    key = hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest()
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key]
+    laid_out = layout(html)
+    made = (draw(laid_out), len(laid_out.pages))
+    with _RECENT_LOCK:
+        _RECENT[key] = made
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return made
 
 
 def render_document(template: str, **context: Any) -> PrintedDocument:

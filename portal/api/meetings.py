@@ -119,10 +119,8 @@ def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
     if meeting.minutes_approved_at is not None:
         return validation_errors({"meeting": "The minutes are approved: no more packs"})
     issued = packs.issue_pack(current_user, meeting, date.today(), via="api")
-    pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.pack.version)
-    response = jsonify(
-        {"version": issued.pack.version, "sha256": issued.pack.pdf_sha256, "pdf_url": pdf_url}
-    )
+    pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
+    response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})
     response.status_code = 201
     response.headers["Location"] = pdf_url
     return response

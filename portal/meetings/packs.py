@@ -47,7 +47,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.pdf import draw, layout
+from portal.pdf import pdf_with_pages
 from portal.policy import PACK_AUDIENCE, readable_items_clause
 from portal.providers.services import RatingLine, rating_lines
 from portal.risk import (
@@ -316,20 +316,12 @@ def preview(meeting: Meeting, today: date) -> str:
     return render_pack(build_pack(meeting, today), for_pdf=False)
 
 
-def store_blob(content: bytes, sha256: str) -> None:
+def store_blob(content: bytes, sha256: str, created_at: datetime) -> None:
     """Keep file content in the database by its SHA-256 (once, however often it is stored)."""
     if db.session.get(Blob, sha256) is None:
-        db.session.add(Blob(sha256=sha256, size=len(content), content=content))
-
-
-@dataclass(frozen=True)
-class IssuedPack:
-    """A newly issued version, and what it cost to make."""
-
-    pack: MeetingPack
-    size: int
-    seconds_layout: float
-    seconds_drawing: float
+        db.session.add(
+            Blob(sha256=sha256, size=len(content), content=content, created_at=created_at)
+        )
 
 
 def issue_pack(
@@ -338,21 +330,15 @@ def issue_pack(
     today: date,
     via: str = "web",
     issued_at: datetime | None = None,
-) -> IssuedPack:
+) -> MeetingPack:
     """Issue the next version: build it, store its PDF and HTML, freeze it; audited."""
-    import time
-
     version = (meeting.packs[-1].version if meeting.packs else 0) + 1
     issued_at = issued_at or utcnow()
     content = build_pack(meeting, today, version, issued_at, user)
     html = render_pack(content, for_pdf=False)
-    started = time.perf_counter()
-    laid_out = layout(render_pack(content, for_pdf=True))
-    laid = time.perf_counter()
-    pdf = draw(laid_out)
-    drawn = time.perf_counter()
+    pdf, pages = pdf_with_pages(render_pack(content, for_pdf=True))
     sha256 = hashlib.sha256(pdf).hexdigest()
-    store_blob(pdf, sha256)
+    store_blob(pdf, sha256, issued_at)
     pack = MeetingPack(
         meeting_id=meeting.id,
         version=version,
@@ -365,7 +351,7 @@ def issue_pack(
             for e in content.agenda.entries
         ],
         item_ids=content.item_ids,
-        pages=len(laid_out.pages),
+        pages=pages,
     )
     db.session.add(pack)
     if meeting.status is MeetingStatus.PLANNED:
@@ -381,7 +367,7 @@ def issue_pack(
         via=via,
     )
     db.session.commit()
-    return IssuedPack(pack, len(pdf), laid - started, drawn - laid)
+    return pack
 
 
 def issued_pack(meeting: Meeting, version: int) -> MeetingPack | None:

@@ -186,8 +186,8 @@ def _names(provider_ids: set[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         sa.select(Provider.id, Provider.name).where(Provider.id.in_(sorted(provider_ids)))
-    )
-    return dict(rows.tuples())
+    ).all()
+    return {row.id: row.name for row in rows}
 
 
 def agenda(meeting: Meeting, as_of: date) -> Agenda:

@@ -350,7 +350,7 @@ def approve_minutes(
     from portal.meetings.packs import store_blob
 
     _ensure_open(meeting)
-    store_blob(minutes_pdf, sha256)
+    store_blob(minutes_pdf, sha256, approved_at)
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = approved_at
     meeting.minutes_approved_by_id = user.id

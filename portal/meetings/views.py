@@ -205,7 +205,7 @@ def issue_pack(meeting_id: int) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         abort(400)
     issued = packs.issue_pack(current_user, meeting, _today())
-    return _to_meeting(meeting, f"Pack version {issued.pack.version} issued")
+    return _to_meeting(meeting, f"Pack version {issued.version} issued")
 
 
 @bp.route("/<int:meeting_id>/packs/<int:version>")

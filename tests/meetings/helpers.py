@@ -7,6 +7,8 @@ import io
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from flask import g
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from portal.extensions import db
@@ -19,8 +21,10 @@ from portal.models import (
     MeetingStatus,
     Provider,
     Role,
+    User,
 )
 from tests import factories
+from tests.conftest import csrf_token_from
 
 #: Today, for the tests: the planned meeting is a few days ahead.
 HELD_ON = date.today() + timedelta(days=10)
@@ -108,3 +112,21 @@ def meeting_world(provider: Provider) -> tuple[Meeting, Action, Meeting]:
     approved.minutes_sha256 = sha
     db.session.flush()
     return planned, action, approved
+
+
+def forget_user() -> None:
+    """Tests share one app context, so forget the user the last request loaded."""
+    g.pop("_login_user", None)
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Sign the user in on the client (a session, as the web pages use)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    forget_user()
+
+
+def csrf(client: FlaskClient) -> str:
+    """A CSRF token for the signed-in client (every page's sign-out form carries one)."""
+    return csrf_token_from(client.get("/").get_data(as_text=True))
