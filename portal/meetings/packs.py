@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -132,6 +132,28 @@ class PackContent:
         """The document's title (the PDF's too)."""
         version = f", version {self.version}" if self.version else " (preview, not issued)"
         return f"{self.meeting.title}: meeting pack{version}"
+
+
+YOU_MAY_READ = "you may read"
+IN_AUDIENCE = "in the pack's audience"
+
+
+def for_pack(heatmap: heatmaps.Heatmap) -> heatmaps.Heatmap:
+    """The heatmap worded for the pack: its cells count the pack's audience, not a reader."""
+
+    def reworded(text: str) -> str:
+        return text.replace(YOU_MAY_READ, IN_AUDIENCE)
+
+    rows = [
+        replace(row, cells=[replace(c, title=reworded(c.title)) for c in row.cells])
+        for row in heatmap.rows
+    ]
+    return replace(
+        heatmap,
+        rows=rows,
+        description=reworded(heatmap.description),
+        empty_note=reworded(heatmap.empty_note),
+    )
 
 
 def _new_items(provider_ids: list[int], since: date, as_of: date) -> list[IntelligenceItem]:
@@ -258,11 +280,13 @@ def build_pack(
             ratings=rating_lines(providers[entry.provider_id]),
             concern_stage=stages.get(entry.provider_id),
             embargo=embargoes.get(entry.provider_id),
-            heatmap_row=heatmaps.month_heatmap(
-                f"pack-row-{entry.provider_id}",
-                [(entry.provider_id, entry.name)],
-                months,
-                month_scores,
+            heatmap_row=for_pack(
+                heatmaps.month_heatmap(
+                    f"pack-row-{entry.provider_id}",
+                    [(entry.provider_id, entry.name)],
+                    months,
+                    month_scores,
+                )
             ),
             items=by_provider.get(entry.provider_id, []),
             actions=[a for a in open_actions if a.provider_id == entry.provider_id],
@@ -283,15 +307,19 @@ def build_pack(
         summary_questions=[q.value for q in KeyQuestion],
         summary=summary,
         summary_total=sum(summary.values()),
-        months_heatmap=heatmaps.month_heatmap("pack-months", named, months, month_scores),
-        key_question_heatmap=heatmaps.key_question_heatmap(
-            "pack-key-questions",
-            named,
-            provider_key_question_scores(PACK_AUDIENCE, ids, window, as_of),
-            period,
+        months_heatmap=for_pack(heatmaps.month_heatmap("pack-months", named, months, month_scores)),
+        key_question_heatmap=for_pack(
+            heatmaps.key_question_heatmap(
+                "pack-key-questions",
+                named,
+                provider_key_question_scores(PACK_AUDIENCE, ids, window, as_of),
+                period,
+            )
         ),
-        matrix=heatmaps.matrix_heatmap(
-            "pack-matrix", _matrix(ids, month_bounds(months[0])[0], as_of), period
+        matrix=for_pack(
+            heatmaps.matrix_heatmap(
+                "pack-matrix", _matrix(ids, month_bounds(months[0])[0], as_of), period
+            )
         ),
         sections=sections,
         action_log=open_actions,

@@ -144,3 +144,39 @@ def test_the_chair_removes_a_provider_only_with_a_reason_and_can_put_it_back(app
         "Remove"
         not in client.get(f"/meetings/{w.meeting.id}").get_data(as_text=True).split("Agenda")[-1]
     )
+
+
+CHAIR_POSTS = [
+    ("agenda/{provider}/remove", {"reason": "Covered elsewhere"}),
+    ("agenda/{provider}/restore", {}),
+    ("agenda/{provider}/move", {"direction": "down"}),
+    ("agenda/add", {"provider_id": "{provider}", "reason": "Asked by CQC"}),
+    ("attendees", {"name": "Claire Donovan", "agency": "{agency}"}),
+    ("providers/{provider}/discussion", {"notes": "Noted", "decision": ""}),
+    ("actions/new", {"description": "Visit", "owner": "{agency}"}),
+    ("minutes/approve", {}),
+]
+
+
+def test_only_chairs_of_an_invited_agency_change_a_meeting(app, client):
+    w = world()
+    agency = factories.agency("MERTON")
+    people = {
+        "member of an invited agency": (factories.user(Role.MEMBER, agency), 403),
+        "viewer": (factories.user(Role.VIEWER, agency), 403),
+        "administrator": (factories.user(Role.ADMIN, agency), 403),
+        "chair of another agency": (factories.user(Role.CHAIR, factories.agency("HARROW")), 404),
+    }
+    db.session.commit()
+    for who, (user, status) in people.items():
+        sign_in(client, user)
+        token = csrf(client)
+        for path, fields in CHAIR_POSTS:
+            url = f"/meetings/{w.meeting.id}/" + path.format(provider=w.provider.id)
+            data = {
+                k: v.format(provider=w.provider.id, agency=agency.id) for k, v in fields.items()
+            }
+            response = client.post(url, data=data | {"csrf_token": token})
+            assert response.status_code == status, (who, path)
+    db.session.refresh(w.meeting)
+    assert w.meeting.status.value == "planned" and w.meeting.attendees == []

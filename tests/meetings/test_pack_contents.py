@@ -65,6 +65,7 @@ def test_a_pack_shows_clear_green_and_amber_items_and_never_strict_or_red_whoeve
         for where, content in (("preview", preview), ("issued HTML", stored_html), ("PDF", text)):
             assert (word in content) is (marking in IN_PACK), f"{marking} in the {where}"
     assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
+    assert "you may read" not in preview and "in the pack&#39;s audience" in preview
     assert "Contents" in text and "Action log" in text and "Cedar Lodge Care Home" in text
 
 
