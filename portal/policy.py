@@ -228,10 +228,7 @@ def can_run_meeting(user: Any, meeting: Meeting | None) -> bool:
 
 def can_update_action(user: Any, action: Action, meeting: Meeting) -> bool:
     """Members and chairs of the owner agency update an action, as do the meeting's chairs."""
-    if not can_read_meeting(user, meeting) and not (
-        has_permission(user, Permission.ATTEND_MEETINGS)
-        and user.agency_id == action.owner_agency_id
-    ):
+    if not has_permission(user, Permission.ATTEND_MEETINGS):
         return False
     return user.agency_id == action.owner_agency_id or can_run_meeting(user, meeting)
 

@@ -82,8 +82,10 @@ def create_meeting() -> ResponseReturnValue:
         return validation_errors(exc.errors)
     errors: dict[str, str] = {}
     held_on: date | None = None
-    if isinstance(data.get("held_on"), str) or data.get("held_on") is None:
-        held_on = parse_date(data.get("held_on"), "held_on", "held_on", errors, required=True)
+    if data.get("held_on") is None:
+        errors["held_on"] = "held_on is required: the date of the meeting, YYYY-MM-DD"
+    elif isinstance(data["held_on"], str):
+        held_on = parse_date(data["held_on"], "held_on", "held_on", errors)
     else:
         errors["held_on"] = "held_on must be a date in the format YYYY-MM-DD"
     codes = _agency_codes(data.get("agencies"), errors)
