@@ -210,7 +210,7 @@ def build(providers: int, items: int, seed: int) -> dict[str, int]:
                 "description": f"Action {n}",
                 "owner_agency_id": 1 + n % len(AGENCIES),
                 "due_on": TODAY + timedelta(days=rng.randrange(-30, 60)),
-                "status": ActionStatus.OPEN if n % 3 else ActionStatus.CLOSED,
+                "status": ActionStatus.OPEN if n % 3 else ActionStatus.DONE,
                 "created_by_id": 2,
             }
             for n in range(300)

@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.concerns import bp as concerns_bp
     from portal.intelligence import bp as intelligence_bp
     from portal.main import bp as main_bp
+    from portal.meetings import bp as meetings_bp
     from portal.providers import bp as providers_bp
     from portal.search import bp as search_bp
 
@@ -143,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(meetings_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -41,6 +41,7 @@ from portal.models import (
     ItemStatus,
     ItemTheme,
     Meeting,
+    MeetingAttendee,
     MeetingProvider,
     MeetingStatus,
     Provider,
@@ -172,6 +173,15 @@ def _sign_ins() -> list[User]:
     return sorted(users, key=lambda u: (str(u.role), u.email))
 
 
+def _request_context() -> Any:
+    """A request context for rendering documents (their links), unless one is there already."""
+    from contextlib import nullcontext
+
+    from flask import current_app, has_request_context
+
+    return nullcontext() if has_request_context() else current_app.test_request_context("/")
+
+
 def _count(model: Any) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
@@ -216,6 +226,7 @@ class _Builder:
         meetings = self._meetings()
         self._concerns()
         db.session.flush()
+        self._packs_and_minutes()
         return DemoReport(
             True,
             len(self.agencies),
@@ -771,7 +782,7 @@ class _Builder:
                 title=f"Joint Intelligence Group – {held:%B %Y}",
                 location=rng.choice(minutes.locations),
                 chair=chair,
-                status=MeetingStatus.HELD if number == 2 else MeetingStatus.MINUTES_APPROVED,
+                status=MeetingStatus.HELD,
                 created_at=_at(held - timedelta(days=28), 10),
                 agencies=[self.agencies[c] for c in codes if c not in absent],
             )
@@ -782,6 +793,21 @@ class _Builder:
             ranked = sorted(watched, key=lambda p: (-len(new.get(p.id, [])), p.id))
             chosen = [open_provider] + ranked[: rng.randint(2, 5)]
             recorded = _at(held + timedelta(days=1), 10)
+            meeting.agenda_entries = [
+                MeetingProvider(
+                    provider=provider,
+                    reason=minutes.watched_reason,
+                    added_by_id=chair.id,
+                    added_at=_at(held - timedelta(days=8), 9),
+                )
+                for provider in chosen[1:]
+            ]
+            meeting.attendees = [
+                MeetingAttendee(agency=agency, name=user.name)
+                for agency in meeting.agencies
+                for user in self.users.values()
+                if user.agency is agency and user.role in (Role.MEMBER, Role.CHAIR)
+            ]
             for provider in chosen:
                 items = new.get(provider.id, [])
                 agencies = sorted({said_by[i.source_agency.code] for i in items})
@@ -851,7 +877,7 @@ class _Builder:
             created_at=_at(self.meeting_dates[2], 16),
             agencies=[self.agencies[c] for c in codes],
         )
-        planned.added_providers.append(
+        planned.agenda_entries.append(
             MeetingProvider(
                 provider=rng.choice(watched[4:]),
                 reason=minutes.added_reason,
@@ -871,9 +897,9 @@ class _Builder:
         owner, text = picked.owner, picked.text
         if side == "north":
             owner = {"MERTON": "HARROW", "SWLICB": "NWLICB"}.get(owner, owner)
-        status = rng.choices(list(ActionStatus), ((0, 20, 80), (20, 30, 50), (45, 40, 15))[number])[
-            0
-        ]
+        # Open, done, dropped: the older the meeting, the more of its actions are closed.
+        weights = ((10, 80, 10), (45, 47, 8), (82, 15, 3))[number]
+        status = rng.choices(list(ActionStatus), weights)[0]
         action = Action(
             provider=provider,
             description=text,
@@ -883,13 +909,35 @@ class _Builder:
             created_by_id=chair.id,
             created_at=_at(held, 16, 30),
         )
-        if status == ActionStatus.CLOSED:
+        if status != ActionStatus.OPEN:
             done = min(held + timedelta(days=rng.randint(5, 40)), self.last_day)
             action.closed_at = _at(done, 11, 15)
-            action.closing_note = rng.choice(self.text.meetings.closing_notes).format(
-                date=_fmt(done)
+            action.closed_by_id = chair.id
+            notes = (
+                self.text.meetings.closing_notes
+                if status == ActionStatus.DONE
+                else self.text.meetings.dropped_notes
             )
+            action.closing_note = rng.choice(notes).format(date=_fmt(done))
         return action
+
+    def _packs_and_minutes(self) -> None:
+        """Each past meeting's pack, issued a week before it; the older two's minutes approved."""
+        from portal.meetings import minutes, packs
+
+        chair = self.chairs["MERTON"]
+        past = db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.held_on.in_(self.meeting_dates))
+            .order_by(Meeting.held_on)
+        ).all()
+        with _request_context():
+            for number, meeting in enumerate(past):
+                issued = meeting.held_on - timedelta(days=7)
+                packs.issue_pack(chair, meeting, issued, via="demo", issued_at=_at(issued, 10))
+                if number < 2:
+                    approved = meeting.held_on + timedelta(days=12)
+                    minutes.approve(chair, meeting, approved, approved_at=_at(approved, 14))
 
     # --- provider concerns and embargoes --------------------------------------------------
 

@@ -169,6 +169,8 @@ class Meetings:
     decisions: tuple[str, ...]
     added_reason: str
     closing_notes: tuple[str, ...]
+    dropped_notes: tuple[str, ...]
+    watched_reason: str
     open_discussions: tuple[str, ...]
     open_decisions: tuple[str, ...]
     actions: tuple[ActionText, ...]

@@ -10,6 +10,9 @@ page numbers. The PDF is tagged (PDF/UA-1) with its title and language set.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 PRINT_CSS = Path(__file__).resolve().parent / "assets" / "print.css"
 STATIC = Path(__file__).resolve().parent / "static"
 PDF_VARIANT = "pdf/ua-1"
+# fontTools stamps each embedded font subset with the time it was made unless this is set:
+# with it, the same HTML always gives the same bytes (an issued document can be re-checked).
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
 class ExternalResourceRefused(FatalURLFetchingError):
@@ -59,13 +65,45 @@ def render_html(template: str, **context: Any) -> str:
     return render_template(template, for_pdf=False, **context)
 
 
+def layout(html: str) -> Any:
+    """Lay out HTML rendered with for_pdf=True into pages (a WeasyPrint Document)."""
+    document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=LocalFilesOnly())
+    return document.render(stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant=PDF_VARIANT)
+
+
+def draw(laid_out: Any) -> bytes:
+    """Write laid-out pages as a tagged PDF."""
+    pdf: bytes = laid_out.write_pdf(pdf_variant=PDF_VARIANT)
+    return pdf
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay out HTML rendered with for_pdf=True as a tagged PDF with the print stylesheet."""
-    document = HTML(string=html, base_url=str(STATIC) + "/", url_fetcher=LocalFilesOnly())
-    pdf: bytes = document.write_pdf(
-        stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant=PDF_VARIANT
-    )
-    return pdf
+    return pdf_with_pages(html)[0]
+
+
+#: The last few documents made, by the SHA-256 of their HTML: the same HTML always gives
+#: the same bytes, so a document made again (an unchanged pack re-issued, the demo loaded
+#: afresh) costs nothing. A few megabytes at most.
+_RECENT: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+_RECENT_SIZE = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def pdf_with_pages(html: str) -> tuple[bytes, int]:
+    """The PDF of HTML rendered with for_pdf=True, and its number of pages."""
+    key = hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest()
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key]
+    laid_out = layout(html)
+    made = (draw(laid_out), len(laid_out.pages))
+    with _RECENT_LOCK:
+        _RECENT[key] = made
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return made
 
 
 def render_document(template: str, **context: Any) -> PrintedDocument:

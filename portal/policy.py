@@ -21,7 +21,16 @@ from flask import abort
 from flask_login import current_user
 
 from portal.extensions import login_manager
-from portal.models import IntelligenceItem, ItemRecipient, Marking, Role, User
+from portal.models import (
+    Action,
+    IntelligenceItem,
+    ItemRecipient,
+    Marking,
+    Meeting,
+    Role,
+    User,
+    meeting_agencies,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,15 +52,23 @@ class Permission(enum.StrEnum):
 
     BROWSE = "browse"  # see the portal's pages: providers, lists, search
     LOG_INTELLIGENCE = "log-intelligence"
+    ATTEND_MEETINGS = "attend-meetings"  # read the meetings (and packs) one's agency is invited to
     CHAIR_MEETINGS = "chair-meetings"
     ADMINISTER = "administer"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.BROWSE}),
-    Role.MEMBER: frozenset({Permission.BROWSE, Permission.LOG_INTELLIGENCE}),
+    Role.MEMBER: frozenset(
+        {Permission.BROWSE, Permission.LOG_INTELLIGENCE, Permission.ATTEND_MEETINGS}
+    ),
     Role.CHAIR: frozenset(
-        {Permission.BROWSE, Permission.LOG_INTELLIGENCE, Permission.CHAIR_MEETINGS}
+        {
+            Permission.BROWSE,
+            Permission.LOG_INTELLIGENCE,
+            Permission.ATTEND_MEETINGS,
+            Permission.CHAIR_MEETINGS,
+        }
     ),
     # Administrators manage accounts; they get no extra right to intelligence.
     Role.ADMIN: frozenset({Permission.BROWSE, Permission.ADMINISTER}),
@@ -109,6 +126,26 @@ def item_readers(
     return frozenset({f"user:{author_id}"} | {f"user:{uid}" for uid in recipient_ids})
 
 
+class PackAudience:
+    """The reader a circulated meeting pack is built for: every member of every agency.
+
+    Pass PACK_AUDIENCE wherever a function takes the user whose reads it counts (the risk
+    queries, the heatmaps): it reads CLEAR, GREEN and AMBER items and nothing else, whoever
+    builds the pack. It holds no principals, so it can never open a page or the API.
+    """
+
+    def __repr__(self) -> str:
+        return "PACK_AUDIENCE"
+
+
+PACK_AUDIENCE = PackAudience()
+
+
+def pack_items_clause() -> sa.ColumnElement[bool]:
+    """The SQL condition on IntelligenceItem for the items in a meeting pack's audience."""
+    return IntelligenceItem.marking.in_(sorted(PACK_MARKINGS))
+
+
 def readers_of(item: IntelligenceItem) -> frozenset[str]:
     """The principals allowed to read this item."""
     return item_readers(item.marking, item.source_agency_id, item.author_id, item.recipient_ids)
@@ -118,11 +155,15 @@ def can_read_item(user: Any, item: IntelligenceItem | None) -> bool:
     """Whether the user may read the item (and anything derived from it)."""
     if item is None:
         return False
+    if user is PACK_AUDIENCE:
+        return Marking(item.marking) in PACK_MARKINGS
     return not user_principals(user).isdisjoint(readers_of(item))
 
 
 def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
     """The SQL condition on IntelligenceItem that keeps only what the user may read."""
+    if user is PACK_AUDIENCE:
+        return pack_items_clause()
     if not is_active_user(user):
         return sa.false()
     item = IntelligenceItem
@@ -156,6 +197,40 @@ def can_edit_item(user: Any, item: IntelligenceItem) -> bool:
     if not can_read_item(user, item) or not can_log_intelligence(user):
         return False
     return item.author_id == user.id or Role(user.role) is Role.CHAIR
+
+
+# --- Meetings and their packs ---------------------------------------------------------
+# Members and chairs of the agencies invited to a meeting read it, its packs and minutes;
+# viewers and administrators do not. Its chair, and chairs of invited agencies, run it.
+
+
+def can_read_meeting(user: Any, meeting: Meeting | None) -> bool:
+    """Whether the user may read the meeting, its agenda, packs and minutes."""
+    if meeting is None or not has_permission(user, Permission.ATTEND_MEETINGS):
+        return False
+    return meeting.chair_id == user.id or any(a.id == user.agency_id for a in meeting.agencies)
+
+
+def readable_meetings_clause(user: Any) -> sa.ColumnElement[bool]:
+    """The SQL condition on Meeting that keeps the meetings the user may read."""
+    if not has_permission(user, Permission.ATTEND_MEETINGS):
+        return sa.false()
+    invited = sa.select(meeting_agencies.c.meeting_id).where(
+        meeting_agencies.c.agency_id == user.agency_id
+    )
+    return sa.or_(Meeting.chair_id == user.id, Meeting.id.in_(invited))
+
+
+def can_run_meeting(user: Any, meeting: Meeting | None) -> bool:
+    """Chairs who may read the meeting build its agenda, issue packs and keep its minutes."""
+    return has_permission(user, Permission.CHAIR_MEETINGS) and can_read_meeting(user, meeting)
+
+
+def can_update_action(user: Any, action: Action, meeting: Meeting) -> bool:
+    """Members and chairs of the owner agency update an action, as do the meeting's chairs."""
+    if not has_permission(user, Permission.ATTEND_MEETINGS):
+        return False
+    return user.agency_id == action.owner_agency_id or can_run_meeting(user, meeting)
 
 
 # --- Route access declarations -------------------------------------------------

@@ -41,6 +41,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Log intelligence", "intelligence.new_item", Permission.LOG_INTELLIGENCE),
     ("Search", "search.search", Permission.BROWSE),
     ("Administration", "admin.index", Permission.ADMINISTER),
+    ("Meetings", "meetings.list_meetings", Permission.ATTEND_MEETINGS),
 ]
 
 

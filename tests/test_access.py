@@ -13,6 +13,7 @@ from portal.policy import declared_access
 from tests import factories
 from tests.conftest import api_token_for
 from tests.intelligence.helpers import attachment_url
+from tests.meetings.helpers import meeting_world
 
 # endpoint -> (method, url, {role or "anonymous": expected status}).
 # The url may be a callable taking the `world` fixture (a provider, an item of each
@@ -43,13 +44,26 @@ ADMIN_PAGE = {
     Role.ADMIN: 200,
 }
 SIGNED_IN_API = {"anonymous": 401} | dict.fromkeys(Role, 200)
-# What only meeting chairs do: run provider concerns and embargoes.
+# What only meeting chairs do: run meetings, provider concerns and embargoes.
 CHAIRS_ONLY = {
     "anonymous": 302,
     Role.VIEWER: 403,
     Role.MEMBER: 403,
     Role.CHAIR: 200,
     Role.ADMIN: 403,
+}
+# Meetings: members and chairs of an invited agency read them; chairs run them.
+MEETING_READERS = LOGGERS_ONLY
+# A POST without a CSRF token is refused for everyone before anything happens; the roles'
+# answers to real posts are in tests/meetings/test_meeting_access.py.
+NO_CSRF = dict.fromkeys(["anonymous", *Role], 400)
+# The API answers 404 to anyone who may not read the meeting or its pack.
+MEETING_API = {
+    "anonymous": 401,
+    Role.VIEWER: 404,
+    Role.MEMBER: 200,
+    Role.CHAIR: 200,
+    Role.ADMIN: 404,
 }
 
 ACCESS_TABLE = {
@@ -229,6 +243,82 @@ ACCESS_TABLE |= {
     "admin.revoke_token": ("POST", "/admin/tokens/1/revoke", REFUSED_WITHOUT_CSRF),
     "admin.audit_events": ("GET", "/admin/audit", ADMIN_PAGE),
     "admin.audit_export": ("GET", "/admin/audit.csv", ADMIN_PAGE),
+    "meetings.list_meetings": ("GET", "/meetings", MEETING_READERS),
+    "meetings.new_meeting": ("GET", "/meetings/new", CHAIRS_ONLY),
+    "meetings.view_meeting": ("GET", lambda w: f"/meetings/{w.meeting.id}", MEETING_READERS),
+    "meetings.add_provider": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/add?q=cedar",
+        CHAIRS_ONLY,
+    ),
+    "meetings.remove_provider": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/{w.provider.id}/remove",
+        CHAIRS_ONLY,
+    ),
+    "meetings.restore_provider": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/{w.provider.id}/restore",
+        NO_CSRF,
+    ),
+    "meetings.move_provider": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/{w.provider.id}/move",
+        NO_CSRF,
+    ),
+    "meetings.preview_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/pack", CHAIRS_ONLY),
+    "meetings.issue_pack": ("POST", lambda w: f"/meetings/{w.meeting.id}/packs", NO_CSRF),
+    "meetings.view_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/packs/1", MEETING_READERS),
+    "meetings.download_pack": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/packs/1.pdf",
+        MEETING_READERS,
+    ),
+    "meetings.view_minutes": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/minutes",
+        MEETING_READERS,
+    ),
+    "meetings.add_attendee": ("POST", lambda w: f"/meetings/{w.meeting.id}/attendees", NO_CSRF),
+    "meetings.record_discussion": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/providers/{w.provider.id}/discussion",
+        CHAIRS_ONLY,
+    ),
+    "meetings.new_action": ("GET", lambda w: f"/meetings/{w.meeting.id}/actions/new", CHAIRS_ONLY),
+    # The action is owned by MERTON, the signed-in user's agency.
+    "meetings.update_action": (
+        "GET",
+        lambda w: f"/meetings/actions/{w.action.id}",
+        MEETING_READERS,
+    ),
+    "meetings.approve_minutes": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/minutes/approve",
+        NO_CSRF,
+    ),
+    "meetings.download_minutes": (
+        "GET",
+        lambda w: f"/meetings/{w.approved.id}/minutes.pdf",
+        MEETING_READERS,
+    ),
+    "api.meetings_list": ("GET", "/api/v1/meetings", SIGNED_IN_API),
+    "api.meeting_detail": ("GET", lambda w: f"/api/v1/meetings/{w.meeting.id}", MEETING_API),
+    "api.create_meeting": (
+        "POST",
+        "/api/v1/meetings",
+        {"anonymous": 401, Role.VIEWER: 403, Role.MEMBER: 403, Role.CHAIR: 422, Role.ADMIN: 403},
+    ),
+    "api.issue_meeting_pack": (
+        "POST",
+        lambda w: f"/api/v1/meetings/{w.meeting.id}/packs",
+        {"anonymous": 401, Role.VIEWER: 403, Role.MEMBER: 403, Role.CHAIR: 201, Role.ADMIN: 403},
+    ),
+    "api.meeting_pack_pdf": (
+        "GET",
+        lambda w: f"/api/v1/meetings/{w.meeting.id}/packs/1.pdf",
+        MEETING_API,
+    ),
 }
 UNDECLARED_ALLOWED = {"static"}
 
@@ -244,9 +334,17 @@ def world(app):
     chair = factories.user(Role.CHAIR, factories.agency("HARROW"))
     concern = factories.concern(watched, chair)
     embargo = factories.embargo(watched, chair, boroughs=["Sutton"])
+    meeting, action, approved = meeting_world(provider)
     db.session.commit()
     return SimpleNamespace(
-        provider=provider, items=items, officer=officer, concern=concern, embargo=embargo
+        provider=provider,
+        items=items,
+        officer=officer,
+        concern=concern,
+        embargo=embargo,
+        meeting=meeting,
+        action=action,
+        approved=approved,
     )
 
 

@@ -2,7 +2,7 @@
 identity-provider e-mail domains, and an append-only audit table on PostgreSQL
 
 Revision ID: 0005_accounts
-Revises: 0003_search_themes
+Revises: 0004_meetings
 Create Date: 2026-11-29
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_accounts"
-down_revision = "0003_search_themes"
+down_revision = "0004_meetings"
 branch_labels = None
 depends_on = None
 

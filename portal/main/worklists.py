@@ -108,7 +108,7 @@ def new_items_for(user: Any, since: datetime) -> tuple[list[IntelligenceItem], i
 
 
 def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
-    """Open and in-progress actions owned by the agency, soonest due first (one query)."""
+    """Open actions owned by the agency, soonest due first (one query)."""
     rows = db.session.execute(
         sa.select(
             Action.description,
@@ -123,7 +123,7 @@ def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
         .outerjoin(Provider, Provider.id == Action.provider_id)
         .where(
             Action.owner_agency_id == agency_id,
-            Action.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS]),
+            Action.status == ActionStatus.OPEN,
         )
         .order_by(sa.case((Action.due_on.is_(None), 1), else_=0), Action.due_on, Action.id)
         .limit(ACTIONS_SHOWN)

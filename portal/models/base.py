@@ -137,11 +137,11 @@ class MeetingStatus(enum.StrEnum):
 
 
 class ActionStatus(enum.StrEnum):
-    """An action carries over to later packs until closed."""
+    """An action carries over to later packs while open; done or dropped closes it."""
 
     OPEN = "open"
-    IN_PROGRESS = "in progress"
-    CLOSED = "closed"
+    DONE = "done"
+    DROPPED = "dropped"
 
 
 class ConcernStage(enum.StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,30 +35,46 @@ class Meeting(Base):
         enum_column(MeetingStatus), default=MeetingStatus.PLANNED
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Once the chair approves the minutes they are read-only, and their PDF is kept.
+    minutes_approved_at: Mapped[datetime | None]
+    minutes_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    minutes_sha256: Mapped[str | None] = mapped_column(sa.ForeignKey("blobs.sha256"))
 
-    chair: Mapped[User] = relationship()
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
     agencies: Mapped[list[Agency]] = relationship(secondary=meeting_agencies)
+    attendees: Mapped[list[MeetingAttendee]] = relationship(
+        back_populates="meeting", order_by="MeetingAttendee.id"
+    )
     packs: Mapped[list[MeetingPack]] = relationship(
         back_populates="meeting", order_by="MeetingPack.version"
     )
-    added_providers: Mapped[list[MeetingProvider]] = relationship(back_populates="meeting")
+    agenda_entries: Mapped[list[MeetingProvider]] = relationship(back_populates="meeting")
     discussions: Mapped[list[Discussion]] = relationship(back_populates="meeting")
     decisions: Mapped[list[Decision]] = relationship(back_populates="meeting")
     actions: Mapped[list[Action]] = relationship(back_populates="meeting")
 
 
 class MeetingProvider(Base):
-    """A provider the chair added to a meeting's discussion list by hand."""
+    """The chair's word on one provider's place on a meeting's agenda.
+
+    `added` marks a provider the chair added by hand (with `reason`); a proposed provider
+    gets a row only when the chair removes it (`removed_reason`) or reorders the agenda
+    (`position`, lowest first; providers without one follow in risk order).
+    """
 
     __tablename__ = "meeting_providers"
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), primary_key=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), primary_key=True)
+    added: Mapped[bool] = mapped_column(default=True)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     added_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    position: Mapped[int | None]
+    removed_reason: Mapped[str | None] = mapped_column(sa.Text)
+    removed_at: Mapped[datetime | None]
 
-    meeting: Mapped[Meeting] = relationship(back_populates="added_providers")
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_entries")
     provider: Mapped[Provider] = relationship()
 
 
@@ -75,9 +92,28 @@ class MeetingPack(Base):
     pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     # The HTML as issued, so the frozen pack can be read in the browser too.
     html: Mapped[str] = mapped_column(sa.Text, default="")
+    # What the version held, to say what changed in the next: [{"provider_id", "name",
+    # "reason"}] in agenda order, and the ids of the new items it showed.
+    agenda: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    item_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    pages: Mapped[int] = mapped_column(default=0)
 
     meeting: Mapped[Meeting] = relationship(back_populates="packs")
     issued_by: Mapped[User] = relationship()
+
+
+class MeetingAttendee(Base):
+    """Someone who attended a meeting, for an agency."""
+
+    __tablename__ = "meeting_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendees")
+    agency: Mapped[Agency] = relationship()
 
 
 class Discussion(Base):
@@ -129,6 +165,7 @@ class Action(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closing_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="actions")

@@ -169,16 +169,16 @@ def test_open_actions_of_the_users_agency_show_the_provider_and_overdue_ones(cli
         )
 
     action("Review the rota", merton, due_on=date(2026, 11, 1))
-    action("Visit at night", merton, ActionStatus.IN_PROGRESS, date(2026, 12, 1))
+    action("Visit at night", merton, ActionStatus.OPEN, date(2026, 12, 1))
     action("Write to the owner", merton, due_on=None, provider=None)
-    action("Already done", merton, ActionStatus.CLOSED, date(2026, 10, 1))
+    action("Already done", merton, ActionStatus.DONE, date(2026, 10, 1))
     action("Inspect", cqc, due_on=date(2026, 11, 2))
     db.session.commit()
     login_as(Role.MEMBER, "MERTON")
     words = text_of(section(client.get("/").get_data(as_text=True), "actions", "concerns"))
     assert "3 open actions" in words
     assert "Review the rota" in words and "1 Nov 2026 Overdue Open" in words
-    assert "Visit at night" in words and "1 Dec 2026 In progress" in words
+    assert "Visit at night" in words and "1 Dec 2026 Open" in words
     assert "Write to the owner" in words and "No provider No due date Open" in words
     assert "Already done" not in words and "Inspect" not in words
     assert words.index("Review the rota") < words.index("Visit at night") < words.index("Write")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from portal.extensions import db
-from portal.models import IntelligenceItem, Provider, Role
+from portal.models import IntelligenceItem, Meeting, Provider, Role
 from portal.providers.admin import EDITABLE
 from tests import factories
 from tests.conftest import api_token_for, csrf_token_from
@@ -49,6 +49,10 @@ API_ROUTES = {
     "/api/v1/intelligence/<int:item_id>": "test_api_reads_never_fail",
     "/api/v1/search": "test_api_search_never_fails and test_any_query_alone_gets_results...",
     "/api/v1/intelligence": "test_posting_any_body_never_fails_or_saves_a_bad_item",
+    "/api/v1/meetings": "test_posting_any_meeting_never_fails_or_saves_a_bad_one",
+    "/api/v1/meetings/<int:meeting_id>": "test_meeting_api_reads_never_fail",
+    "/api/v1/meetings/<int:meeting_id>/packs": "test_meeting_api_reads_never_fail",
+    "/api/v1/meetings/<int:meeting_id>/packs/<int:version>.pdf": "test_meeting_api_reads_never_fail",
 }
 
 
@@ -276,3 +280,61 @@ def test_the_junk_for_a_posted_field_includes_every_kind_of_json(kind: str, cond
     """Wrong types, nulls, nesting, huge numbers and strings, bad Unicode: all generated."""
     found = find(FIELD_JUNK, condition, settings=settings(max_examples=5000, database=None))
     assert condition(found), kind
+
+
+MEETING_FIELDS = ["held_on", "title", "location", "agencies"]
+VALID_MEETING = {"held_on": "2026-12-17", "title": "December", "agencies": ["MPS", "CQC"]}
+
+
+def meeting_count() -> int:
+    """How many meetings the database holds."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) or 0
+
+
+@FUZZ
+@given(
+    changes=st.dictionaries(st.sampled_from(MEETING_FIELDS), FIELD_JUNK, min_size=1, max_size=3),
+    dropped=st.sets(st.sampled_from(MEETING_FIELDS), max_size=2),
+    raw=st.none() | st.text(max_size=40),
+)
+def test_posting_any_meeting_never_fails_or_saves_a_bad_one(
+    client: FlaskClient, world: SimpleNamespace, changes: dict, dropped: set, raw: str | None
+) -> None:
+    client.delete_cookie("session")  # the API signs in with the bearer token alone
+    chair = factories.user(Role.CHAIR, factories.agency("CQC"))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {api_token_for(chair)}"}
+    body = (
+        raw
+        if raw is not None
+        else json.dumps(
+            {k: v for k, v in (VALID_MEETING | changes).items() if k not in dropped}, allow_nan=True
+        )
+    )
+    before = meeting_count()
+    response = client.post(
+        "/api/v1/meetings", data=body, headers=headers | {"Content-Type": "application/json"}
+    )
+    assert_answer(response, f"/api/v1/meetings {body[:300]!r}")
+    if response.status_code == 201:
+        assert meeting_count() == before + 1
+    else:
+        assert response.status_code in (400, 422), response.status_code
+        assert meeting_count() == before
+
+
+@FUZZ
+@given(path_id=NUMBER_TEXT, version=NUMBER_TEXT, which=st.integers(min_value=0, max_value=3))
+def test_meeting_api_reads_never_fail(
+    client: FlaskClient, world: SimpleNamespace, path_id: str, version: str, which: int
+) -> None:
+    meeting_id, number = quote(path_id, safe=""), quote(version, safe="")
+    method, path = [
+        ("GET", "/api/v1/meetings"),
+        ("GET", f"/api/v1/meetings/{meeting_id}"),
+        ("GET", f"/api/v1/meetings/{meeting_id}/packs/{number}.pdf"),
+        ("POST", f"/api/v1/meetings/{meeting_id}/packs"),
+    ][which]
+    response = client.open(path, method=method, headers=world.headers)
+    assert_answer(response, f"{method} {path}")
+    assert response.status_code in (200, 403, 404, 405), response.status_code

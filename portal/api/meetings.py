@@ -1,0 +1,307 @@
+"""/api/v1/meetings: list, read, create, issue a pack, download an issued pack (DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.api import bp
+from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.openapi import PATHS, SCHEMAS
+from portal.inputs import InputError, read_json_object
+from portal.intelligence.validation import parse_date
+from portal.meetings import packs, services
+from portal.models import Meeting
+from portal.policy import Permission
+
+FIELDS = ("held_on", "title", "location", "agencies")
+
+
+def meeting_json(meeting: Meeting, *, detail: bool = False) -> dict[str, Any]:
+    """A meeting as the API gives it; one meeting also has its agenda and packs."""
+    answer: dict[str, Any] = {
+        "id": meeting.id,
+        "held_on": meeting.held_on.isoformat(),
+        "title": meeting.title,
+        "location": meeting.location,
+        "status": meeting.status.value,
+        "chair": meeting.chair.name,
+        "agencies": sorted(a.code for a in meeting.agencies),
+        "packs": [
+            {
+                "version": p.version,
+                "sha256": p.pdf_sha256,
+                "issued_at": services.when(p.issued_at),
+            }
+            for p in meeting.packs
+        ],
+    }
+    if detail:
+        answer["agenda"] = [
+            {"provider_id": e.provider_id, "reason": e.reason}
+            for e in services.current_agenda(meeting, date.today()).entries
+        ]
+    return answer
+
+
+@bp.route("/meetings")
+@api_requires(Permission.BROWSE)
+def meetings_list() -> ResponseReturnValue:
+    """The meetings the caller may read (members and chairs of invited agencies)."""
+    return jsonify({"items": [meeting_json(m) for m in services.readable_meetings(current_user)]})
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@api_requires(Permission.BROWSE)
+def meeting_detail(meeting_id: int) -> ResponseReturnValue:
+    """One meeting with its agenda (in order) and its issued packs; 404 if unreadable."""
+    meeting = services.readable_meeting(current_user, meeting_id)
+    if meeting is None:
+        return not_found()
+    return jsonify(meeting_json(meeting, detail=True))
+
+
+def _agency_codes(value: Any, errors: dict[str, str]) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        errors["agencies"] = "Give agencies as a list of agency codes, at least one"
+        return []
+    return [c.strip().upper() for c in value[:100]]
+
+
+@bp.route("/meetings", methods=["POST"])
+@api_requires(Permission.CHAIR_MEETINGS)
+def create_meeting() -> ResponseReturnValue:
+    """Create a planned meeting: 201 and the meeting, or 422 with a message per field."""
+    try:
+        data = read_json_object(request.get_data(cache=False), request.is_json)
+    except InputError as exc:
+        return validation_errors(exc.errors)
+    errors: dict[str, str] = {}
+    held_on: date | None = None
+    if data.get("held_on") is None:
+        errors["held_on"] = "held_on is required: the date of the meeting, YYYY-MM-DD"
+    elif isinstance(data["held_on"], str):
+        held_on = parse_date(data["held_on"], "held_on", "held_on", errors)
+    else:
+        errors["held_on"] = "held_on must be a date in the format YYYY-MM-DD"
+    codes = _agency_codes(data.get("agencies"), errors)
+    invited, unknown = services.agencies_by_code(codes)
+    if unknown:
+        errors["agencies"] = f"No active agency has the code {unknown[0][:20]!r}"
+    for key in ("title", "location"):
+        if key in data and not isinstance(data[key], str):
+            errors[key] = f"{key} must be text"
+    details, problems = services.validate_meeting(
+        held_on, data.get("title"), data.get("location", ""), invited
+    )
+    for key, message in problems.items():
+        errors.setdefault(key, message)
+    for key in sorted(set(data) - set(FIELDS))[:10]:
+        errors[key[:50]] = "Unknown field"
+    if details is None or errors:
+        return validation_errors(errors)
+    meeting = services.create_meeting(current_user, details, via="api")
+    response = jsonify(meeting_json(meeting, detail=True))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.meeting_detail", meeting_id=meeting.id)
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/packs", methods=["POST"])
+@api_requires(Permission.CHAIR_MEETINGS)
+def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
+    """Issue the next version of the meeting's pack: 201 {"version", "sha256", "pdf_url"}."""
+    meeting = services.runnable_meeting(current_user, meeting_id)
+    if meeting is None:
+        return not_found()
+    if meeting.minutes_approved_at is not None:
+        return validation_errors({"meeting": "The minutes are approved: no more packs"})
+    issued = packs.issue_pack(current_user, meeting, date.today(), via="api")
+    pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
+    response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})
+    response.status_code = 201
+    response.headers["Location"] = pdf_url
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/packs/<int:version>.pdf")
+@api_requires(Permission.BROWSE)
+def meeting_pack_pdf(meeting_id: int, version: int) -> ResponseReturnValue:
+    """The issued PDF, byte for byte; 404 for anyone who may not read the pack."""
+    meeting = services.readable_meeting(current_user, meeting_id)
+    pack = packs.issued_pack(meeting, version) if meeting else None
+    if meeting is None or pack is None:
+        return not_found()
+    content = packs.pack_pdf(current_user, meeting, pack, via="api")
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="meeting-{meeting.id}-pack-v{version}.pdf"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorised"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+}
+SCHEMAS["Meeting"] = {
+    "type": "object",
+    "description": "A Joint Intelligence Group meeting the caller's agency is invited to.",
+    "properties": {
+        "id": {"type": "integer"},
+        "held_on": {"type": "string", "format": "date"},
+        "title": {"type": "string"},
+        "location": {"type": "string"},
+        "status": {
+            "type": "string",
+            "enum": ["planned", "pack issued", "held", "minutes approved"],
+        },
+        "chair": {"type": "string"},
+        "agencies": {"type": "array", "items": {"type": "string"}, "description": "Codes."},
+        "packs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "version": {"type": "integer"},
+                    "sha256": {"type": "string", "description": "SHA-256 of the issued PDF."},
+                    "issued_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+    },
+    "required": ["id", "held_on", "title", "status", "agencies", "packs"],
+}
+SCHEMAS["MeetingDetail"] = {
+    "allOf": [
+        _ref("Meeting"),
+        {
+            "type": "object",
+            "properties": {
+                "agenda": {
+                    "type": "array",
+                    "description": (
+                        "The providers for discussion in agenda order, each with the reasons "
+                        "it was proposed or added (risk counts CLEAR, GREEN and AMBER items only)."
+                    ),
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "provider_id": {"type": "integer"},
+                            "reason": {"type": "string"},
+                        },
+                    },
+                }
+            },
+        },
+    ]
+}
+SCHEMAS["NewMeeting"] = {
+    "type": "object",
+    "properties": {
+        "held_on": {"type": "string", "format": "date"},
+        "title": {"type": "string", "maxLength": 200},
+        "location": {"type": "string", "maxLength": 200},
+        "agencies": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Codes of the agencies invited (the chair's own is always added).",
+        },
+    },
+    "required": ["held_on", "title", "agencies"],
+}
+SCHEMAS["IssuedPack"] = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "integer"},
+        "sha256": {"type": "string"},
+        "pdf_url": {"type": "string"},
+    },
+    "required": ["version", "sha256", "pdf_url"],
+}
+PATHS["/meetings"] = {
+    "get": {
+        "summary": "The meetings the caller may read",
+        "description": "Members and chairs of the invited agencies read a meeting; others get none.",
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "properties": {"items": {"type": "array", "items": _ref("Meeting")}},
+                },
+                "The meetings, newest first.",
+            ),
+            **_ERRORS,
+        },
+    },
+    "post": {
+        "summary": "Create a meeting (chairs only)",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("NewMeeting")}},
+        },
+        "responses": {
+            "201": _json(_ref("MeetingDetail"), "The meeting, planned."),
+            "422": {"$ref": "#/components/responses/Invalid"},
+            **_ERRORS,
+        },
+    },
+}
+PATHS["/meetings/{id}"] = {
+    "get": {
+        "summary": "One meeting with its agenda and issued packs",
+        "parameters": [_ID],
+        "responses": {
+            "200": _json(_ref("MeetingDetail"), "The meeting."),
+            "404": {"$ref": "#/components/responses/NotFound"},
+            **_ERRORS,
+        },
+    }
+}
+PATHS["/meetings/{id}/packs"] = {
+    "post": {
+        "summary": "Issue the next version of the meeting's pack (chairs only)",
+        "description": (
+            "Builds the pack (CLEAR, GREEN and AMBER items only), stores its PDF and freezes it."
+        ),
+        "parameters": [_ID],
+        "responses": {
+            "201": _json(_ref("IssuedPack"), "The version issued."),
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "422": {"$ref": "#/components/responses/Invalid"},
+            **_ERRORS,
+        },
+    }
+}
+PATHS["/meetings/{id}/packs/{version}.pdf"] = {
+    "get": {
+        "summary": "An issued pack's PDF, byte for byte",
+        "description": "Its SHA-256 is the one recorded; 404 for anyone who may not read the pack.",
+        "parameters": [
+            _ID,
+            {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}},
+        ],
+        "responses": {
+            "200": {
+                "description": "The PDF.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "401": {"$ref": "#/components/responses/Unauthorised"},
+        },
+    }
+}

@@ -1,0 +1,39 @@
+"""What the meeting page shows, loaded (templates never query)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from portal.meetings.packs import Changes, changes_between
+from portal.meetings.proposals import Agenda
+from portal.meetings.services import current_agenda
+from portal.models import Agency, Meeting, MeetingPack, MeetingStatus
+from portal.policy import can_run_meeting
+
+
+@dataclass
+class MeetingPage:
+    """A meeting with its agenda, its issued packs and what the user may do."""
+
+    meeting: Meeting
+    agencies: list[Agency]
+    agenda: Agenda
+    packs: list[MeetingPack]
+    changes: dict[int, Changes]
+    can_run: bool
+    locked: bool
+
+
+def meeting_page(user: Any, meeting: Meeting, today: date) -> MeetingPage:
+    """The meeting page for this user."""
+    return MeetingPage(
+        meeting=meeting,
+        agencies=sorted(meeting.agencies, key=lambda a: a.name),
+        agenda=current_agenda(meeting, today),
+        packs=list(reversed(meeting.packs)),
+        changes=changes_between(meeting),
+        can_run=can_run_meeting(user, meeting),
+        locked=meeting.status is MeetingStatus.MINUTES_APPROVED,
+    )

@@ -1,0 +1,264 @@
+"""The providers proposed for a meeting's discussion, each with the reasons it was chosen.
+
+DESIGN.md's rules: current risk high or extreme, an open provider concern (with its stage),
+an active embargo, a CQC rating of Inadequate or Requires improvement published since the
+last meeting, or added by the chair with a reason. Risk is read only from the items in the
+pack's audience (CLEAR, GREEN, AMBER: ``policy.PACK_AUDIENCE``), never from what the chair
+alone may read. The agenda is the proposals without the providers the chair removed,
+ordered by the chair's positions and then by risk. A fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+
+from portal.config import labels
+from portal.extensions import db
+from portal.models import (
+    ConcernStatus,
+    Embargo,
+    Meeting,
+    MeetingProvider,
+    Provider,
+    ProviderConcern,
+    ProviderConcernStage,
+    ProviderRating,
+    Rating,
+    RatingDomain,
+)
+from portal.policy import PACK_AUDIENCE
+from portal.risk import (
+    ProviderRisk,
+    RiskFilters,
+    current_risks,
+    highest_risk_providers,
+    window_months,
+    window_start,
+)
+from portal.risk_bands import Band
+from portal.templating import govuk_date
+
+#: Bands whose current risk puts a provider on the agenda.
+PROPOSED_BANDS = frozenset({Band.HIGH, Band.EXTREME})
+POOR_RATINGS = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT)
+#: Without an earlier meeting, "since the last meeting" means this many days.
+FIRST_MEETING_DAYS = 35
+RANKED_LIMIT = 100_000
+
+
+@dataclass
+class AgendaEntry:
+    """A provider on (or taken off) a meeting's agenda, with why it is there."""
+
+    provider_id: int
+    name: str
+    reasons: list[str] = field(default_factory=list)
+    risk: ProviderRisk | None = None
+    position: int | None = None
+    added: bool = False
+    removed_reason: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """All the reasons in one sentence, as the API and the pack give them."""
+        return "; ".join(self.reasons)
+
+    @property
+    def score(self) -> int:
+        """The current risk score, 0 when there is none (for ordering)."""
+        return self.risk.score if self.risk else 0
+
+
+@dataclass
+class Agenda:
+    """The agenda in order, and the providers the chair took off it."""
+
+    entries: list[AgendaEntry]
+    removed: list[AgendaEntry]
+    since: date
+    as_of: date
+
+    @property
+    def provider_ids(self) -> list[int]:
+        """The agenda's providers, in order."""
+        return [e.provider_id for e in self.entries]
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The group's meeting before this one (by date), if any."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(Meeting.held_on < meeting.held_on, Meeting.id != meeting.id)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def since_date(meeting: Meeting) -> date:
+    """The day of the last meeting, from which intelligence counts as new."""
+    earlier = previous_meeting(meeting)
+    if earlier is not None:
+        return earlier.held_on
+    return date.fromordinal(meeting.held_on.toordinal() - FIRST_MEETING_DAYS)
+
+
+def end_of(day: date) -> datetime:
+    """The last moment of a day, for comparing with timestamps."""
+    return datetime.combine(day, time.max)
+
+
+def _risk_reasons(entries: dict[int, AgendaEntry], as_of: date) -> None:
+    months = window_months()
+    ranked = highest_risk_providers(
+        PACK_AUDIENCE, RiskFilters(), window_start(as_of, months), as_of, RANKED_LIMIT
+    )
+    for ranked_provider in ranked:
+        if ranked_provider.risk.band in PROPOSED_BANDS:
+            entry = entries.setdefault(
+                ranked_provider.id, AgendaEntry(ranked_provider.id, ranked_provider.name)
+            )
+            risk = ranked_provider.risk
+            entry.reasons.append(
+                f"Current risk {risk.score} ({risk.band.value}) from "
+                f"{risk.items} {'item' if risk.items == 1 else 'items'}"
+            )
+
+
+def concern_stages(provider_ids: list[int] | None, as_of: date) -> dict[int, tuple[str, date]]:
+    """Provider id -> (stage label, since) of provider concerns open on that day (one query)."""
+    stage = ProviderConcernStage
+    latest = (
+        sa.select(
+            stage.concern_id,
+            stage.stage,
+            stage.occurred_on,
+            sa.func.row_number()
+            .over(
+                partition_by=stage.concern_id, order_by=(stage.occurred_on.desc(), stage.id.desc())
+            )
+            .label("place"),
+        ).where(stage.occurred_on <= as_of)
+    ).subquery()
+    concern = ProviderConcern
+    query = (
+        sa.select(concern.provider_id, latest.c.stage, latest.c.occurred_on)
+        .outerjoin(latest, sa.and_(latest.c.concern_id == concern.id, latest.c.place == 1))
+        .where(
+            concern.opened_at <= end_of(as_of),
+            sa.or_(
+                concern.status == ConcernStatus.OPEN,
+                sa.and_(concern.closed_on.is_not(None), concern.closed_on > as_of),
+            ),
+        )
+        .order_by(concern.opened_at, concern.id)
+    )
+    if provider_ids is not None:
+        query = query.where(concern.provider_id.in_(provider_ids))
+    stage_labels = labels("concern_stages")
+    result: dict[int, tuple[str, date]] = {}
+    for provider_id, code, occurred_on in db.session.execute(query):
+        if code is None:
+            continue
+        result[provider_id] = (stage_labels.get(str(code), str(code)), occurred_on)
+    return result
+
+
+def active_embargoes(provider_ids: list[int] | None, as_of: date) -> dict[int, Embargo]:
+    """Provider id -> the embargo in force on that day (one query)."""
+    query = (
+        sa.select(Embargo)
+        .where(
+            Embargo.starts_on <= as_of,
+            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= as_of),
+        )
+        .order_by(Embargo.starts_on, Embargo.id)
+    )
+    if provider_ids is not None:
+        query = query.where(Embargo.provider_id.in_(provider_ids))
+    return {e.provider_id: e for e in db.session.scalars(query)}
+
+
+def _names(provider_ids: set[int]) -> dict[int, str]:
+    if not provider_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Provider.id, Provider.name).where(Provider.id.in_(sorted(provider_ids)))
+    ).all()
+    return {row.id: row.name for row in rows}
+
+
+def agenda(meeting: Meeting, as_of: date) -> Agenda:
+    """The proposals for the meeting as of that day, with the chair's changes applied."""
+    since = since_date(meeting)
+    entries: dict[int, AgendaEntry] = {}
+    _risk_reasons(entries, as_of)
+    concerns = concern_stages(None, as_of)
+    embargoes = active_embargoes(None, as_of)
+    ratings = db.session.execute(
+        sa.select(ProviderRating.provider_id, ProviderRating.rating, ProviderRating.published_on)
+        .where(
+            ProviderRating.domain == RatingDomain.OVERALL,
+            ProviderRating.rating.in_(POOR_RATINGS),
+            ProviderRating.published_on > since,
+            ProviderRating.published_on <= as_of,
+        )
+        .order_by(ProviderRating.provider_id)
+    ).all()
+    choices = {
+        row.provider_id: row
+        for row in db.session.scalars(
+            sa.select(MeetingProvider).where(MeetingProvider.meeting_id == meeting.id)
+        )
+    }
+    wanted = set(concerns) | set(embargoes) | {r[0] for r in ratings} | set(choices)
+    names = _names(wanted - set(entries))
+
+    def entry_for(provider_id: int) -> AgendaEntry:
+        if provider_id not in entries:
+            entries[provider_id] = AgendaEntry(provider_id, names[provider_id])
+        return entries[provider_id]
+
+    for provider_id, (label, stage_on) in concerns.items():
+        entry = entry_for(provider_id)
+        entry.reasons.append(f"Open provider concern: {label} (since {govuk_date(stage_on)})")
+    for provider_id, embargo in embargoes.items():
+        entry = entry_for(provider_id)
+        entry.reasons.append(
+            f"Embargo on new placements in force since {govuk_date(embargo.starts_on)}"
+        )
+    for provider_id, rating, published_on in ratings:
+        entry = entry_for(provider_id)
+        entry.reasons.append(
+            f"CQC rated {Rating(rating).value} overall, published {govuk_date(published_on)}"
+        )
+    for provider_id, choice in choices.items():
+        if choice.added:
+            entry = entry_for(provider_id)
+            entry.added = True
+            entry.reasons.append(f"Added by the chair: {choice.reason}")
+        if provider_id in entries:
+            entries[provider_id].position = choice.position
+            entries[provider_id].removed_reason = choice.removed_reason
+    risks = current_risks(PACK_AUDIENCE, list(entries), as_of, window_months())
+    for provider_id, entry in entries.items():
+        entry.risk = risks.get(provider_id)
+    ordered = sorted(
+        entries.values(),
+        key=lambda e: (
+            e.position is None,
+            e.position or 0,
+            -e.score,
+            -(e.risk.items if e.risk else 0),
+            e.name,
+            e.provider_id,
+        ),
+    )
+    return Agenda(
+        entries=[e for e in ordered if e.removed_reason is None],
+        removed=[e for e in ordered if e.removed_reason is not None],
+        since=since,
+        as_of=as_of,
+    )

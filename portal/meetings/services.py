@@ -1,0 +1,410 @@
+"""Meetings: the list, creating one, the agenda's changes, attendance, minutes and actions.
+
+Who may read or run a meeting is decided by portal.policy; every function here that
+changes something records an audit event and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.extensions import db
+from portal.meetings.proposals import Agenda, agenda
+from portal.models import (
+    Action,
+    ActionStatus,
+    Agency,
+    Decision,
+    Discussion,
+    Meeting,
+    MeetingAttendee,
+    MeetingProvider,
+    MeetingStatus,
+    Provider,
+    utcnow,
+)
+from portal.paging import Page, clamp_page, page_offset
+from portal.policy import (
+    can_read_meeting,
+    can_run_meeting,
+    can_update_action,
+    readable_meetings_clause,
+)
+
+MAX_TITLE = 200
+MAX_TEXT = 5_000
+
+
+class MeetingLocked(ValueError):
+    """The minutes are approved: the meeting can no longer change."""
+
+
+def meetings_page(user: Any, page: int, per_page: int) -> Page:
+    """The meetings the user may read, newest first, a page at a time (two queries)."""
+    clause = readable_meetings_clause(user)
+    total = db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(clause)) or 0
+    page = clamp_page(page, total, per_page)
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .options(selectinload(Meeting.agencies), selectinload(Meeting.packs))
+        .where(clause)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .offset(page_offset(page, per_page))
+        .limit(per_page)
+    ).all()
+    return Page(items=list(meetings), total=total, page=page, per_page=per_page)
+
+
+def readable_meetings(user: Any) -> list[Meeting]:
+    """Every meeting the user may read, newest first (for the API)."""
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .options(selectinload(Meeting.agencies), selectinload(Meeting.packs))
+            .where(readable_meetings_clause(user))
+            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        )
+    )
+
+
+def readable_meeting(user: Any, meeting_id: int) -> Meeting | None:
+    """The meeting, if the user may read it (None otherwise, as if it did not exist)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    return meeting if can_read_meeting(user, meeting) else None
+
+
+def runnable_meeting(user: Any, meeting_id: int) -> Meeting | None:
+    """The meeting, if the user may run it (a chair of an invited agency)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    return meeting if can_run_meeting(user, meeting) else None
+
+
+def agencies() -> list[Agency]:
+    """Active agencies, by name, to invite."""
+    return list(db.session.scalars(sa.select(Agency).where(Agency.active).order_by(Agency.name)))
+
+
+def agencies_by_code(codes: list[str]) -> tuple[list[Agency], list[str]]:
+    """The active agencies with these codes, and the codes that name none."""
+    found = {
+        a.code: a
+        for a in db.session.scalars(sa.select(Agency).where(Agency.code.in_(codes), Agency.active))
+    }
+    return [found[c] for c in dict.fromkeys(codes) if c in found], [
+        c for c in codes if c not in found
+    ]
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """A meeting's details as checked by validate_meeting."""
+
+    held_on: date
+    title: str
+    location: str
+    agencies: list[Agency]
+
+
+def validate_meeting(
+    held_on: date | None, title: Any, location: Any, agency_list: list[Agency]
+) -> tuple[NewMeeting | None, dict[str, str]]:
+    """The meeting's details, or a message per field."""
+    errors: dict[str, str] = {}
+    title_text = title.strip() if isinstance(title, str) else ""
+    location_text = location.strip() if isinstance(location, str) else ""
+    if held_on is None:
+        errors.setdefault("held_on", "Enter the date of the meeting")
+    if not title_text:
+        errors["title"] = "Enter a title for the meeting"
+    elif len(title_text) > MAX_TITLE:
+        errors["title"] = f"The title must be {MAX_TITLE} characters or fewer"
+    if len(location_text) > MAX_TITLE:
+        errors["location"] = f"The location must be {MAX_TITLE} characters or fewer"
+    if not agency_list:
+        errors.setdefault("agencies", "Choose at least one agency to invite")
+    if errors or held_on is None:
+        return None, errors
+    return NewMeeting(held_on, title_text, location_text, agency_list), {}
+
+
+def create_meeting(user: Any, details: NewMeeting, via: str = "web") -> Meeting:
+    """Create a planned meeting chaired by the user; the chair's agency is always invited."""
+    invited = list(details.agencies)
+    if all(a.id != user.agency_id for a in invited):
+        invited.append(user.agency)
+    meeting = Meeting(
+        held_on=details.held_on,
+        title=details.title,
+        location=details.location,
+        chair_id=user.id,
+        status=MeetingStatus.PLANNED,
+        agencies=invited,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        "meeting-created",
+        user=user,
+        object_type="meeting",
+        object_id=meeting.id,
+        held_on=details.held_on.isoformat(),
+        agencies=sorted(a.code for a in invited),
+        via=via,
+    )
+    db.session.commit()
+    return meeting
+
+
+def _ensure_open(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.MINUTES_APPROVED or meeting.minutes_approved_at:
+        raise MeetingLocked("The minutes of this meeting are approved; it can no longer change.")
+
+
+def current_agenda(meeting: Meeting, today: date) -> Agenda:
+    """The meeting's agenda as it stands, as of the meeting day or today if that is earlier."""
+    return agenda(meeting, min(today, meeting.held_on))
+
+
+def _choice(meeting: Meeting, provider_id: int, user: Any) -> MeetingProvider:
+    row = db.session.get(MeetingProvider, (meeting.id, provider_id))
+    if row is None:
+        row = MeetingProvider(
+            meeting_id=meeting.id, provider_id=provider_id, added=False, added_by_id=user.id
+        )
+        db.session.add(row)
+    return row
+
+
+def _agenda_changed(user: Any, meeting: Meeting, change: str, provider_id: int) -> None:
+    audit.record(
+        "agenda-changed",
+        user=user,
+        object_type="meeting",
+        object_id=meeting.id,
+        change=change,
+        provider_id=provider_id,
+    )
+    db.session.commit()
+
+
+def add_provider(user: Any, meeting: Meeting, provider: Provider, reason: str) -> None:
+    """The chair adds a provider to the agenda, with the reason."""
+    _ensure_open(meeting)
+    row = _choice(meeting, provider.id, user)
+    row.added, row.reason = True, reason
+    row.removed_reason, row.removed_at = None, None
+    _agenda_changed(user, meeting, "added", provider.id)
+
+
+def remove_provider(user: Any, meeting: Meeting, provider_id: int, reason: str) -> None:
+    """The chair takes a provider off the agenda, with the reason (shown beside it)."""
+    _ensure_open(meeting)
+    row = _choice(meeting, provider_id, user)
+    row.removed_reason, row.removed_at = reason, utcnow()
+    _agenda_changed(user, meeting, "removed", provider_id)
+
+
+def restore_provider(user: Any, meeting: Meeting, provider_id: int) -> None:
+    """The chair puts a removed provider back on the agenda."""
+    _ensure_open(meeting)
+    row = db.session.get(MeetingProvider, (meeting.id, provider_id))
+    if row is not None:
+        row.removed_reason, row.removed_at = None, None
+        _agenda_changed(user, meeting, "restored", provider_id)
+
+
+def move_provider(
+    user: Any, meeting: Meeting, provider_id: int, direction: str, today: date
+) -> bool:
+    """Move a provider one place up or down the agenda; False when it cannot move."""
+    _ensure_open(meeting)
+    order = current_agenda(meeting, today).provider_ids
+    if provider_id not in order or direction not in ("up", "down"):
+        return False
+    index = order.index(provider_id)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(order):
+        return False
+    order[index], order[other] = order[other], order[index]
+    for position, pid in enumerate(order, start=1):
+        _choice(meeting, pid, user).position = position
+    _agenda_changed(user, meeting, f"moved {direction}", provider_id)
+    return True
+
+
+# --- at and after the meeting --------------------------------------------------------------
+
+
+def _minutes_changed(user: Any, meeting: Meeting, what: str) -> None:
+    if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.PACK_ISSUED):
+        meeting.status = MeetingStatus.HELD
+    audit.record(
+        "minutes-changed", user=user, object_type="meeting", object_id=meeting.id, what=what
+    )
+    db.session.commit()
+
+
+def add_attendee(user: Any, meeting: Meeting, name: str, agency: Agency) -> None:
+    """Record someone who attended, for an agency."""
+    _ensure_open(meeting)
+    db.session.add(MeetingAttendee(meeting_id=meeting.id, agency_id=agency.id, name=name))
+    _minutes_changed(user, meeting, "attendance")
+
+
+def record_discussion(
+    user: Any, meeting: Meeting, provider_id: int, notes: str, decision: str
+) -> None:
+    """Set the discussion note about a provider, and add a decision if one is given."""
+    _ensure_open(meeting)
+    discussion = db.session.scalar(
+        sa.select(Discussion).where(
+            Discussion.meeting_id == meeting.id, Discussion.provider_id == provider_id
+        )
+    )
+    if notes:
+        if discussion is None:
+            db.session.add(
+                Discussion(
+                    meeting_id=meeting.id,
+                    provider_id=provider_id,
+                    notes=notes,
+                    recorded_by_id=user.id,
+                )
+            )
+        else:
+            discussion.notes, discussion.recorded_by_id = notes, user.id
+            discussion.recorded_at = utcnow()
+    if decision:
+        db.session.add(
+            Decision(
+                meeting_id=meeting.id,
+                provider_id=provider_id,
+                text=decision,
+                recorded_by_id=user.id,
+            )
+        )
+    _minutes_changed(user, meeting, "discussion")
+
+
+def add_action(
+    user: Any,
+    meeting: Meeting,
+    provider_id: int | None,
+    description: str,
+    owner: Agency,
+    due_on: date | None,
+) -> Action:
+    """Record an action agreed at the meeting; it stays open until done or dropped."""
+    _ensure_open(meeting)
+    action = Action(
+        meeting_id=meeting.id,
+        provider_id=provider_id,
+        description=description,
+        owner_agency_id=owner.id,
+        due_on=due_on,
+        status=ActionStatus.OPEN,
+        created_by_id=user.id,
+    )
+    db.session.add(action)
+    _minutes_changed(user, meeting, "action")
+    return action
+
+
+def updatable_action(user: Any, action_id: int) -> tuple[Action, Meeting] | None:
+    """The action and its meeting, if the user may update it."""
+    action = db.session.get(Action, action_id)
+    if action is None:
+        return None
+    meeting = action.meeting
+    return (action, meeting) if can_update_action(user, action, meeting) else None
+
+
+def update_action(user: Any, action: Action, status: ActionStatus, note: str) -> None:
+    """Set an action's status; done and dropped close it with the note."""
+    action.status = status
+    if status is ActionStatus.OPEN:
+        action.closed_at, action.closed_by_id = None, None
+    else:
+        action.closed_at, action.closed_by_id = utcnow(), user.id
+    action.closing_note = note
+    audit.record(
+        "action-updated",
+        user=user,
+        object_type="action",
+        object_id=action.id,
+        status=status.value,
+    )
+    db.session.commit()
+
+
+def approve_minutes(
+    user: Any, meeting: Meeting, minutes_pdf: bytes, sha256: str, approved_at: datetime
+) -> None:
+    """Approve the minutes: they become read-only and their PDF is kept."""
+    from portal.meetings.packs import store_blob
+
+    _ensure_open(meeting)
+    store_blob(minutes_pdf, sha256, approved_at)
+    meeting.status = MeetingStatus.MINUTES_APPROVED
+    meeting.minutes_approved_at = approved_at
+    meeting.minutes_approved_by_id = user.id
+    meeting.minutes_sha256 = sha256
+    audit.record(
+        "minutes-approved", user=user, object_type="meeting", object_id=meeting.id, sha256=sha256
+    )
+    db.session.commit()
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp for the API: ISO 8601 in UTC."""
+    return value.isoformat(timespec="seconds") + "Z" if value else ""
+
+
+def provider_by_id(value: Any) -> Provider | None:
+    """The provider with this id (from a form or URL), if there is one."""
+    from portal.inputs import parse_id
+
+    provider_id = parse_id(value)
+    return db.session.get(Provider, provider_id) if provider_id else None
+
+
+def find_providers(query: str) -> list[Provider]:
+    """Providers by name, CQC ID or postcode, to add to an agenda."""
+    from portal.providers.search import find_providers as search
+
+    return list(search(query))
+
+
+def discussion_notes(meeting: Meeting, provider_id: int) -> str:
+    """The discussion note recorded about a provider at the meeting, or ""."""
+    notes = db.session.scalar(
+        sa.select(Discussion.notes).where(
+            Discussion.meeting_id == meeting.id, Discussion.provider_id == provider_id
+        )
+    )
+    return notes or ""
+
+
+def minuted_providers(meeting: Meeting, today: date) -> list[tuple[int, str]]:
+    """(id, name) of the providers the minutes cover, for choosing an action's provider."""
+    from portal.meetings.minutes import minutes
+
+    return [(p.provider_id, p.name) for p in minutes(meeting, today).providers]
+
+
+def record_minutes_download(user: Any, meeting: Meeting) -> None:
+    """Downloading the approved minutes is an audit event."""
+    audit.record(
+        "minutes-downloaded",
+        user=user,
+        object_type="meeting",
+        object_id=meeting.id,
+        sha256=meeting.minutes_sha256,
+    )
+    db.session.commit()

@@ -1,0 +1,159 @@
+"""What a pack holds: only CLEAR, GREEN and AMBER intelligence, whoever issues it; proposals
+read the same audience; the preview and the issued PDF come from one template."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.meetings.proposals import agenda
+from portal.models import Marking, Role
+from tests import factories
+from tests.conftest import api_token_for
+from tests.meetings.helpers import HELD_ON, add_to_agenda, meeting, pdf_text, sign_in
+
+CANARIES = {
+    Marking.CLEAR: "wombatclear",
+    Marking.GREEN: "wombatgreen",
+    Marking.AMBER: "wombatamber",
+    Marking.AMBER_STRICT: "wombatstrict",
+    Marking.RED: "wombatred",
+}
+IN_PACK = {Marking.CLEAR, Marking.GREEN, Marking.AMBER}
+
+
+@pytest.mark.parametrize("issuer", ["author-chair", "recipient-chair"])
+def test_a_pack_shows_clear_green_and_amber_items_and_never_strict_or_red_whoever_issues_it(
+    app, client, issuer
+):
+    planned = meeting(("MERTON", "MPS"))
+    cedar = factories.provider(name="Cedar Lodge Care Home")
+    add_to_agenda(planned, cedar.id)
+    chair = factories.user(
+        Role.CHAIR, factories.agency("MPS" if issuer == "author-chair" else "MERTON")
+    )
+    author = (
+        chair if issuer == "author-chair" else factories.user(Role.MEMBER, factories.agency("MPS"))
+    )
+    for marking, word in CANARIES.items():
+        factories.item(
+            author,
+            marking,
+            cedar,
+            recipients=[chair] if marking is Marking.RED else [],
+            title=f"Night staffing {word}",
+            body=f"The rota showed two carers on nights ({word}).",
+            observed_on=date.today() - timedelta(days=3),
+        )
+    planned.agencies.append(factories.agency("MPS"))
+    db.session.commit()
+    token = api_token_for(chair)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    sign_in(client, chair)
+    preview = client.get(f"/meetings/{planned.id}/pack").get_data(as_text=True)
+    client.delete_cookie("session")
+    issued = client.post(f"/api/v1/meetings/{planned.id}/packs", headers=headers)
+    assert issued.status_code == 201, issued.get_json()
+    pdf = client.get(issued.get_json()["pdf_url"], headers=headers).data
+    text = pdf_text(pdf)
+    stored_html = planned.packs[0].html
+
+    for marking, word in CANARIES.items():
+        for where, content in (("preview", preview), ("issued HTML", stored_html), ("PDF", text)):
+            assert (word in content) is (marking in IN_PACK), f"{marking} in the {where}"
+    assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
+    assert "you may read" not in preview and "in the pack&#39;s audience" in preview
+    assert "Contents" in text and "Action log" in text and "Cedar Lodge Care Home" in text
+
+
+def test_proposals_count_only_the_packs_audience_not_what_the_chair_may_read(app):
+    planned = meeting(("MERTON", "MPS"))
+    chair = factories.user(Role.CHAIR, factories.agency("MPS"))
+    recent = date.today() - timedelta(days=5)
+    secret = factories.provider(name="Secret House")
+    shared = factories.provider(name="Shared House")
+    quiet = factories.provider(name="Quiet House")
+    for marking in (Marking.AMBER_STRICT, Marking.RED):
+        factories.item(chair, marking, secret, likelihood=5, impact=5, observed_on=recent)
+    factories.item(chair, Marking.AMBER, shared, likelihood=4, impact=4, observed_on=recent)
+    factories.item(chair, Marking.GREEN, quiet, likelihood=2, impact=2, observed_on=recent)
+    db.session.commit()
+
+    plan = agenda(planned, date.today())
+
+    assert [e.name for e in plan.entries] == ["Shared House"]
+    assert plan.entries[0].reason == "Current risk 16 (extreme) from 1 item"
+
+
+def test_the_agenda_gives_each_reason_and_orders_by_risk_then_the_chairs_order(app):
+    from portal.meetings import services
+    from portal.models import (
+        ConcernStage,
+        Embargo,
+        ProviderConcern,
+        ProviderConcernStage,
+        ProviderRating,
+        Rating,
+        RatingDomain,
+    )
+
+    earlier = meeting(("MERTON",), held_on=HELD_ON - timedelta(days=30))
+    planned = meeting(("MERTON",))
+    chair = planned.chair
+    officer = factories.user(Role.MEMBER, factories.agency("MPS"))
+    recent = date.today() - timedelta(days=4)
+    high = factories.provider(name="High House")
+    factories.item(officer, Marking.GREEN, high, likelihood=3, impact=3, observed_on=recent)
+    concern = factories.provider(name="Concern House")
+    db.session.add(
+        ProviderConcern(
+            provider=concern,
+            summary="Neglect",
+            opened_by=chair,
+            stages=[
+                ProviderConcernStage(
+                    stage=ConcernStage.FINDINGS_MEETING,
+                    occurred_on=recent,
+                    recorded_by_id=chair.id,
+                )
+            ],
+        )
+    )
+    embargoed = factories.provider(name="Embargo House")
+    db.session.add(
+        Embargo(provider=embargoed, starts_on=recent, reason="Neglect", created_by_id=chair.id)
+    )
+    rated = factories.provider(name="Rated House")
+    db.session.add(
+        ProviderRating(
+            provider=rated,
+            domain=RatingDomain.OVERALL,
+            rating=Rating.INADEQUATE,
+            published_on=earlier.held_on + timedelta(days=2),
+        )
+    )
+    added = factories.provider(name="Added House")
+    add_to_agenda(planned, added.id, "New manager")
+    db.session.commit()
+
+    plan = agenda(planned, date.today())
+    reasons = {e.name: e.reason for e in plan.entries}
+
+    assert plan.entries[0].name == "High House"
+    assert reasons["High House"] == "Current risk 9 (high) from 1 item"
+    assert reasons["Concern House"].startswith("Open provider concern: Findings meeting (since ")
+    assert reasons["Embargo House"].startswith("Embargo on new placements in force since ")
+    assert reasons["Rated House"].startswith("CQC rated Inadequate overall, published ")
+    assert reasons["Added House"] == "Added by the chair: New manager"
+
+    services.remove_provider(chair, planned, embargoed.id, "Discussed at the provider forum")
+    services.move_provider(chair, planned, added.id, "up", date.today())
+    plan = agenda(planned, date.today())
+    names = [e.name for e in plan.entries]
+    assert "Embargo House" not in names
+    assert [e.removed_reason for e in plan.removed] == ["Discussed at the provider forum"]
+    # Before the move: High (scored), then the unscored by name: Added, Concern, Rated.
+    assert names == ["Added House", "High House", "Concern House", "Rated House"]
