@@ -9,6 +9,7 @@ stays fast; a failure prints the one request that caused it.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
