@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     """Each area registers its own blueprint."""
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.ecm import bp as ecm_bp
     from portal.intelligence import bp as intelligence_bp
     from portal.main import bp as main_bp
     from portal.providers import bp as providers_bp
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(providers_bp)
     app.register_blueprint(intelligence_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(ecm_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

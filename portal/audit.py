@@ -33,6 +33,12 @@ EVENTS: dict[str, frozenset[str]] = {
     "provider-created": frozenset({"via"}),
     "provider-changed": frozenset({"changes", "via"}),
     "providers-imported": frozenset({"created", "updated", "unchanged", "skipped", "file"}),
+    "care-monitoring-imported": frozenset(
+        {"imported", "updated", "unchanged", "skipped", "file", "mapping", "marking", "agency"}
+    ),
+    "contract-visit-recorded": frozenset({"marking", "not_met", "via"}),
+    "contract-visit-read": frozenset(),
+    "contract-visit-report-downloaded": frozenset(),
 }
 
 

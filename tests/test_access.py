@@ -115,6 +115,8 @@ ACCESS_TABLE = {
         lambda world: f"/api/v1/intelligence/{world.items[Marking.GREEN].id}",
         EVERYONE | {"anonymous": 401},
     ),
+    # ECM upload: members and chairs of a council (the signed-in user's MERTON is one).
+    "ecm.import_log": ("GET", "/care-monitoring/import", LOGGERS_ONLY),
 }
 UNDECLARED_ALLOWED = {"static"}
 

@@ -1,0 +1,137 @@
+"""The bulk loader the imports share: stream a CSV, write it in batches at the database's speed.
+
+A file is read a line at a time through the csv module (so a quoted line break or a comma
+inside a field is one cell), each row is turned into a record by the import, and records are
+written a batch at a time: the import looks up what it needs for the whole batch in one query
+per table, then writes the batch with one executemany statement per table (``INSERT ... ON
+CONFLICT DO UPDATE`` where rows may already be there), and commits. Nothing from a batch is
+kept afterwards, so memory is set by the batch size, never by the file. When the database
+refuses a batch, it is retried a row at a time so that one bad row costs only itself.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db
+
+T = TypeVar("T")
+
+# A line holding the whole of a runaway quoted field is still one row, within reason.
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out of an import, and why."""
+
+    line: int
+    reason: str
+
+
+def text_lines(stream: Iterable[Any]) -> Iterator[str]:
+    """Lines as text: UTF-8 (byte-order mark dropped), or Windows-1252 for a line that is not."""
+    first = True
+    for raw in stream:
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # Excel's "CSV" save writes Windows-1252; its curly apostrophes still read.
+                line = raw.decode("cp1252", errors="replace")
+        else:
+            line = raw
+        if first:
+            line = line.removeprefix("\ufeff")
+            first = False
+        yield line
+
+
+def csv_rows(stream: Iterable[Any], skipped: list[SkippedRow]) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line of the row, cells); rows the csv module cannot read are skipped."""
+    reader = csv.reader(text_lines(stream))
+    previous_end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            skipped.append(SkippedRow(previous_end + 1, f"unreadable row ({error})"))
+            if reader.line_num == previous_end:
+                return
+            previous_end = reader.line_num
+            continue
+        # line_num counts physical lines read so far, so a quoted line break is counted.
+        start, previous_end = previous_end + 1, reader.line_num
+        yield start, row
+
+
+def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The records in lists of at most `size`, read lazily."""
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def upsert(
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert the rows, or update `update` columns where `key` is taken: one executemany."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(key), set_={name: insert.excluded[name] for name in update}
+    )
+    db.session.execute(statement, list(rows))
+
+
+def write_batch(
+    batch: Sequence[T],
+    apply: Callable[[Sequence[T]], Counter[str]],
+    on_refused: Callable[[T, SQLAlchemyError], None],
+) -> Counter[str]:
+    """Apply a batch and commit; if the database refuses it, retry it one record at a time.
+
+    `apply` writes the records and returns what it did ("imported": 3, ...); only what was
+    committed is counted, so a retried batch is never counted twice.
+    """
+    try:
+        outcomes = apply(batch)
+        db.session.commit()
+        return outcomes
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        if len(batch) == 1:
+            on_refused(batch[0], error)
+            return Counter()
+    outcomes = Counter()
+    for record in batch:
+        try:
+            outcome = apply([record])
+            db.session.commit()
+            outcomes.update(outcome)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            on_refused(record, error)
+    return outcomes
+
+
+def refusal_reason(error: SQLAlchemyError) -> str:
+    """A short reason for a row the database refused (no SQL, no values)."""
+    orig = getattr(error, "orig", None)
+    return f"could not be saved ({type(orig or error).__name__})"
