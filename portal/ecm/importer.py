@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -336,7 +336,7 @@ class _BatchWriter:
         }
 
     def _apply(self, batch: Sequence[VisitRow]) -> Counter[str]:
-        table = CareVisit.__table__
+        table = cast(sa.Table, CareVisit.__table__)
         refs = [row.visit_ref for row in batch]
         existing = {
             found.visit_ref: found
@@ -365,7 +365,7 @@ class _BatchWriter:
                     (before.provider_id, before.planned_start.strftime("%Y-%m"))
                 )
             written.append(values)
-        upsert(table, written, key=("supplier", "visit_ref"), update=UPDATED_COLUMNS)  # type: ignore[arg-type]
+        upsert(table, written, key=("supplier", "visit_ref"), update=UPDATED_COLUMNS)
         self.report.touched.update((v["provider_id"], v["month"]) for v in written)
         return outcomes
 
