@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.main import bp as main_bp
     from portal.providers import bp as providers_bp
     from portal.search import bp as search_bp
+    from portal.visits import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intelligence_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(ecm_bp)
+    app.register_blueprint(visits_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

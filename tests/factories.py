@@ -12,6 +12,8 @@ from portal.extensions import db
 from portal.models import (
     Agency,
     AgencyKind,
+    ContractVisit,
+    FindingResult,
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
@@ -20,10 +22,13 @@ from portal.models import (
     ItemTheme,
     KeyQuestion,
     Marking,
+    OverallJudgement,
     Provider,
     Role,
     SourceEvaluation,
     User,
+    VisitFinding,
+    VisitType,
 )
 
 _sequence = itertools.count(1)
@@ -116,5 +121,36 @@ def item(
     db.session.add(
         IntelligenceRevision(item=made, number=1, edited_by=author, content=made.snapshot())
     )
+    db.session.flush()
+    return made
+
+
+def contract_visit(
+    author: User,
+    provider: Provider | None = None,
+    marking: Marking = Marking.GREEN,
+    findings: dict[str, tuple[str, str]] | None = None,
+    **fields: Any,
+) -> ContractVisit:
+    """A contract monitoring visit by the author; findings: principle -> (result, evidence)."""
+    made = ContractVisit(
+        provider=provider or globals()["provider"](),
+        agency_id=author.agency_id,
+        author_id=author.id,
+        visited_on=fields.pop("visited_on", date(2026, 10, 6)),
+        visit_type=fields.pop("visit_type", VisitType.UNANNOUNCED),
+        spoke_to=fields.pop("spoke_to", "residents,staff"),
+        overall=fields.pop("overall", OverallJudgement.REQUIRES_IMPROVEMENT),
+        summary=fields.pop("summary", "Visited at lunchtime."),
+        marking=marking,
+        **fields,
+    )
+    for position, (code, (result, evidence)) in enumerate((findings or {}).items()):
+        made.findings.append(
+            VisitFinding(
+                principle=code, position=position, result=FindingResult(result), evidence=evidence
+            )
+        )
+    db.session.add(made)
     db.session.flush()
     return made

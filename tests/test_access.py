@@ -117,6 +117,32 @@ ACCESS_TABLE = {
     ),
     # ECM upload: members and chairs of a council (the signed-in user's MERTON is one).
     "ecm.import_log": ("GET", "/care-monitoring/import", LOGGERS_ONLY),
+    # Contract visits: council members and chairs record; a GREEN visit is read by everyone.
+    "visits.new_visit": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}/contract-visits/new",
+        LOGGERS_ONLY,
+    ),
+    "visits.view_visit": (
+        "GET",
+        lambda world: f"/contract-visits/{world.visit.id}",
+        SIGNED_IN_PAGE,
+    ),
+    "visits.visit_report": (
+        "GET",
+        lambda world: f"/contract-visits/{world.visit.id}/report.pdf?preview=1",
+        SIGNED_IN_PAGE,
+    ),
+    "api.create_contract_visit": (
+        "POST",
+        "/api/v1/contract-visits",
+        {"anonymous": 401, Role.VIEWER: 403, Role.MEMBER: 422, Role.CHAIR: 422, Role.ADMIN: 403},
+    ),
+    "api.get_contract_visit": (
+        "GET",
+        lambda world: f"/api/v1/contract-visits/{world.visit.id}",
+        EVERYONE | {"anonymous": 401},
+    ),
 }
 UNDECLARED_ALLOWED = {"static"}
 
@@ -127,8 +153,10 @@ def world(app):
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
     provider = factories.provider(name="Cedar Lodge Care Home")
     items = {marking: factories.item(officer, marking, provider) for marking in Marking}
+    harrow = factories.user(Role.MEMBER, factories.agency("HARROW"))
+    visit = factories.contract_visit(harrow, provider, Marking.GREEN)
     db.session.commit()
-    return SimpleNamespace(provider=provider, items=items, officer=officer)
+    return SimpleNamespace(provider=provider, items=items, officer=officer, visit=visit)
 
 
 def test_every_route_declares_its_access():

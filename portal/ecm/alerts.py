@@ -143,7 +143,10 @@ def raise_alerts(report: EcmReport, agency: Agency, marking: Marking, user: User
         provider = db.session.get(Provider, provider_id)
         if provider is None:
             continue
-        item = log_item(author, _item_fields(provider, measures, marking), via="ecm-import")
+        # The item and the record that it was raised commit together: never raised twice.
+        item = log_item(
+            author, _item_fields(provider, measures, marking), via="ecm-import", commit=False
+        )
         db.session.add(
             CareMonitoringAlert(provider_id=provider_id, month=measures.month, item_id=item.id)
         )

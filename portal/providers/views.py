@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.ecm.measures import thresholds
 from portal.extensions import db
 from portal.models import Provider
-from portal.policy import Permission, has_permission, requires
+from portal.policy import Permission, can_record_monitoring, has_permission, requires
 from portal.providers import bp
 from portal.providers.admin import form_data, save_provider
 from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
@@ -59,7 +61,7 @@ def list_providers():  # noqa: ANN201
 
 @bp.route("/providers/<int:provider_id>")
 @requires(Permission.BROWSE)
-def view_provider(provider_id: int):  # noqa: ANN201
+def view_provider(provider_id: int) -> ResponseReturnValue:
     """One provider: address, ratings, concern, embargo, risk and readable intelligence."""
     page = provider_page(current_user, provider_id, _today())
     if page is None:
@@ -69,6 +71,8 @@ def view_provider(provider_id: int):  # noqa: ANN201
         page=page,
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
+        can_record_monitoring=can_record_monitoring(current_user),
+        ecm_thresholds=thresholds(),
     )
 
 
