@@ -83,6 +83,45 @@ def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def _processor(column: sa.Column[Any] | None, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
+    """How a value reaches the driver: the column type's own bind processing, done once."""
+    if column is None:
+        return None
+    if dialect.name == "sqlite" and isinstance(column.type, sa.DateTime):
+        # SQLAlchemy's own SQLite format ("2026-10-01 08:00:00.000000"), made in C.
+        return lambda value: None if value is None else value.isoformat(" ", "microseconds")
+    return column.type.bind_processor(dialect)
+
+
+def execute_many(statement: sa.Executable, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Run one statement for many rows (all with the same keys) through the driver's executemany.
+
+    The statement is compiled once and each value goes through its column type's bind
+    processing, but the per-row work SQLAlchemy's own executemany adds (building and checking
+    each parameter set) is skipped: at a million rows it was half the time of an import.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    processors = {key: _processor(table.columns.get(key), dialect) for key in keys}
+    # Column by column: each processor runs over a list, and the rows are zipped up at the end.
+    columns = {key: [row[key] for row in rows] for key in keys}
+    for key, processor in processors.items():
+        if processor is not None:
+            columns[key] = list(map(processor, columns[key]))
+    parameters: list[Any]
+    if compiled.positiontup is not None:
+        parameters = list(zip(*(columns[key] for key in compiled.positiontup), strict=True))
+    else:
+        parameters = [
+            dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
 def upsert(
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
@@ -97,7 +136,7 @@ def upsert(
     statement = insert.on_conflict_do_update(
         index_elements=list(key), set_={name: insert.excluded[name] for name in update}
     )
-    db.session.execute(statement, list(rows))
+    execute_many(statement, table, rows)
 
 
 def write_batch(

@@ -28,7 +28,7 @@ from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
 
 __all__ = ["EcmImportFailed", "EcmReport", "import_ecm", "import_ecm_file"]
 
-BATCH_SIZE = 2_000
+BATCH_SIZE = 5_000
 MAX_PREAMBLE_ROWS = 10
 MAX_VISIT_MINUTES = 24 * 60
 # The columns an import sets: compared to tell an update from an unchanged visit.
@@ -189,7 +189,7 @@ def _visits(
 ) -> Iterable[VisitRow]:
     width = max(indexes.values()) + 1
     for line, row in rows:
-        if not any(cell.strip() for cell in row):
+        if not any(row):
             continue  # blank and trailing rows are not data
         if len(row) < width:
             row = row + [""] * (width - len(row))
@@ -323,7 +323,7 @@ class _BatchWriter:
             "supplier": self.mapping.supplier,
             "visit_ref": row.visit_ref,
             "provider_id": self.providers[row.provider_key],
-            "month": row.planned_start.strftime("%Y-%m"),
+            "month": f"{row.planned_start.year:04d}-{row.planned_start.month:02d}",
             "planned_start": row.planned_start,
             "planned_minutes": row.planned_minutes,
             "actual_start": row.actual_start,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 
 from portal.config import ConfigurationError, config_dir
 
@@ -29,7 +29,7 @@ class Mapping:
     date_format: str
     columns: dict[str, str]  # field -> header
 
-    @property
+    @cached_property
     def provider_field(self) -> str:
         """cqc_location_id or provider_id: how this export names the provider."""
         return next(f for f in PROVIDER_FIELDS if f in self.columns)

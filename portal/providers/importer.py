@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -22,7 +23,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
-from portal.bulk import SkippedRow, csv_rows, refusal_reason, upsert, write_batch
+from portal.bulk import (
+    SkippedRow,
+    csv_rows,
+    execute_many,
+    refusal_reason,
+    upsert,
+    write_batch,
+)
 from portal.extensions import db
 from portal.models import Provider, ProviderRating, ProviderServiceType, User, utcnow
 from portal.providers.layouts import Layout, LocationRecord, RowError, recognise
@@ -95,11 +103,16 @@ def import_cqc(
     layout, headers = _find_header(rows)
     report.layout = layout.title
     header_set = frozenset(headers)
+    names, width = list(headers), max(headers.values()) + 1
+    pick = itemgetter(*headers.values()) if len(headers) > 1 else (lambda row: (row[width - 1],))
     batch: list[tuple[int, LocationRecord]] = []
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing rows are not data
-        cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
+        if len(row) >= width:
+            cells = dict(zip(names, pick(row), strict=True))
+        else:
+            cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
         try:
             record = layout.read_row(cells, header_set)
         except RowError as error:
@@ -245,21 +258,25 @@ def _apply_batch(
         if loc.outcome != "created" and (loc.values, loc.service_types, loc.ratings) != before[key]
     ]
     if created:
-        inserted = db.session.execute(
-            sa.insert(PROVIDERS).returning(PROVIDERS.c.id, sort_by_parameter_order=True),
+        # One executemany, then the new ids in one query (RETURNING would cost a statement
+        # per row on SQLite, which cannot promise its order).
+        execute_many(
+            sa.insert(PROVIDERS),
+            PROVIDERS,
             [dict(loc.values, created_at=now, updated_at=now) for loc in created],
         )
-        for loc, (pid,) in zip(created, inserted, strict=True):
-            loc.provider_id = pid
+        by_key = {loc.values["cqc_location_id"]: loc for loc in created}
+        for pid, key in db.session.execute(
+            sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
+                PROVIDERS.c.cqc_location_id.in_(by_key)
+            )
+        ):
+            by_key[key].provider_id = pid
     if changed:
-        db.session.execute(
+        execute_many(
             sa.update(PROVIDERS).where(PROVIDERS.c.id == sa.bindparam("pid")),
-            [
-                dict(
-                    {f"{k}": v for k, v in loc.values.items()}, pid=loc.provider_id, updated_at=now
-                )
-                for loc in changed
-            ],
+            PROVIDERS,
+            [dict(loc.values, pid=loc.provider_id, updated_at=now) for loc in changed],
         )
     _write_service_types(created + changed, before, locations)
     _write_ratings(created + changed)
@@ -285,15 +302,15 @@ def _write_service_types(
         ]
         removed += [{"pid": loc.provider_id, "code": c} for c in sorted(old - loc.service_types)]
     if removed:
-        db.session.execute(
+        execute_many(
             sa.delete(SERVICE_TYPES).where(
                 SERVICE_TYPES.c.provider_id == sa.bindparam("pid"),
                 SERVICE_TYPES.c.service_type == sa.bindparam("code"),
             ),
+            SERVICE_TYPES,
             removed,
         )
-    if added:
-        db.session.execute(sa.insert(SERVICE_TYPES), added)
+    execute_many(sa.insert(SERVICE_TYPES), SERVICE_TYPES, added)
 
 
 def _write_ratings(written: list[_Location]) -> None:
