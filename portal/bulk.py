@@ -93,7 +93,9 @@ def _processor(column: sa.Column[Any] | None, dialect: sa.Dialect) -> Callable[[
     return column.type.bind_processor(dialect)
 
 
-def execute_many(statement: sa.Executable, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def execute_many(
+    statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> None:
     """Run one statement for many rows (all with the same keys) through the driver's executemany.
 
     The statement is compiled once and each value goes through its column type's bind

@@ -14,12 +14,17 @@ import sqlalchemy as sa
 from flask import Flask
 
 from portal.demo import load_demo
+from portal.ecm.measures import care_monitoring
 from portal.extensions import db
 from portal.models import (
     Action,
     Agency,
     AgencyKind,
+    CareMonitoringAlert,
+    CareVisit,
+    ContractVisit,
     Embargo,
+    FindingResult,
     IntelligenceItem,
     Marking,
     Meeting,
@@ -37,7 +42,7 @@ AREAS = {"SW", "CR", "SM", "KT", "HA"}
 #: SHA-256 of everything `load_demo(TODAY)` writes (see `demo_digest`), the same on SQLite and
 #: PostgreSQL. Recorded from the loader that read its text from portal/demo_text.py; a change
 #: to the demo data, or a new column in a table the demo fills, changes it.
-DEMO_DIGEST = "2a73ef16906e25682e6c54175d4bc8cf8ee8cad01eca6604d76bc0397c323804"
+DEMO_DIGEST = "172f08eca04527e3cae569a0a15f69c3f65e5b2ddec064e185574e16418c47a3"
 #: Values that are not part of the data set: salted password hashes, and the moments at which
 #: the load itself ran (audit events and the search change log take them from the clock).
 UNSTABLE_COLUMNS = {
@@ -151,6 +156,7 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     assert any(c.status == "open" and c.current_stage for c in concerns)
     embargoes = db.session.scalars(sa.select(Embargo)).all()
     assert any(e.is_active(TODAY) for e in embargoes)
+    assert_council_monitoring()
 
     before = snapshot()
     again = load_demo(TODAY)
@@ -162,6 +168,33 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     empty_all_tables(db.engine, db.metadata)
     load_demo(TODAY)
     assert snapshot() == before
+
+
+def assert_council_monitoring() -> None:
+    """Council visits with findings; a year of ECM for every home-care provider; one bad run."""
+    visits = db.session.scalars(sa.select(ContractVisit)).all()
+    assert len(visits) >= 16
+    findings = [f for v in visits for f in v.findings]
+    assert {f.result for f in findings} == set(FindingResult)
+    assert all(f.item_id for f in findings if f.result is FindingResult.NOT_MET)
+    home_care = db.session.scalars(
+        sa.select(Provider).where(Provider.registered_for("domiciliary"))
+    ).all()
+    logged = set(db.session.scalars(sa.select(CareVisit.provider_id).distinct()))
+    assert {p.id for p in home_care} <= logged
+    chair = db.session.scalar(sa.select(User).where(User.role == Role.CHAIR))
+    runs = []
+    for provider_id in sorted(logged):
+        months = care_monitoring(chair, provider_id, TODAY)
+        # The twelve months before this one were imported on its first day.
+        assert [m.visits > 0 for m in months] == [True] * 11 + [False]
+        over = [m.missed * 100 > m.visits * 5 for m in months]
+        runs.append((provider_id, over))
+    troubled = [pid for pid, over in runs if any(over)]
+    assert len(troubled) == 1  # one clear run of missed visits, in the last four months
+    assert dict(runs)[troubled[0]][-5:-1] == [True] * 4
+    alerts = db.session.scalars(sa.select(CareMonitoringAlert)).all()
+    assert len(alerts) == 4 and {a.provider_id for a in alerts} == set(troubled)
 
 
 def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:

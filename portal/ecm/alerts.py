@@ -91,7 +91,8 @@ def months_over_threshold(
     return over
 
 
-def _item_fields(provider: Provider, measures: MonthMeasures, marking: Marking) -> ItemFields:
+def alert_item_fields(provider: Provider, measures: MonthMeasures, marking: Marking) -> ItemFields:
+    """The item a month over the threshold raises: what it says, graded and marked."""
     share = measures.missed_share or 0.0
     limit = thresholds().missed_alert_percent
     return ItemFields(
@@ -145,7 +146,7 @@ def raise_alerts(report: EcmReport, agency: Agency, marking: Marking, user: User
             continue
         # The item and the record that it was raised commit together: never raised twice.
         item = log_item(
-            author, _item_fields(provider, measures, marking), via="ecm-import", commit=False
+            author, alert_item_fields(provider, measures, marking), via="ecm-import", commit=False
         )
         db.session.add(
             CareMonitoringAlert(provider_id=provider_id, month=measures.month, item_id=item.id)

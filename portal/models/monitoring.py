@@ -58,6 +58,8 @@ class CareMonitoringAlert(Base):
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("intelligence_items.id"))
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    item: Mapped[IntelligenceItem] = relationship()
+
 
 class VisitType(enum.StrEnum):
     """How a contract monitoring visit was made."""

@@ -37,7 +37,8 @@ from portal.visits.validation import FindingFields, VisitFields, principle_named
 PROVIDER_PAGE_VISITS = 6
 
 
-def _item_fields(visit: VisitFields, finding: FindingFields) -> ItemFields:
+def finding_item_fields(visit: VisitFields, finding: FindingFields) -> ItemFields:
+    """The intelligence item a \"not met\" finding becomes: the principle's key question and theme."""
     principle = finding.principle
     return ItemFields(
         provider=visit.provider,
@@ -80,7 +81,7 @@ def record_visit(author: User, fields: VisitFields, via: str = "form") -> Contra
         item = None
         if finding.result is FindingResult.NOT_MET:
             item = log_item(
-                author, _item_fields(fields, finding), via="contract-visit", commit=False
+                author, finding_item_fields(fields, finding), via="contract-visit", commit=False
             )
             not_met += 1
         visit.findings.append(
