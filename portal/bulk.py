@@ -16,11 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from portal.extensions import db
 
@@ -107,7 +108,7 @@ def execute_many(
     connection = db.session.connection()
     dialect = connection.dialect
     keys = list(rows[0])
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
     processors = {key: _processor(table.columns.get(key), dialect) for key in keys}
     # Column by column: each processor runs over a list, and the rows are zipped up at the end.
     columns = {key: [row[key] for row in rows] for key in keys}
