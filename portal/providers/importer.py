@@ -32,7 +32,14 @@ from portal.bulk import (
     write_batch,
 )
 from portal.extensions import db
-from portal.models import Provider, ProviderRating, ProviderServiceType, User, utcnow
+from portal.models import (
+    Provider,
+    ProviderRating,
+    ProviderServiceType,
+    SearchChange,
+    User,
+    utcnow,
+)
 from portal.providers.layouts import Layout, LocationRecord, RowError, recognise
 from portal.search import changes
 
@@ -172,6 +179,7 @@ def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[Layout, dict[st
 PROVIDERS = cast(sa.Table, Provider.__table__)
 RATINGS = cast(sa.Table, ProviderRating.__table__)
 SERVICE_TYPES = cast(sa.Table, ProviderServiceType.__table__)
+SEARCH_CHANGES = cast(sa.Table, SearchChange.__table__)
 #: The register's columns an import may set, and the value a new location starts with.
 SETTABLE: dict[str, Any] = {
     column.name: getattr(column.default, "arg", None)
@@ -280,8 +288,15 @@ def _apply_batch(
         )
     _write_service_types(created + changed, before, locations)
     _write_ratings(created + changed)
-    written = [cast(int, loc.provider_id) for loc in created + changed]
-    changes.record_all(db.session(), [(changes.PROVIDER, pid) for pid in written])
+    # The search change log, in this transaction (the ORM's flush hook sees none of this).
+    execute_many(
+        sa.insert(SEARCH_CHANGES),
+        SEARCH_CHANGES,
+        [
+            {"entity": changes.PROVIDER, "entity_id": loc.provider_id, "changed_at": now}
+            for loc in created + changed
+        ],
+    )
     for loc in changed:
         loc.outcome = "updated"
     return Counter(loc.outcome for loc in locations.values())
