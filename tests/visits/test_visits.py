@@ -179,3 +179,14 @@ def test_the_provider_page_lists_visits_and_draws_the_principle_grid(client, log
     # Every cell of the grid has its finding as text, not only a colour.
     assert page.count(">Not met</text>") >= 1 and page.count(">Met</text>") >= 1
     assert "Dignity, visit of 6 October 2026: not met" in page
+
+
+def test_the_openapi_document_describes_contract_visits_and_care_monitoring(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert set(document["paths"]["/contract-visits"]) == {"post"}
+    assert set(document["paths"]["/contract-visits/{id}"]) == {"get"}
+    principles = document["components"]["schemas"]["NewContractVisit"]["properties"]["findings"]
+    assert "managing-risk" in principles["properties"]
+    detail = document["components"]["schemas"]["ProviderDetail"]["allOf"][1]["properties"]
+    month = detail["care_monitoring"]["items"]
+    assert month["required"] == ["month", "visits", "missed", "late", "short"]
