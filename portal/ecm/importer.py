@@ -31,6 +31,7 @@ __all__ = ["EcmImportFailed", "EcmReport", "import_ecm", "import_ecm_file"]
 BATCH_SIZE = 5_000
 MAX_PREAMBLE_ROWS = 10
 MAX_VISIT_MINUTES = 24 * 60
+MAX_CACHED_PROVIDERS = 100_000
 # The columns an import sets: compared to tell an update from an unchanged visit.
 COMPARED = (
     "provider_id",
@@ -288,6 +289,9 @@ class _BatchWriter:
     def _resolved(self, batch: list[VisitRow]) -> list[VisitRow]:
         """Look the batch's unknown providers up in one query; skip rows naming none."""
         wanted = {row.provider_key for row in batch} - self.providers.keys()
+        if len(self.providers) > MAX_CACHED_PROVIDERS:
+            self.providers.clear()  # a file naming endless unknown providers stays flat too
+            wanted = {row.provider_key for row in batch}
         if wanted:
             column: Any = (
                 Provider.id
