@@ -122,7 +122,7 @@ def _add_finding_fields() -> None:
             VisitForm,
             f"{principle.code}-likelihood",
             SelectField(
-                "Likelihood, if not met",
+                f"Likelihood, if {principle.label.lower()} is not met",
                 choices=_graded("likelihood"),
                 default=str(principle.likelihood),
             ),
@@ -131,7 +131,9 @@ def _add_finding_fields() -> None:
             VisitForm,
             f"{principle.code}-impact",
             SelectField(
-                "Impact, if not met", choices=_graded("impact"), default=str(principle.impact)
+                f"Impact, if {principle.label.lower()} is not met",
+                choices=_graded("impact"),
+                default=str(principle.impact),
             ),
         )
 
