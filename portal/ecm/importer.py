@@ -21,7 +21,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
-from portal.bulk import SkippedRow, batched, csv_rows, refusal_reason, upsert, write_batch
+from portal.bulk import (
+    SkippedRow,
+    among,
+    batched,
+    csv_rows,
+    refusal_reason,
+    upsert,
+    write_batch,
+)
 from portal.ecm.mappings import BadValue, Mapping
 from portal.extensions import db
 from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
@@ -299,7 +307,9 @@ class _BatchWriter:
                 else Provider.cqc_location_id
             )
             found: dict[Any, int] = dict(
-                db.session.execute(sa.select(column, Provider.id).where(column.in_(wanted))).all()
+                db.session.execute(
+                    sa.select(column, Provider.id).where(among(column, sorted(wanted)))
+                ).all()
             )
             for key in wanted:
                 self.providers[key] = found.get(key)
@@ -346,7 +356,7 @@ class _BatchWriter:
             found.visit_ref: found
             for found in db.session.execute(
                 sa.select(table.c.visit_ref, *(table.c[name] for name in COMPARED)).where(
-                    table.c.supplier == self.mapping.supplier, table.c.visit_ref.in_(refs)
+                    table.c.supplier == self.mapping.supplier, among(table.c.visit_ref, refs)
                 )
             )
         }

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import audit
 from portal.bulk import (
     SkippedRow,
+    among,
     csv_rows,
     execute_many,
     refusal_reason,
@@ -218,7 +219,7 @@ def _lookup(location_ids: set[str]) -> dict[str, _Location]:
     found: dict[str, _Location] = {}
     for row in db.session.execute(
         sa.select(PROVIDERS.c.id, *(PROVIDERS.c[name] for name in SETTABLE)).where(
-            PROVIDERS.c.cqc_location_id.in_(location_ids)
+            among(PROVIDERS.c.cqc_location_id, sorted(location_ids))
         )
     ).mappings():
         values = {name: row[name] for name in SETTABLE}
@@ -227,14 +228,14 @@ def _lookup(location_ids: set[str]) -> dict[str, _Location]:
     if by_id:
         for pid, code in db.session.execute(
             sa.select(SERVICE_TYPES.c.provider_id, SERVICE_TYPES.c.service_type).where(
-                SERVICE_TYPES.c.provider_id.in_(by_id)
+                among(SERVICE_TYPES.c.provider_id, sorted(by_id))
             )
         ):
             by_id[pid].service_types.add(code)
         for pid, domain, rating, published_on in db.session.execute(
             sa.select(
                 RATINGS.c.provider_id, RATINGS.c.domain, RATINGS.c.rating, RATINGS.c.published_on
-            ).where(RATINGS.c.provider_id.in_(by_id))
+            ).where(among(RATINGS.c.provider_id, sorted(by_id)))
         ):
             by_id[pid].ratings[str(domain)] = (rating, published_on)
     return found
@@ -276,7 +277,7 @@ def _apply_batch(
         by_key = {loc.values["cqc_location_id"]: loc for loc in created}
         for pid, key in db.session.execute(
             sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
-                PROVIDERS.c.cqc_location_id.in_(by_key)
+                among(PROVIDERS.c.cqc_location_id, sorted(by_key))
             )
         ):
             by_key[key].provider_id = pid
