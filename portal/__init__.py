@@ -131,11 +131,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.concerns import bp as concerns_bp
+    from portal.ecm import bp as ecm_bp
     from portal.intelligence import bp as intelligence_bp
     from portal.main import bp as main_bp
     from portal.meetings import bp as meetings_bp
     from portal.providers import bp as providers_bp
     from portal.search import bp as search_bp
+    from portal.visits import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -145,6 +147,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(ecm_bp)
+    app.register_blueprint(visits_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

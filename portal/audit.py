@@ -56,6 +56,12 @@ EVENTS: dict[str, frozenset[str]] = {
     "embargo-lifted": frozenset({"provider_id", "lifted_on"}),
     "embargo-notices-recorded": frozenset({"boroughs", "notified_on", "about_lifting"}),
     "embargo-notice-printed": frozenset({"format", "about_lifting"}),
+    "care-monitoring-imported": frozenset(
+        {"imported", "updated", "unchanged", "skipped", "file", "mapping", "marking", "agency"}
+    ),
+    "contract-visit-recorded": frozenset({"marking", "not_met", "via"}),
+    "contract-visit-read": frozenset(),
+    "contract-visit-report-downloaded": frozenset(),
 }
 
 

@@ -176,3 +176,40 @@ def search_reindex() -> None:
         click.echo(f"PostgreSQL keeps its own search index: {count} records searchable.")
     else:
         click.echo(f"Rebuilt the search index: {count} documents in {seconds:.1f} s.")
+
+
+@main.group("ecm")
+def ecm_group() -> None:
+    """Electronic care monitoring (ECM) visit logs."""
+
+
+@ecm_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--mapping", default="portal", show_default=True, help="The supplier's layout.")
+@click.option("--agency", "agency_code", required=True, help="The importing agency's code.")
+@click.option(
+    "--marking", default="AMBER", show_default=True, help="CLEAR, GREEN, AMBER or AMBER+STRICT."
+)
+@click.option("--author", default=None, help="E-mail of the user to raise threshold items as.")
+@with_appcontext
+def ecm_import(file: str, mapping: str, agency_code: str, marking: str, author: str | None) -> None:
+    """Import an ECM visit log; print "Imported N, updated N, skipped N" and each bad row."""
+    from portal.ecm.importer import EcmImportFailed, import_ecm_file
+    from portal.ecm.services import ImportOptionsError, import_options
+
+    try:
+        options = import_options(mapping, agency_code, marking, author)
+    except ImportOptionsError as exc:
+        _fail(exc.message)
+    try:
+        report = import_ecm_file(
+            file, options.mapping, options.agency, options.marking, user=options.user
+        )
+    except EcmImportFailed as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(report.summary())
+    for skipped in sorted(report.skipped_rows, key=lambda row: row.line):
+        click.echo(f"line {skipped.line}: {skipped.reason}")
+    if report.alert_note:
+        click.echo(report.alert_note, err=True)

@@ -24,13 +24,16 @@ import sqlalchemy as sa
 from portal.auth.services import create_agency, create_user
 from portal.config import labels
 from portal.demo_data import DemoText, demo_text
+from portal.demo_monitoring import MonitoringBuilder
 from portal.extensions import db
 from portal.models import (
     Action,
     ActionStatus,
     Agency,
+    CareVisit,
     ConcernStage,
     ConcernStatus,
+    ContractVisit,
     Decision,
     Discussion,
     Embargo,
@@ -108,13 +111,17 @@ class DemoReport:
     providers: int = 0
     items: int = 0
     meetings: int = 0
+    contract_visits: int = 0
+    care_visits: int = 0
     sign_ins: list[User] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the command line."""
         counts = (
             f"{self.agencies} agencies, {self.users} users, {self.providers} providers, "
-            f"{self.items} intelligence items, {self.meetings} meetings."
+            f"{self.items} intelligence items, {self.meetings} meetings, "
+            f"{self.contract_visits} contract monitoring visits, "
+            f"{self.care_visits} electronic care monitoring visits."
         )
         if self.created:
             return f"Loaded demo data: {counts}"
@@ -196,6 +203,8 @@ def load_demo(today: date | None = None) -> DemoReport:
             providers=_count(Provider),
             items=_count(IntelligenceItem),
             meetings=_count(Meeting),
+            contract_visits=_count(ContractVisit),
+            care_visits=_count(CareVisit),
             sign_ins=_sign_ins(),
         )
     builder = _Builder((today or date.today()).replace(day=1), demo_text())
@@ -226,14 +235,17 @@ class _Builder:
         meetings = self._meetings()
         self._concerns()
         db.session.flush()
+        monitoring = MonitoringBuilder(self.anchor, self.providers, self.ctx, self.writers).build()
         self._packs_and_minutes()
         return DemoReport(
             True,
             len(self.agencies),
             len(self.users),
             len(self.providers),
-            len(self.items),
+            len(self.items) + monitoring.items,
             meetings,
+            contract_visits=monitoring.contract_visits,
+            care_visits=monitoring.care_visits,
         )
 
     # --- agencies and users ------------------------------------------------------------------

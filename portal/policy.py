@@ -23,6 +23,9 @@ from flask_login import current_user
 from portal.extensions import login_manager
 from portal.models import (
     Action,
+    AgencyKind,
+    CareVisit,
+    ContractVisit,
     IntelligenceItem,
     ItemRecipient,
     Marking,
@@ -185,6 +188,63 @@ def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
         sa.and_(item.marking == Marking.RED, sa.or_(item.author_id == user.id, named))
     )
     return sa.or_(*conditions)
+
+
+# --- The council's own monitoring: ECM data and contract visits ------------------------
+# Both carry a marking and the agency that recorded them, and are read exactly like an
+# item of that marking from that agency. TLP:RED names recipients, which neither has, so
+# neither may be marked RED.
+
+#: The markings ECM data and contract visits may carry.
+MONITORING_MARKINGS = (Marking.CLEAR, Marking.GREEN, Marking.AMBER, Marking.AMBER_STRICT)
+
+
+def _marked_clause(
+    user: Any,
+    marking: sa.orm.InstrumentedAttribute[Marking],
+    agency_id: sa.orm.InstrumentedAttribute[int],
+) -> sa.ColumnElement[bool]:
+    """SQL: a record with this marking and originating agency is readable by the user."""
+    if not is_active_user(user):
+        return sa.false()
+    role = Role(user.role)
+    own_agency = agency_id == user.agency_id
+    conditions: list[sa.ColumnElement[bool]] = [marking.in_([Marking.CLEAR, Marking.GREEN])]
+    if role in (Role.MEMBER, Role.CHAIR):
+        conditions.append(marking == Marking.AMBER)
+    elif role is Role.VIEWER:
+        conditions.append(sa.and_(marking == Marking.AMBER, own_agency))
+    if role is Role.CHAIR:
+        conditions.append(marking == Marking.AMBER_STRICT)
+    else:
+        conditions.append(sa.and_(marking == Marking.AMBER_STRICT, own_agency))
+    return sa.or_(*conditions)
+
+
+def readable_care_visits_clause(user: Any) -> sa.ColumnElement[bool]:
+    """SQL on CareVisit: the ECM visits whose measures the user may read."""
+    return _marked_clause(user, CareVisit.marking, CareVisit.source_agency_id)
+
+
+def readable_contract_visits_clause(user: Any) -> sa.ColumnElement[bool]:
+    """SQL on ContractVisit: the contract monitoring visits the user may read."""
+    return _marked_clause(user, ContractVisit.marking, ContractVisit.agency_id)
+
+
+def can_read_contract_visit(user: Any, visit: ContractVisit | None) -> bool:
+    """Whether the user may read the visit, its findings and its report."""
+    if visit is None or Marking(visit.marking) not in MONITORING_MARKINGS:
+        return False
+    readers = item_readers(visit.marking, visit.agency_id, visit.author_id)
+    return not user_principals(user).isdisjoint(readers)
+
+
+def can_record_monitoring(user: Any) -> bool:
+    """Members and chairs of a council record contract visits and import ECM data."""
+    return (
+        has_permission(user, Permission.LOG_INTELLIGENCE)
+        and AgencyKind(user.agency.kind) is AgencyKind.COUNCIL
+    )
 
 
 def can_log_intelligence(user: Any) -> bool:

@@ -14,8 +14,10 @@ from portal.models import (
     Agency,
     AgencyKind,
     ConcernStage,
+    ContractVisit,
     Embargo,
     EmbargoNotice,
+    FindingResult,
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
@@ -24,12 +26,15 @@ from portal.models import (
     ItemTheme,
     KeyQuestion,
     Marking,
+    OverallJudgement,
     Provider,
     ProviderConcern,
     ProviderConcernStage,
     Role,
     SourceEvaluation,
     User,
+    VisitFinding,
+    VisitType,
 )
 
 _sequence = itertools.count(1)
@@ -166,6 +171,37 @@ def embargo(
         created_by_id=by.id,
         notices=[EmbargoNotice(borough=b, notified_on=start) for b in boroughs],
     )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def contract_visit(
+    author: User,
+    provider: Provider | None = None,
+    marking: Marking = Marking.GREEN,
+    findings: dict[str, tuple[str, str]] | None = None,
+    **fields: Any,
+) -> ContractVisit:
+    """A contract monitoring visit by the author; findings: principle -> (result, evidence)."""
+    made = ContractVisit(
+        provider=provider or globals()["provider"](),
+        agency_id=author.agency_id,
+        author_id=author.id,
+        visited_on=fields.pop("visited_on", date(2026, 10, 6)),
+        visit_type=fields.pop("visit_type", VisitType.UNANNOUNCED),
+        spoke_to=fields.pop("spoke_to", "residents,staff"),
+        overall=fields.pop("overall", OverallJudgement.REQUIRES_IMPROVEMENT),
+        summary=fields.pop("summary", "Visited at lunchtime."),
+        marking=marking,
+        **fields,
+    )
+    for position, (code, (result, evidence)) in enumerate((findings or {}).items()):
+        made.findings.append(
+            VisitFinding(
+                principle=code, position=position, result=FindingResult(result), evidence=evidence
+            )
+        )
     db.session.add(made)
     db.session.flush()
     return made

@@ -319,6 +319,34 @@ ACCESS_TABLE |= {
         lambda w: f"/api/v1/meetings/{w.meeting.id}/packs/1.pdf",
         MEETING_API,
     ),
+    # ECM upload: members and chairs of a council (the signed-in user's MERTON is one).
+    "ecm.import_log": ("GET", "/care-monitoring/import", LOGGERS_ONLY),
+    # Contract visits: council members and chairs record; a GREEN visit is read by everyone.
+    "visits.new_visit": (
+        "GET",
+        lambda world: f"/providers/{world.provider.id}/contract-visits/new",
+        LOGGERS_ONLY,
+    ),
+    "visits.view_visit": (
+        "GET",
+        lambda world: f"/contract-visits/{world.visit.id}",
+        SIGNED_IN_PAGE,
+    ),
+    "visits.visit_report": (
+        "GET",
+        lambda world: f"/contract-visits/{world.visit.id}/report.pdf?preview=1",
+        SIGNED_IN_PAGE,
+    ),
+    "api.create_contract_visit": (
+        "POST",
+        "/api/v1/contract-visits",
+        {"anonymous": 401, Role.VIEWER: 403, Role.MEMBER: 422, Role.CHAIR: 422, Role.ADMIN: 403},
+    ),
+    "api.get_contract_visit": (
+        "GET",
+        lambda world: f"/api/v1/contract-visits/{world.visit.id}",
+        EVERYONE | {"anonymous": 401},
+    ),
 }
 UNDECLARED_ALLOWED = {"static"}
 
@@ -335,6 +363,8 @@ def world(app):
     concern = factories.concern(watched, chair)
     embargo = factories.embargo(watched, chair, boroughs=["Sutton"])
     meeting, action, approved = meeting_world(provider)
+    harrow = factories.user(Role.MEMBER, factories.agency("HARROW"))
+    visit = factories.contract_visit(harrow, provider, Marking.GREEN)
     db.session.commit()
     return SimpleNamespace(
         provider=provider,
@@ -345,6 +375,7 @@ def world(app):
         meeting=meeting,
         action=action,
         approved=approved,
+        visit=visit,
     )
 
 

@@ -15,12 +15,17 @@ import sqlalchemy as sa
 from flask import Flask
 
 from portal.demo import load_demo
+from portal.ecm.measures import care_monitoring
 from portal.extensions import db
 from portal.models import (
     Action,
     Agency,
     AgencyKind,
+    CareMonitoringAlert,
+    CareVisit,
+    ContractVisit,
     Embargo,
+    FindingResult,
     IntelligenceItem,
     Marking,
     Meeting,
@@ -38,8 +43,8 @@ AREAS = {"SW", "CR", "SM", "KT", "HA"}
 #: SHA-256 of everything `load_demo(TODAY)` writes (see `demo_digest`), the same on SQLite and
 #: PostgreSQL. A change to the demo data, or a new column in a table the demo fills, changes
 #: it. Recorded again after merging 0004_meetings (issued packs, minutes, actions),
-#: 0005_accounts (users.totp_last_step, session_generation) and 0007_concerns_embargoes.
-DEMO_DIGEST = "208cec80b36d8f37e2f4db008a87d8c7d37f04184b0a94429fe396314ec505fc"
+#: 0005_accounts, 0006_contract_monitoring (visits, care monitoring) and 0007_concerns_embargoes.
+DEMO_DIGEST = "ec5991199e4a8f1b2c53763c8b11f02de8b7190392a508b75467340ab060a987"
 #: Values that are not part of the data set: salted password hashes, and the moments at which
 #: the load itself ran (audit events and the search change log take them from the clock).
 UNSTABLE_COLUMNS = {
@@ -169,6 +174,7 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     assert not lifted.is_active(TODAY) and lifted.lift_reason
     assert {n.about_lifting for n in lifted.notices} == {True, False}
     assert all(n.recorded_by_id for e in embargoes for n in e.notices)
+    assert_council_monitoring()
 
     before = snapshot()
     again = load_demo(TODAY)
@@ -180,6 +186,33 @@ def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     empty_all_tables(db.engine, db.metadata)
     load_demo(TODAY)
     assert snapshot() == before
+
+
+def assert_council_monitoring() -> None:
+    """Council visits with findings; a year of ECM for every home-care provider; one bad run."""
+    visits = db.session.scalars(sa.select(ContractVisit)).all()
+    assert len(visits) >= 16
+    findings = [f for v in visits for f in v.findings]
+    assert {f.result for f in findings} == set(FindingResult)
+    assert all(f.item_id for f in findings if f.result is FindingResult.NOT_MET)
+    home_care = db.session.scalars(
+        sa.select(Provider).where(Provider.registered_for("domiciliary"))
+    ).all()
+    logged = set(db.session.scalars(sa.select(CareVisit.provider_id).distinct()))
+    assert {p.id for p in home_care} <= logged
+    chair = db.session.scalar(sa.select(User).where(User.role == Role.CHAIR))
+    runs = []
+    for provider_id in sorted(logged):
+        months = care_monitoring(chair, provider_id, TODAY)
+        # The twelve months before this one were imported on its first day.
+        assert [m.visits > 0 for m in months] == [True] * 11 + [False]
+        over = [m.missed * 100 > m.visits * 5 for m in months]
+        runs.append((provider_id, over))
+    troubled = [pid for pid, over in runs if any(over)]
+    assert len(troubled) == 1  # one clear run of missed visits, in the last four months
+    assert dict(runs)[troubled[0]][-5:-1] == [True] * 4
+    alerts = db.session.scalars(sa.select(CareMonitoringAlert)).all()
+    assert len(alerts) == 4 and {a.provider_id for a in alerts} == set(troubled)
 
 
 def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:

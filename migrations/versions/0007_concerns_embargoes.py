@@ -6,7 +6,7 @@ closure; each stage may name the meeting it happened at, and is recorded once pe
 whether it told of the embargo or of its lifting, and who recorded it.
 
 Revision ID: 0007_concerns_embargoes
-Revises: 0005_accounts
+Revises: 0006_contract_monitoring
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_concerns_embargoes'
-down_revision = '0005_accounts'
+down_revision = '0006_contract_monitoring'
 branch_labels = None
 depends_on = None
 

@@ -134,6 +134,7 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
     answer["concern_stage"] = str(stage.stage) if stage else None
     answer["embargo"] = embargo_json(detail.embargo) if detail.embargo else None
     answer["items"] = [item_json(item) for item in detail.items]
+    answer["care_monitoring"] = [m.as_json() for m in detail.care_monitoring if m.visits]
     return jsonify(answer)
 
 
@@ -209,6 +210,27 @@ SCHEMAS["ProviderDetail"] = {
                     },
                 },
                 "items": {"type": "array", "items": _ref("ProviderItem")},
+                "care_monitoring": {
+                    "type": "array",
+                    "description": (
+                        "Electronic care monitoring per month, oldest first: the months of "
+                        "the last 12 with visits in data the caller may read. A visit is "
+                        "missed with no actual start and end, late when started more than "
+                        "ecm_late_minutes (30) after the planned start, short when under "
+                        "ecm_short_percent (75%) of the planned time."
+                    ),
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "month": {"type": "string", "example": "2026-10"},
+                            "visits": {"type": "integer"},
+                            "missed": {"type": "integer"},
+                            "late": {"type": "integer"},
+                            "short": {"type": "integer"},
+                        },
+                        "required": ["month", "visits", "missed", "late", "short"],
+                    },
+                },
             },
         },
     ]

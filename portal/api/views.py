@@ -18,4 +18,4 @@ def openapi() -> ResponseReturnValue:
 
 
 # The endpoint modules register their routes on import.
-from portal.api import intelligence, meetings, providers, search  # noqa: E402,F401
+from portal.api import contract_visits, intelligence, meetings, providers, search  # noqa: E402,F401

@@ -75,8 +75,14 @@ def _apply(item: IntelligenceItem, fields: ItemFields) -> None:
     ]
 
 
-def log_item(author: User, fields: ItemFields, via: str = "form") -> IntelligenceItem:
-    """Save a new item with its first revision and attachments; audited and committed."""
+def log_item(
+    author: User, fields: ItemFields, via: str = "form", *, commit: bool = True
+) -> IntelligenceItem:
+    """Save a new item with its first revision and attachments; audited and committed.
+
+    With commit=False the item is flushed only, to commit with the caller's other work (a
+    contract visit and the items its findings become, say).
+    """
     item = IntelligenceItem(source_agency_id=author.agency_id, author_id=author.id)
     _apply(item, fields)
     db.session.add(item)
@@ -95,7 +101,8 @@ def log_item(author: User, fields: ItemFields, via: str = "form") -> Intelligenc
         attachments=len(fields.uploads),
         via=via,
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return item
 
 

@@ -47,9 +47,25 @@ from portal.models.meeting import (
     MeetingProvider,
     meeting_agencies,
 )
+from portal.models.monitoring import (
+    CareMonitoringAlert,
+    CareVisit,
+    ContractVisit,
+    FindingResult,
+    OverallJudgement,
+    VisitFinding,
+    VisitType,
+)
 from portal.models.provider import Provider, ProviderRating, ProviderServiceType
 
 __all__ = [
+    "VisitType",
+    "VisitFinding",
+    "OverallJudgement",
+    "FindingResult",
+    "ContractVisit",
+    "CareVisit",
+    "CareMonitoringAlert",
     "Action",
     "ActionStatus",
     "Agency",

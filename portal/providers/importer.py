@@ -1,8 +1,9 @@
 """Import CQC's published location files: stream, upsert by location ID, report every skip.
 
-The file is read a line at a time through the csv module and written in batches: each batch
-looks its locations up in one query, is committed, and is then dropped from the session, so
-memory stays flat however long the file is. A row that cannot be read is skipped with its
+The file is streamed and written in batches by the shared bulk loader (portal.bulk): each batch
+looks up its locations, their ratings and service types in one query per table, writes with
+one executemany statement per table (new locations, changed locations, ratings, service types),
+and is committed, so memory stays flat however long the file is and nothing is done per row. A row that cannot be read is skipped with its
 line number and reason; the rest carry on. Re-importing the same file changes nothing: values
 are compared before they are set, so an unchanged location is neither written nor counted as
 updated. Counts are of locations (a ratings file has a row per key question).
@@ -10,27 +11,44 @@ updated. Counts are of locations (a ratings file has a row per key question).
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
+from portal.bulk import (
+    SkippedRow,
+    among,
+    csv_rows,
+    execute_many,
+    refusal_reason,
+    upsert,
+    write_batch,
+)
 from portal.extensions import db
-from portal.models import Provider, ProviderRating, ProviderServiceType, User
+from portal.models import (
+    Provider,
+    ProviderRating,
+    ProviderServiceType,
+    SearchChange,
+    User,
+    utcnow,
+)
 from portal.providers.layouts import Layout, LocationRecord, RowError, recognise
+from portal.search import changes
 
 __all__ = ["ImportFailed", "ImportReport", "SkippedRow", "import_cqc", "import_cqc_file"]
 
 BATCH_SIZE = 500
 # Preamble lines tolerated before the header row (the weekly file has four).
 MAX_PREAMBLE_ROWS = 30
-# A line holding the whole of a runaway quoted field is still one row, within reason.
-csv.field_size_limit(10 * 1024 * 1024)
 
 
 class ImportFailed(Exception):
@@ -39,14 +57,6 @@ class ImportFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class SkippedRow:
-    """A row left out of the import, and why."""
-
-    line: int
-    reason: str
 
 
 @dataclass
@@ -97,15 +107,20 @@ def import_cqc(
 ) -> ImportReport:
     """Import a CQC CSV from a binary or text stream; return the report (commits as it goes)."""
     report = ImportReport(file_name=file_name)
-    rows = _rows(csv.reader(_text_lines(stream)), report)
+    rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title
     header_set = frozenset(headers)
+    names, width = list(headers), max(headers.values()) + 1
+    pick = itemgetter(*headers.values()) if len(headers) > 1 else (lambda row: (row[width - 1],))
     batch: list[tuple[int, LocationRecord]] = []
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing rows are not data
-        cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
+        if len(row) >= width:
+            cells = dict(zip(names, pick(row), strict=True))
+        else:
+            cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
         try:
             record = layout.read_row(cells, header_set)
         except RowError as error:
@@ -135,43 +150,6 @@ def import_cqc(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _text_lines(stream: Iterable[Any]) -> Iterator[str]:
-    """Lines as text: UTF-8 (byte-order mark dropped), or Windows-1252 for a line that is not."""
-    first = True
-    for raw in stream:
-        if isinstance(raw, bytes):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                # Excel's "CSV" save writes Windows-1252; its curly apostrophes still read.
-                line = raw.decode("cp1252", errors="replace")
-        else:
-            line = raw
-        if first:
-            line = line.removeprefix("\ufeff")
-            first = False
-        yield line
-
-
-def _rows(reader: Any, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
-    """(first physical line of the row, cells), skipping rows the csv module cannot read."""
-    previous_end = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            report.skipped_rows.append(SkippedRow(previous_end + 1, f"unreadable row ({error})"))
-            if reader.line_num == previous_end:
-                return
-            previous_end = reader.line_num
-            continue
-        # line_num counts physical lines read so far, so a quoted line break is counted.
-        start, previous_end = previous_end + 1, reader.line_num
-        yield start, row
-
-
 def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[Layout, dict[str, int]]:
     """Read up to the header row (any preamble before it); ImportFailed if there is none."""
     seen = 0
@@ -199,93 +177,185 @@ def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[Layout, dict[st
 
 # --- writing ---------------------------------------------------------------------------------
 
+PROVIDERS = cast(sa.Table, Provider.__table__)
+RATINGS = cast(sa.Table, ProviderRating.__table__)
+SERVICE_TYPES = cast(sa.Table, ProviderServiceType.__table__)
+SEARCH_CHANGES = cast(sa.Table, SearchChange.__table__)
+#: The register's columns an import may set, and the value a new location starts with.
+SETTABLE: dict[str, Any] = {
+    column.name: getattr(column.default, "arg", None)
+    for column in PROVIDERS.columns
+    if column.name not in ("id", "created_at", "updated_at")
+}
+
+
+@dataclass
+class _Location:
+    """A location as the batch has it: its values, service types and ratings."""
+
+    provider_id: int | None
+    values: dict[str, Any]
+    service_types: set[str]
+    ratings: dict[str, tuple[Any, date | None]]
+    outcome: str = "unchanged"
+
 
 def _write_batch(batch: list[tuple[int, LocationRecord]], report: ImportReport) -> None:
-    """Apply a batch in one transaction; if the database refuses it, retry row by row."""
-    try:
-        outcomes = _apply_batch(batch, report)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        outcomes = {}
-        for line, record in batch:
-            try:
-                outcomes.update(_apply_batch([(line, record)], report))
-                db.session.commit()
-            except SQLAlchemyError as error:
-                db.session.rollback()
-                # Only a DBAPIError carries the driver's own error as .orig.
-                cause = getattr(error, "orig", None) or error
-                reason = f"could not be saved ({type(cause).__name__})"
-                report.skipped_rows.append(SkippedRow(line, reason))
-    finally:
-        # Nothing from this batch stays in memory (the signed-in user, say, does).
-        for instance in list(db.session):
-            if isinstance(instance, Provider | ProviderRating | ProviderServiceType):
-                db.session.expunge(instance)
-    for outcome in outcomes.values():
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    """Write a batch in one transaction; if the database refuses it, retry row by row."""
+    skipped: dict[int, str] = {}
+
+    def refused(entry: tuple[int, LocationRecord], error: SQLAlchemyError) -> None:
+        skipped[entry[0]] = refusal_reason(error)
+
+    outcomes = write_batch(batch, lambda rows: _apply_batch(rows, skipped), refused)
+    report.skipped_rows.extend(SkippedRow(line, reason) for line, reason in sorted(skipped.items()))
+    report.created += outcomes["created"]
+    report.updated += outcomes["updated"]
+    report.unchanged += outcomes["unchanged"]
 
 
-def _apply_batch(batch: list[tuple[int, LocationRecord]], report: ImportReport) -> dict[str, str]:
-    ids = {record.location_id for _, record in batch}
-    # Ratings and service types come with them (selectin): three queries per batch.
-    providers = {
-        p.cqc_location_id: p
-        for p in db.session.scalars(sa.select(Provider).where(Provider.cqc_location_id.in_(ids)))
+def _lookup(location_ids: set[str]) -> dict[str, _Location]:
+    """The batch's known locations with their ratings and service types: three queries."""
+    found: dict[str, _Location] = {}
+    for row in db.session.execute(
+        sa.select(PROVIDERS.c.id, *(PROVIDERS.c[name] for name in SETTABLE)).where(
+            among(PROVIDERS.c.cqc_location_id, sorted(location_ids))
+        )
+    ).mappings():
+        values = {name: row[name] for name in SETTABLE}
+        found[row["cqc_location_id"]] = _Location(row["id"], values, set(), {})
+    by_id = {location.provider_id: location for location in found.values()}
+    if by_id:
+        for pid, code in db.session.execute(
+            sa.select(SERVICE_TYPES.c.provider_id, SERVICE_TYPES.c.service_type).where(
+                among(SERVICE_TYPES.c.provider_id, sorted(by_id))
+            )
+        ):
+            by_id[pid].service_types.add(code)
+        for pid, domain, rating, published_on in db.session.execute(
+            sa.select(
+                RATINGS.c.provider_id, RATINGS.c.domain, RATINGS.c.rating, RATINGS.c.published_on
+            ).where(among(RATINGS.c.provider_id, sorted(by_id)))
+        ):
+            by_id[pid].ratings[str(domain)] = (rating, published_on)
+    return found
+
+
+def _apply_batch(
+    batch: Sequence[tuple[int, LocationRecord]], skipped: dict[int, str]
+) -> Counter[str]:
+    locations = _lookup({record.location_id for _, record in batch})
+    before = {
+        key: (dict(loc.values), set(loc.service_types), dict(loc.ratings))
+        for key, loc in locations.items()
     }
-    outcomes: dict[str, str] = {}
     for line, record in batch:
-        provider = providers.get(record.location_id)
-        if provider is None:
+        location = locations.get(record.location_id)
+        creating = location is None or location.outcome == "created"
+        if location is None:
             if "name" not in record.fields:
-                report.skipped_rows.append(
-                    SkippedRow(line, "missing Location Name (needed to add a new location)")
-                )
+                skipped[line] = "missing Location Name (needed to add a new location)"
                 continue
-            provider = Provider(cqc_location_id=record.location_id, address="")
-            db.session.add(provider)
-            providers[record.location_id] = provider
-            outcomes[record.location_id] = "created"
-            apply_record(provider, record, creating=True)
-        elif apply_record(provider, record, creating=False):
-            if outcomes.get(record.location_id) != "created":
-                outcomes[record.location_id] = "updated"
-        else:
-            outcomes.setdefault(record.location_id, "unchanged")
-    db.session.flush()
-    return outcomes
+            values = dict(SETTABLE, cqc_location_id=record.location_id)
+            location = locations[record.location_id] = _Location(None, values, set(), {}, "created")
+        apply_record(location, record, creating=creating)
+    now = utcnow()
+    created = [loc for loc in locations.values() if loc.outcome == "created"]
+    changed = [
+        loc
+        for key, loc in locations.items()
+        if loc.outcome != "created" and (loc.values, loc.service_types, loc.ratings) != before[key]
+    ]
+    if created:
+        # One executemany, then the new ids in one query (RETURNING would cost a statement
+        # per row on SQLite, which cannot promise its order).
+        execute_many(
+            sa.insert(PROVIDERS),
+            PROVIDERS,
+            [dict(loc.values, created_at=now, updated_at=now) for loc in created],
+        )
+        by_key = {loc.values["cqc_location_id"]: loc for loc in created}
+        for pid, key in db.session.execute(
+            sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
+                among(PROVIDERS.c.cqc_location_id, sorted(by_key))
+            )
+        ):
+            by_key[key].provider_id = pid
+    if changed:
+        execute_many(
+            sa.update(PROVIDERS).where(PROVIDERS.c.id == sa.bindparam("pid")),
+            PROVIDERS,
+            [dict(loc.values, pid=loc.provider_id, updated_at=now) for loc in changed],
+        )
+    _write_service_types(created + changed, before, locations)
+    _write_ratings(created + changed)
+    # The search change log, in this transaction (the ORM's flush hook sees none of this).
+    execute_many(
+        sa.insert(SEARCH_CHANGES),
+        SEARCH_CHANGES,
+        [
+            {"entity": changes.PROVIDER, "entity_id": loc.provider_id, "changed_at": now}
+            for loc in created + changed
+        ],
+    )
+    for loc in changed:
+        loc.outcome = "updated"
+    return Counter(loc.outcome for loc in locations.values())
 
 
-def apply_record(provider: Provider, record: LocationRecord, *, creating: bool) -> bool:
-    """Set what the record says on the provider; return whether anything changed."""
-    changed = False
+def _write_service_types(
+    written: list[_Location],
+    before: dict[str, tuple[dict[str, Any], set[str], dict[str, Any]]],
+    locations: dict[str, _Location],
+) -> None:
+    keys = {id(loc): key for key, loc in locations.items()}
+    added, removed = [], []
+    for loc in written:
+        old = before.get(keys[id(loc)], ({}, set(), {}))[1]
+        added += [
+            {"provider_id": loc.provider_id, "service_type": c}
+            for c in sorted(loc.service_types - old)
+        ]
+        removed += [{"pid": loc.provider_id, "code": c} for c in sorted(old - loc.service_types)]
+    if removed:
+        execute_many(
+            sa.delete(SERVICE_TYPES).where(
+                SERVICE_TYPES.c.provider_id == sa.bindparam("pid"),
+                SERVICE_TYPES.c.service_type == sa.bindparam("code"),
+            ),
+            SERVICE_TYPES,
+            removed,
+        )
+    execute_many(sa.insert(SERVICE_TYPES), SERVICE_TYPES, added)
+
+
+def _write_ratings(written: list[_Location]) -> None:
+    rows = [
+        {
+            "provider_id": loc.provider_id,
+            "domain": domain,
+            "rating": rating,
+            "published_on": published_on,
+        }
+        for loc in written
+        for domain, (rating, published_on) in sorted(loc.ratings.items())
+    ]
+    upsert(RATINGS, rows, key=("provider_id", "domain"), update=("rating", "published_on"))
+
+
+def apply_record(location: _Location, record: LocationRecord, *, creating: bool) -> None:
+    """Set what the record says on the location (values, service types, ratings)."""
     if creating or not record.fields_on_create_only:
         for name, value in record.fields.items():
-            if name == "address" and value is None:
-                value = ""
-            if getattr(provider, name) != value:
-                setattr(provider, name, value)
-                changed = True
+            location.values[name] = "" if name == "address" and value is None else value
     if record.service_types is not None:
-        current = {st.service_type for st in provider.service_types}
-        wanted = (current - record.managed_service_types) | record.service_types
-        if wanted != current:
-            kept = [st for st in provider.service_types if st.service_type in wanted]
-            added = [ProviderServiceType(service_type=code) for code in sorted(wanted - current)]
-            provider.service_types = kept + added
-            changed = True
+        current = location.service_types
+        location.service_types = (current - record.managed_service_types) | record.service_types
     for domain, (rating, published_on) in record.ratings.items():
-        existing = provider.rating_for(domain)
-        if existing is None:
-            provider.ratings.append(
-                ProviderRating(domain=domain, rating=rating, published_on=published_on)
-            )
-            changed = True
-        elif (existing.rating, existing.published_on) != (rating, published_on):
-            # An older file never takes a newer rating back.
-            if existing.published_on and published_on and published_on < existing.published_on:
+        existing = location.ratings.get(str(domain))
+        # An older file never takes a newer rating back.
+        if existing is not None:
+            old_date = existing[1]
+            if old_date and published_on and published_on < old_date:
                 continue
-            existing.rating, existing.published_on = rating, published_on
-            changed = True
-    return changed
+        location.ratings[str(domain)] = (rating, published_on)

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.config import labels
+from portal.ecm.chart import CareMonitoringFigure, care_monitoring_figure
+from portal.ecm.measures import MonthMeasures, care_monitoring, thresholds
 from portal.extensions import db
 from portal.models import (
     ConcernStatus,
@@ -38,6 +40,7 @@ from portal.providers.search import (
     postcode_matches,
 )
 from portal.risk import WINDOW_EXPLANATION, ProviderRisk, current_risks, window_months
+from portal.visits.services import ProviderVisits, provider_visits
 
 DISTANCE_NOTE = (
     "Distances are approximate: where a provider's exact location is not known, they are "
@@ -322,6 +325,8 @@ class ProviderPage:
     risk_explanation: str
     timeline: list[IntelligenceItem] = field(default_factory=list)
     service_types: list[str] = field(default_factory=list)
+    care_monitoring: CareMonitoringFigure | None = None
+    visits: ProviderVisits | None = None
 
 
 def rating_lines(provider: Provider) -> list[RatingLine]:
@@ -392,6 +397,7 @@ class ProviderDetail:
     embargo: Embargo | None
     items: list[IntelligenceItem]
     window_months: int
+    care_monitoring: list[MonthMeasures] = field(default_factory=list)
 
 
 def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail | None:
@@ -407,6 +413,7 @@ def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail 
         embargo=active_embargo(provider_id, today),
         items=readable_timeline(user, provider_id),
         window_months=months,
+        care_monitoring=care_monitoring(user, provider_id, today),
     )
 
 
@@ -427,4 +434,8 @@ def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | No
         risk_explanation=WINDOW_EXPLANATION.format(months=detail.window_months),
         timeline=detail.items,
         service_types=[service_labels.get(c, c) for c in provider.service_type_codes],
+        care_monitoring=care_monitoring_figure(
+            detail.care_monitoring, thresholds().missed_alert_percent
+        ),
+        visits=provider_visits(user, provider_id),
     )

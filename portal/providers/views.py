@@ -9,9 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.concerns.services import provider_panel
+from portal.ecm.measures import thresholds
 from portal.extensions import db
 from portal.models import Provider
-from portal.policy import Permission, has_permission, requires
+from portal.policy import Permission, can_record_monitoring, has_permission, requires
 from portal.providers import bp
 from portal.providers.admin import form_data, save_provider
 from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
@@ -72,6 +73,8 @@ def view_provider(provider_id: int) -> ResponseReturnValue:
         panel=provider_panel(current_user, provider_id, _today()),
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
+        can_record_monitoring=can_record_monitoring(current_user),
+        ecm_thresholds=thresholds(),
     )
 
 

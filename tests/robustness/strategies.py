@@ -164,3 +164,53 @@ def item_bodies(valid: dict[str, Any]) -> st.SearchStrategy[str]:
     anything = JSON_VALUE.map(lambda v: json.dumps(v, allow_nan=True))
     broken = st.text(max_size=40) | st.binary(max_size=40).map(lambda b: b.decode("latin-1"))
     return spoiled | deep | anything | broken
+
+
+VISIT_FIELDS = [
+    "provider_id",
+    "cqc_location_id",
+    "visited_on",
+    "visit_type",
+    "spoke_to",
+    "overall",
+    "summary",
+    "marking",
+    "findings",
+]
+PRINCIPLES = ["dignity", "protection", "managing-risk", "nope"]
+FINDING_JUNK = st.dictionaries(
+    st.sampled_from(["result", "evidence", "likelihood", "impact", "other"]),
+    FIELD_JUNK | st.sampled_from(["met", "not met", "partly met", "not seen"]),
+    max_size=4,
+)
+
+
+def visit_bodies(provider_id: int) -> st.SearchStrategy[str]:
+    """JSON texts for POST /api/v1/contract-visits: a valid body spoiled, or anything at all."""
+    valid: dict[str, Any] = {
+        "provider_id": provider_id,
+        "visited_on": "2026-10-06",
+        "visit_type": "unannounced",
+        "spoke_to": ["residents", "staff"],
+        "overall": "requires improvement",
+        "summary": "Lunchtime visit.",
+        "marking": "AMBER",
+        "findings": {"dignity": {"result": "not met", "evidence": "Doors left open."}},
+    }
+    findings = st.dictionaries(
+        st.sampled_from(PRINCIPLES), FINDING_JUNK | FIELD_JUNK, min_size=1, max_size=3
+    )
+    spoiled = st.builds(
+        lambda changes, dropped, extra: json.dumps(
+            {k: v for k, v in (valid | changes).items() if k not in dropped} | extra,
+            allow_nan=True,
+        ),
+        st.dictionaries(
+            st.sampled_from(VISIT_FIELDS), FIELD_JUNK | findings, min_size=1, max_size=4
+        ),
+        st.sets(st.sampled_from(VISIT_FIELDS), max_size=2),
+        st.dictionaries(st.text(max_size=8), JSON_SCALAR, max_size=2),
+    )
+    anything = JSON_VALUE.map(lambda v: json.dumps(v, allow_nan=True))
+    broken = st.text(max_size=40) | st.binary(max_size=40).map(lambda b: b.decode("latin-1"))
+    return spoiled | anything | broken

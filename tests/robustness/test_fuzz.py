@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from portal.extensions import db
-from portal.models import IntelligenceItem, Meeting, Provider, Role
+from portal.models import ContractVisit, IntelligenceItem, Meeting, Provider, Role
 from portal.providers.admin import EDITABLE
 from tests import factories
 from tests.conftest import api_token_for, csrf_token_from
@@ -34,6 +34,7 @@ from tests.robustness.strategies import (
     NUMBER_TEXT,
     QUERY,
     item_bodies,
+    visit_bodies,
 )
 
 FUZZ = settings(
@@ -54,6 +55,8 @@ API_ROUTES = {
     "/api/v1/meetings/<int:meeting_id>": "test_meeting_api_reads_never_fail",
     "/api/v1/meetings/<int:meeting_id>/packs": "test_meeting_api_reads_never_fail",
     "/api/v1/meetings/<int:meeting_id>/packs/<int:version>.pdf": "test_meeting_api_reads_never_fail",
+    "/api/v1/contract-visits": "test_posting_any_visit_never_fails_or_saves_a_bad_visit",
+    "/api/v1/contract-visits/<int:visit_id>": "test_api_reads_never_fail",
 }
 
 
@@ -62,6 +65,12 @@ def counts() -> tuple[int, int]:
     items = db.session.scalar(sa.select(sa.func.count()).select_from(IntelligenceItem))
     providers = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
     return items or 0, providers or 0
+
+
+def visit_counts() -> tuple[int, int]:
+    """How many contract visits and intelligence items the database holds."""
+    visits = db.session.scalar(sa.select(sa.func.count()).select_from(ContractVisit))
+    return visits or 0, counts()[0]
 
 
 def assert_answer(response: Any, where: str) -> None:
@@ -125,7 +134,7 @@ def test_api_search_never_fails(client: FlaskClient, world: SimpleNamespace, fil
 
 
 @FUZZ
-@given(filters=FILTERS, path_id=NUMBER_TEXT, which=st.integers(min_value=0, max_value=3))
+@given(filters=FILTERS, path_id=NUMBER_TEXT, which=st.integers(min_value=0, max_value=4))
 def test_api_reads_never_fail(
     client: FlaskClient, world: SimpleNamespace, filters: dict, path_id: str, which: int
 ) -> None:
@@ -134,6 +143,7 @@ def test_api_reads_never_fail(
         f"/api/v1/providers/{quote(path_id, safe='')}",
         f"/api/v1/intelligence/{quote(path_id, safe='')}",
         "/api/v1/openapi.json",
+        f"/api/v1/contract-visits/{quote(path_id, safe='')}",
     ][which]
     response = client.get(path, query_string=filters, headers=world.headers)
     assert_answer(response, f"{path} {filters!r}")
@@ -159,6 +169,32 @@ def test_posting_any_body_never_fails_or_saves_a_bad_item(
     else:
         assert response.status_code in (400, 422), response.status_code
         assert counts() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_posting_any_visit_never_fails_or_saves_a_bad_visit(
+    client: FlaskClient, world: SimpleNamespace, data: st.DataObject
+) -> None:
+    council = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {api_token_for(council)}"}
+    client.delete_cookie("session")  # the token, not the police member's session, signs in
+    body = data.draw(visit_bodies(world.provider.id))
+    before = visit_counts()
+    response = client.post(
+        "/api/v1/contract-visits",
+        data=body,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert_answer(response, f"/api/v1/contract-visits {body[:300]!r}")
+    if response.status_code == 201:
+        created = db.session.get(ContractVisit, response.get_json()["id"])
+        assert created is not None and created.provider_id == world.provider.id
+        assert visit_counts()[0] == before[0] + 1
+    else:
+        assert response.status_code in (400, 422), response.status_code
+        assert visit_counts() == before
 
 
 @FUZZ

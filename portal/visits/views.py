@@ -1,0 +1,74 @@
+"""Contract monitoring visit pages: record (council members and chairs), read, print."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import Provider
+from portal.policy import Permission, can_record_monitoring, requires
+from portal.visits import bp, services
+from portal.visits.forms import VisitForm
+from portal.visits.validation import validate_visit
+
+
+@bp.route("/providers/<int:provider_id>/contract-visits/new", methods=["GET", "POST"])
+@requires(Permission.LOG_INTELLIGENCE)
+def new_visit(provider_id: int) -> ResponseReturnValue:
+    """Record a contract monitoring visit; each "not met" finding becomes an item."""
+    if not can_record_monitoring(current_user):
+        abort(403)
+    provider = db.get_or_404(Provider, provider_id)
+    form = VisitForm()
+    # CSRF is checked for every POST before the view (CSRFProtect); validate_visit does the rest.
+    if request.method == "POST":
+        fields, errors = validate_visit(form.submitted_data(provider.id), date.today())
+        if fields is not None:
+            visit = services.record_visit(current_user, fields)
+            flash("Visit recorded", "success")
+            return redirect(url_for("visits.view_visit", visit_id=visit.id))
+        form.show_errors(errors)
+    return render_template("visits/form.html", form=form, provider=provider)
+
+
+@bp.route("/contract-visits/<int:visit_id>")
+@requires(Permission.BROWSE)
+def view_visit(visit_id: int) -> ResponseReturnValue:
+    """One visit the user may read, with its findings and the items they became."""
+    visit = services.readable_visit(current_user, visit_id)
+    if visit is None:
+        abort(404)
+    services.record_read(current_user, visit)
+    return render_template(
+        "visits/visit.html",
+        visit=visit,
+        findings=services.finding_lines(visit),
+        spoke_to=services.spoke_to_labels(visit),
+    )
+
+
+@bp.route("/contract-visits/<int:visit_id>/report.pdf")
+@requires(Permission.BROWSE)
+def visit_report(visit_id: int) -> ResponseReturnValue:
+    """The visit report as PDF (or its HTML preview with ?preview=1) to send to the provider."""
+    visit = services.readable_visit(current_user, visit_id)
+    if visit is None:
+        abort(404)
+    document = services.visit_report(visit)
+    services.record_read(current_user, visit, "contract-visit-report-downloaded")
+    if request.args.get("preview") == "1":
+        return document.html
+    name = f"contract-visit-{visit.id}-{visit.visited_on.isoformat()}.pdf"
+    return (
+        document.pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
