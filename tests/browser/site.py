@@ -21,7 +21,17 @@ from portal import create_app
 from portal.auth.services import hash_password
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
-from portal.models import KeyQuestion, Marking, Provider, Role, User
+from portal.models import (
+    KeyQuestion,
+    Marking,
+    Provider,
+    ProviderRating,
+    ProviderServiceType,
+    Rating,
+    RatingDomain,
+    Role,
+    User,
+)
 from tests import factories
 from tests.databases import empty_all_tables
 
@@ -96,14 +106,51 @@ AGENCY_NAMES = {
     "CQC": "Care Quality Commission",
 }
 
-#: Providers in real south-west London postcodes (made-up names).
+#: Providers in real south-west London postcodes (made-up names): name, postcode, address,
+#: service type, CQC overall rating, and the key question rated lower than that.
 PROVIDERS = [
-    ("Cedar Lodge Care Home", "SW19 2HL", "Merton", "2 Cedar Road, Wimbledon"),
-    ("Rosemary Court Nursing Home", "SM4 5DX", "Merton", "14 Rosemary Lane, Morden"),
-    ("Willow Bank Home Care", "CR4 3AA", "Merton", "Unit 3, Willow Bank, Mitcham"),
-    ("The Beeches Residential Home", "SW20 8NE", "Merton", "41 Beech Avenue, Raynes Park"),
-    ("Hollybrook House", "SW17 9QT", "Merton", "7 Holly Walk, Colliers Wood"),
+    (
+        "Cedar Lodge Care Home",
+        "SW19 2HL",
+        "2 Cedar Road, Wimbledon",
+        "care-home",
+        Rating.REQUIRES_IMPROVEMENT,
+        RatingDomain.SAFE,
+    ),
+    (
+        "Rosemary Court Nursing Home",
+        "SM4 5DX",
+        "14 Rosemary Lane, Morden",
+        "care-home-nursing",
+        Rating.GOOD,
+        RatingDomain.WELL_LED,
+    ),
+    (
+        "Willow Bank Home Care",
+        "CR4 3AA",
+        "Unit 3, Willow Bank, Mitcham",
+        "domiciliary",
+        Rating.GOOD,
+        None,
+    ),
+    (
+        "The Beeches Residential Home",
+        "SW20 8NE",
+        "41 Beech Avenue, Raynes Park",
+        "care-home",
+        Rating.OUTSTANDING,
+        None,
+    ),
+    (
+        "Hollybrook House",
+        "SW17 9QT",
+        "7 Holly Walk, Colliers Wood",
+        "care-home-nursing",
+        Rating.INADEQUATE,
+        RatingDomain.SAFE,
+    ),
 ]
+LOWER = {Rating.OUTSTANDING: Rating.GOOD, Rating.GOOD: Rating.REQUIRES_IMPROVEMENT}
 
 #: Background items: (provider index, agency, title, body, key question, likelihood, impact, marking, days ago).
 ITEMS = [
@@ -185,18 +232,8 @@ def build_scene() -> Scene:
     _, chair_account = _account(Role.CHAIR, "MERTON", "Priya Shah", "priya.shah@merton.gov.uk")
     cqc, _ = _account(Role.MEMBER, "CQC", "Claire Donovan", "claire.donovan@cqc.org.uk")
     authors = {"MERTON": member, "CQC": cqc, "MPS": police}
-    providers: list[Provider] = [
-        factories.provider(
-            name=name,
-            name_key=name.lower(),
-            postcode=postcode,
-            local_authority=authority,
-            address=address,
-            care_home="Home Care" not in name,
-        )
-        for name, postcode, authority, address in PROVIDERS
-    ]
     today = date.today()
+    providers = [_provider(today, *listed) for listed in PROVIDERS]
     for index, agency, title, body, question, likelihood, impact, marking, days in ITEMS:
         factories.item(
             authors[agency],
@@ -243,6 +280,38 @@ def build_scene() -> Scene:
         red_word="quillwort",
         green_title=green.title,
     )
+
+
+def _provider(
+    today: date,
+    name: str,
+    postcode: str,
+    address: str,
+    service_type: str,
+    overall: Rating,
+    weaker: RatingDomain | None,
+) -> Provider:
+    """A provider in Merton, registered and rated by CQC."""
+    provider = factories.provider(
+        name=name,
+        name_key=name.lower(),
+        provider_name=f"{name.split()[0]} Care Group Ltd",
+        postcode=postcode,
+        local_authority="Merton",
+        address=address,
+        care_home=service_type.startswith("care-home"),
+    )
+    provider.service_types = [ProviderServiceType(service_type=service_type)]
+    published = today - timedelta(days=200)
+    provider.ratings = [
+        ProviderRating(
+            domain=domain,
+            rating=LOWER.get(overall, overall) if domain is weaker else overall,
+            published_on=published,
+        )
+        for domain in RatingDomain
+    ]
+    return provider
 
 
 def _place(provider: Provider) -> Place:
