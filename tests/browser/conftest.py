@@ -58,13 +58,24 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def pages_checked_with_axe() -> dict[str, set[str]]:
+    """database URL -> the kinds of page axe-core has passed there (each is checked once)."""
+    return {}
+
+
 @pytest.fixture(scope="module")
-def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    pages_checked_with_axe: dict[str, set[str]],
+) -> Iterator[Site]:
     """The portal on a free loopback port, on the suite's database, with the scene's data.
 
     Shared by the tests of one module; every table is emptied when the module is done.
     """
     with running_site(database_url, tmp_path_factory.mktemp("browser-site")) as running:
+        running.checked_pages = pages_checked_with_axe.setdefault(database_url, set())
         yield running
 
 

@@ -87,7 +87,9 @@ def accessibility_problems(page: Page) -> list[str]:
     page.add_script_tag(path=str(AXE_SCRIPT))
     violations: list[dict[str, Any]] = page.evaluate(
         """async (tags) => {
-            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
             return results.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.map(n => n.target.join(" ")),
@@ -143,8 +145,8 @@ class Person:
     def follow(self, link: str, within: Locator | None = None) -> None:
         """Click a link by its text (in the main content unless told where)."""
         scope = within or self.main
-        scope.get_by_role("link", name=link, exact=True).first.click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            scope.get_by_role("link", name=link, exact=True).first.click()
         self.arrived()
 
     def navigate(self, link: str) -> None:

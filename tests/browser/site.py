@@ -77,7 +77,7 @@ class Scene:
 
 @dataclass
 class Site:
-    """A running portal: its address, app and scene, and which pages axe has checked."""
+    """A running portal: its address, app and scene, and the kinds of page axe has passed."""
 
     url: str
     app: Flask

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.people import Browsing, Person
 from tests.browser.site import Scene, Site
@@ -133,6 +134,17 @@ def test_a_keyboard_user_reaches_every_control_of_the_sign_in_page_in_order(
     person = Person(new_context(javascript), site, scene.member)
     person.visit("/sign-in")
     assert tab_through(person) == []
+
+
+def test_a_keyboard_user_skips_the_header_straight_to_the_main_content(member: Person) -> None:
+    member.visit("/search")
+    member.page.keyboard.press("Tab")
+    expect(member.page.locator(":focus")).to_have_text("Skip to main content")
+    member.page.keyboard.press("Enter")
+    member.page.keyboard.press("Tab")
+    expect(member.page.locator(":focus")).to_have_accessible_name(
+        "Search intelligence and providers"
+    )
 
 
 def test_a_keyboard_user_reaches_every_control_of_the_log_intelligence_form_in_order(
