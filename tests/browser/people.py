@@ -4,12 +4,13 @@ Journeys read as what someone does, so a new one is a few lines:
 
     person = Person(new_context(javascript), site, scene.chair)
     person.sign_in()
-    person.follow("Meetings")
+    person.navigate("Meetings")
+    person.follow("June 2027 meeting")
     person.press("Issue the pack")
     pdf = person.download("Download the PDF")
 
-Each page a person arrives at in a browser with JavaScript is checked once (per kind of
-page, per site) with axe-core for WCAG 2.2 A and AA; a violation fails the test with the
+Each kind of page a person arrives at in a browser with JavaScript is checked (once per
+database) with axe-core for WCAG 2.2 A and AA; a violation fails the test with the
 rule and the offending elements. ``capture(name)`` saves a screenshot for the README.
 """
 
@@ -55,7 +56,7 @@ def new_browser_context(browser: Browser, javascript: bool = True, **options: An
 
     With JavaScript the context bypasses the Content Security Policy: axe-core is put into
     each page as an inline script, which the portal's policy (no inline scripts) refuses.
-    test_scripts_run_under_the_real_content_security_policy covers the policy itself.
+    test_the_pages_own_scripts_run_under_the_strict_content_security_policy covers the policy.
     """
     context = browser.new_context(
         java_script_enabled=javascript,
@@ -120,7 +121,7 @@ class Person:
     # --- arriving at pages -----------------------------------------------------------------
 
     def arrived(self) -> None:
-        """Checks each kind of page a person reaches (once per site) with axe-core.
+        """Checks each kind of page a person reaches (once per database) with axe-core.
 
         A kind is the path and argument names, whether the page is an error page, and
         whether it shows a form's errors: each looks different, so each is checked.
