@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, StorageState, expect
 
-from tests.browser.people import Browsing, Person
+from tests.browser.people import Browsing, Person, new_browser_context
 from tests.browser.site import Scene, Site
 
 NewContext = Callable[..., Browsing]
@@ -120,12 +120,29 @@ def tab_through(person: Person) -> list[str]:
     return problems
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser: Browser, site: Site, scene: Scene) -> dict[bool, StorageState]:
+    """The council member's cookies after signing in, with and without JavaScript (once)."""
+    states: dict[bool, StorageState] = {}
+    for javascript in (True, False):
+        browsing = new_browser_context(browser, javascript=javascript)
+        Person(browsing, site, scene.member).sign_in()
+        states[javascript] = browsing.context.storage_state()
+        browsing.context.close()
+    return states
+
+
 @pytest.fixture
-def member(new_context: NewContext, site: Site, scene: Scene, javascript: bool) -> Person:
-    """The council member, signed in."""
-    person = Person(new_context(javascript), site, scene.member)
-    person.sign_in()
-    return person
+def member(
+    new_context: NewContext,
+    site: Site,
+    scene: Scene,
+    javascript: bool,
+    signed_in: dict[bool, StorageState],
+) -> Person:
+    """The council member, signed in (the journeys sign in each time; here it is not the point)."""
+    browsing = new_context(javascript, storage_state=signed_in[javascript])
+    return Person(browsing, site, scene.member)
 
 
 def test_a_keyboard_user_reaches_every_control_of_the_sign_in_page_in_order(
