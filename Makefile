@@ -69,8 +69,12 @@ run: install ## Install, migrate, load the demo data and serve on http://127.0.0
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 .PHONY: test
-test: $(VENV)/.installed-test ## Install the test extras and run the whole suite
+test: $(VENV)/.installed-test assets ## Install the test extras and assets (axe-core too) and run the whole suite
 	$(BIN)/pytest
+
+.PHONY: screens
+screens: $(VENV)/.installed-test assets ## Refresh docs/screenshots/ from the browser journeys (needs /usr/bin/chromium)
+	PORTAL_SCREENSHOTS_DIR="$(abspath docs/screenshots)" $(BIN)/pytest tests/browser/test_journeys.py -q -k "sqlite and js and not no-js"
 
 .PHONY: lint
 lint: $(VENV)/.installed-test ## ruff check, format check and the type checker (mypy over portal/)

@@ -1,0 +1,175 @@
+"""Journeys as people click through them, in a browser with JavaScript and in one without.
+
+Every page reached is checked with axe-core (see people.Person.arrived). Journeys that need
+pages still to come (a chair builds, issues and downloads a meeting pack; an owner agency
+updates an action) are added here in the same few lines, with person.follow/press/download.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from playwright.sync_api import Browser, FilePayload, expect
+
+from tests.browser.people import Browsing, Person, accessibility_problems
+from tests.browser.site import Scene, Site
+
+NewContext = Callable[..., Browsing]
+ROTA = b"date,shift,carers,residents\n2026-11-02,night,2,30\n2026-11-03,night,2,31\n"
+
+
+def test_a_member_is_asked_to_sign_in_and_then_sees_the_page_they_asked_for(
+    new_context: NewContext, site: Site, scene: Scene, javascript: bool
+) -> None:
+    person = Person(new_context(javascript), site, scene.member)
+    person.visit("/search")
+    person.expect_heading("Sign in")
+    expect(person.main).to_contain_text("Sign in to see this page.")
+    person.capture("sign-in")
+
+    person.field("Email address").fill(scene.member.email)
+    person.field("Password").fill("not the password at all")
+    person.press("Sign in")
+    expect(person.main.locator(".govuk-error-summary")).to_contain_text(
+        "The email address or password is incorrect"
+    )
+
+    person.sign_in(lands_on="Search")
+
+
+def test_a_member_logs_an_item_with_an_attachment_and_finds_it_by_every_route(
+    new_context: NewContext, site: Site, scene: Scene, javascript: bool
+) -> None:
+    word = "larkspur" if javascript else "foxglove"  # in this journey's body alone
+    title = f"Night staffing below safe levels on the {'first' if javascript else 'ground'} floor"
+    observed = date.today() - timedelta(days=2)
+    person = Person(new_context(javascript), site, scene.member)
+    person.sign_in()
+
+    person.navigate("Log intelligence")
+    person.field("Which provider is it about?").fill("cedar lodge")
+    person.press("Search")
+    person.follow(scene.cedar.name)
+    person.expect_heading("Log intelligence")
+    person.capture("log-intelligence")
+    person.press("Log intelligence")  # too soon: the form says what is missing
+    expect(person.main.locator(".govuk-error-summary")).to_contain_text("There is a problem")
+    person.field("Day").fill(str(observed.day))
+    person.field("Month").fill(str(observed.month))
+    person.field("Year").fill(str(observed.year))
+    person.field("Title").fill(title)
+    person.field("What you learnt").fill(
+        f"The rota showed two carers on nights for 30 residents; the {word} unit had none."
+    )
+    person.choose("Which key question is it about?", "Safe")
+    person.tick("Themes", "Staffing")
+    person.choose("How likely is it to happen again?", "4 ")
+    person.choose("How much harm could it cause?", "4 ")
+    person.choose("Source evaluation", "1 ")
+    person.choose("Intelligence assessment", "B ")
+    person.choose("Handling code", "P ")
+    person.choose("Sharing marking", "TLP:GREEN")
+    person.field("Attachments (optional)").set_input_files(
+        files=[FilePayload(name="night-rota.csv", mimeType="text/csv", buffer=ROTA)]
+    )
+    person.press("Log intelligence")
+    person.expect_heading(title)
+    expect(person.main.locator(".govuk-notification-banner")).to_contain_text("Intelligence logged")
+    assert person.download("night-rota.csv") == ROTA
+
+    person.navigate("Search")
+    person.field("Search intelligence and providers").fill(word)
+    person.press("Search")
+    expect(person.main.get_by_role("link", name=title)).to_be_visible()
+    person.capture("search")
+    person.follow(title)
+    person.expect_heading(title)
+
+    for typed in ("sw192hl", "Ceder Lodge"):  # a postcode as typed, and a name with a typo
+        person.navigate("Providers")
+        person.field("Name, CQC ID or postcode").fill(typed)
+        person.press("Apply filters")
+        person.follow(scene.cedar.name)
+        person.expect_heading(scene.cedar.name)
+        expect(person.main.get_by_role("link", name=title)).to_be_visible()
+    person.capture("provider")
+
+    person.navigate("Home")
+    expect(person.main.get_by_role("link", name=title)).to_be_visible()
+    risks = person.main.get_by_role("table", name=re.compile("highest current risk"))
+    expect(risks.get_by_role("row").filter(has_text=scene.cedar.name)).to_contain_text("16")
+    person.capture("home")
+    person.main.get_by_role("heading", name=re.compile("Highest risk score by month")).evaluate(
+        "heading => heading.scrollIntoView()"
+    )
+    person.capture("heatmap")
+
+
+def test_a_police_officer_cannot_find_a_red_council_item_by_any_route(
+    new_context: NewContext, site: Site, scene: Scene, javascript: bool
+) -> None:
+    author = Person(new_context(javascript), site, scene.member)
+    author.sign_in()
+    author.navigate("Search")
+    author.field("Search intelligence and providers").fill(scene.red_word)
+    author.press("Search")
+    expect(author.main.get_by_role("link", name=scene.red_title)).to_be_visible()
+
+    person = Person(new_context(javascript), site, scene.police)
+    person.sign_in()
+    red = person.main.get_by_role("link", name=scene.red_title)
+    risks = person.main.get_by_role("table", name=re.compile("highest current risk"))
+    rosemary = risks.get_by_role("row").filter(has_text=scene.rosemary.name)
+    expect(rosemary).to_contain_text("Moderate")  # from the GREEN item alone, not the RED
+    expect(red).to_have_count(0)
+
+    person.navigate("Search")
+    person.field("Search intelligence and providers").fill(scene.red_word)
+    person.press("Search")
+    expect(person.main).to_contain_text("0 results")
+    expect(red).to_have_count(0)
+
+    for typed in (scene.rosemary.postcode.lower(), "rosemary court"):
+        person.navigate("Providers")
+        person.field("Name, CQC ID or postcode").fill(typed)
+        person.press("Apply filters")
+        person.follow(scene.rosemary.name)
+        expect(person.main.get_by_role("link", name=scene.green_title)).to_be_visible()
+        expect(red).to_have_count(0)
+
+    person.navigate("Intelligence")
+    expect(person.main.get_by_role("link", name=scene.green_title)).to_be_visible()
+    expect(red).to_have_count(0)
+
+    person.visit(f"/intelligence/{scene.red_id}")
+    person.expect_heading("Page not found")
+
+
+def test_the_pages_own_scripts_run_under_the_strict_content_security_policy(
+    browser: Browser, site: Site
+) -> None:
+    context = browser.new_context()  # no bypass_csp: the policy as a person's browser applies it
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text))
+        page.goto(site("/sign-in"))
+        expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
+        expect(page.get_by_role("button", name="Show password")).to_be_visible()
+        assert [text for text in refused if "Content Security Policy" in text] == []
+    finally:
+        context.close()
+
+
+def test_the_accessibility_check_names_the_rule_and_the_element_that_breaks_it(
+    new_context: NewContext, site: Site, scene: Scene
+) -> None:
+    person = Person(new_context(javascript=True), site, scene.member)
+    person.visit("/sign-in")
+    person.page.locator("label[for=email]").evaluate("label => label.remove()")
+    problems = accessibility_problems(person.page)
+    assert any(p.startswith("label (critical)") and p.endswith("#email") for p in problems), (
+        problems
+    )
