@@ -47,6 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def second_factor_clock() -> Iterator[None]:
+    """The browser tests move the second factor's clock (people.next_code); each module
+    puts it back, so no later test meets a stopped clock."""
+    from portal.auth import second_factor
+
+    real = second_factor.clock
+    yield
+    second_factor.clock = real
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, launched once for the whole run."""

@@ -31,6 +31,7 @@ from portal.models import (
     RatingDomain,
     Role,
     User,
+    utcnow,
 )
 from tests import factories
 from tests.databases import empty_all_tables
@@ -39,6 +40,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 STATIC_CSS = PROJECT_ROOT / "portal" / "static" / "portal.css"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - every scene account's test password
+#: Every scene account's authenticator secret: local accounts have a second factor.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - a test secret
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Account:
     name: str
     agency: str
     password: str = PASSWORD
+    totp_secret: str = TOTP_SECRET
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ def _account(role: Role, agency: str, name: str, email: str) -> tuple[User, Acco
         name=name,
         email=email,
         password_hash=hash_password(PASSWORD),
+        totp_secret=TOTP_SECRET,
+        totp_confirmed_at=utcnow(),
     )
     return person, Account(email=email, name=name, agency=agency)
 
