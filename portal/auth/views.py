@@ -8,6 +8,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -24,6 +25,8 @@ from portal.inputs import parse_id
 from portal.models import IdentityProvider, User
 from portal.policy import public
 
+#: Where to go after a single sign-on, kept while the browser is at the provider.
+SSO_NEXT_KEY = "sso_next"
 IDLE_MESSAGE = "You were signed out because you had not used the portal for a while."
 LIFETIME_MESSAGE = "You were signed out because your session reached its time limit."
 
@@ -214,13 +217,18 @@ def choose_single_sign_on() -> ResponseReturnValue:
     form = _sso_form()
     if not form.validate_on_submit():
         return _render_sign_in(SignInForm(formdata=None))
+    next_url = safe_next_url(request.args.get("next"))
     if form.agency.data:
         idp = sso.provider_for_agency(form.agency.data)
         if idp is not None:
-            return redirect(url_for("auth.single_sign_on", agency_code=idp.agency.code))
+            return redirect(
+                url_for("auth.single_sign_on", agency_code=idp.agency.code, next=next_url)
+            )
     matches = sso.providers_for_email(form.sso_email.data or "") if form.sso_email.data else []
     if len(matches) == 1:
-        return redirect(url_for("auth.single_sign_on", agency_code=matches[0].agency.code))
+        return redirect(
+            url_for("auth.single_sign_on", agency_code=matches[0].agency.code, next=next_url)
+        )
     if len(matches) > 1:
         form.agency.errors = ["Several organisations use that email address: choose yours"]
     elif form.sso_email.data:
@@ -249,6 +257,7 @@ def single_sign_on(agency_code: str) -> ResponseReturnValue:
     idp = sso.provider_for_agency(agency_code[:20])
     if idp is None:
         return _sso_failed(None, sso.SsoFailure("no identity provider", sso.NO_PROVIDER))
+    session[SSO_NEXT_KEY] = safe_next_url(request.args.get("next"))
     try:
         return sso.begin(
             idp, url_for("auth.sso_callback", agency_code=idp.agency.code, _external=True)
@@ -270,7 +279,7 @@ def sso_callback(agency_code: str) -> ResponseReturnValue:
     except sso.SsoFailure as failure:
         db.session.rollback()
         return _sso_failed(idp, failure)
-    return _finish(user, "sso", None)
+    return _finish(user, "sso", session.pop(SSO_NEXT_KEY, None))
 
 
 @bp.route("/sign-out", methods=["POST"])

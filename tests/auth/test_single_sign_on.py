@@ -237,3 +237,15 @@ def test_a_provider_whose_discovery_document_names_another_issuer_is_refused(
     assert response.status_code == 400
     assert "not set up correctly" in response.get_data(as_text=True)
     assert len(sso_events("issuer mismatch")) == 1
+
+
+def test_single_sign_on_returns_to_the_page_asked_for_on_this_site(client, people, merton_sso):
+    token = csrf_token_from(client.get("/sign-in?next=/providers").get_data(as_text=True))
+    response = client.post(
+        "/sign-in/sso?next=/providers", data={"csrf_token": token, "sso-agency": "MERTON"}
+    )
+    assert response.headers["Location"] == "/sign-in/sso/MERTON?next=/providers"
+    back = log_in_at_provider(start(client, "MERTON?next=/providers"), "fiona")
+    assert client.get(callback_path(back)).headers["Location"] == "/providers"
+    back = log_in_at_provider(start(client, "MERTON?next=https://evil.example/"), "fiona")
+    assert client.get(callback_path(back)).headers["Location"] == "/"
