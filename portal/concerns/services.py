@@ -240,7 +240,12 @@ def start_concern(
         ],
     )
     db.session.add(concern)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another chair opened one at the same moment (one open concern per provider).
+        db.session.rollback()
+        return None, {"summary": f"Another chair has just opened a concern about {provider.name}"}
     audit.record(
         "concern-started",
         user=user,

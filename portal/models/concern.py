@@ -24,6 +24,16 @@ class ProviderConcern(Base):
     """A run of the provider concerns process about one provider."""
 
     __tablename__ = "provider_concerns"
+    # One open concern per provider, even when two chairs start one at the same moment.
+    __table_args__ = (
+        sa.Index(
+            "uq_provider_concerns_one_open",
+            "provider_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
