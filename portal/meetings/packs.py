@@ -22,6 +22,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit
 from portal import heatmap as heatmaps
 from portal.config import labels
+from portal.ecm.chart import CareMonitoringFigure, care_monitoring_figure
+from portal.ecm.measures import care_monitoring_for_audience, thresholds
 from portal.extensions import db
 from portal.meetings.proposals import (
     Agenda,
@@ -75,6 +77,7 @@ class ProviderSection:
     heatmap_row: heatmaps.Heatmap
     items: list[IntelligenceItem]
     actions: list[Action]
+    care_monitoring: CareMonitoringFigure | None = None
 
     @property
     def anchor(self) -> str:
@@ -273,6 +276,9 @@ def build_pack(
     open_actions, closed_actions = _actions(meeting, plan.since)
     stages = concern_stages(ids, as_of)
     embargoes = active_embargoes(ids, as_of)
+    # Electronic care monitoring in the pack's audience (CLEAR, GREEN, AMBER), one query.
+    monitoring = care_monitoring_for_audience(ids, as_of)
+    missed_alert = thresholds().missed_alert_percent
     sections = [
         ProviderSection(
             entry=entry,
@@ -290,6 +296,11 @@ def build_pack(
             ),
             items=by_provider.get(entry.provider_id, []),
             actions=[a for a in open_actions if a.provider_id == entry.provider_id],
+            care_monitoring=care_monitoring_figure(
+                monitoring[entry.provider_id],
+                missed_alert,
+                key=f"pack-ecm-{entry.provider_id}",
+            ),
         )
         for entry in plan.entries
     ]

@@ -157,3 +157,45 @@ def test_the_agenda_gives_each_reason_and_orders_by_risk_then_the_chairs_order(a
     assert [e.removed_reason for e in plan.removed] == ["Discussed at the provider forum"]
     # Before the move: High (scored), then the unscored by name: Added, Concern, Rated.
     assert names == ["Added House", "High House", "Concern House", "Rated House"]
+
+
+@pytest.mark.parametrize(
+    ("marking", "shown"), [(Marking.AMBER, True), (Marking.AMBER_STRICT, False)]
+)
+def test_a_pack_shows_care_monitoring_in_its_audience_and_nothing_stricter(
+    app, client, marking, shown
+):
+    from datetime import datetime
+
+    from portal.models import CareVisit
+
+    planned = meeting(("MERTON", "MPS"))
+    homecare = factories.provider(name="Willow Home Care")
+    add_to_agenda(planned, homecare.id)
+    council = factories.agency("MERTON")
+    when = datetime.combine(HELD_ON - timedelta(days=20), datetime.min.time()).replace(hour=8)
+    for n in range(10):
+        missed = n < 4
+        db.session.add(
+            CareVisit(
+                supplier="portal",
+                visit_ref=f"V{n}",
+                provider_id=homecare.id,
+                month=f"{when:%Y-%m}",
+                planned_start=when,
+                planned_minutes=30,
+                actual_start=None if missed else when,
+                actual_end=None if missed else when + timedelta(minutes=30),
+                start_delay_seconds=None if missed else 0,
+                actual_seconds=None if missed else 1800,
+                source_agency_id=council.id,
+                marking=marking,
+            )
+        )
+    chair = factories.user(Role.CHAIR, council)
+    db.session.commit()
+
+    sign_in(client, chair)
+    preview = client.get(f"/meetings/{planned.id}/pack").get_data(as_text=True)
+    assert ("Electronic care monitoring, last 12 months" in preview) is shown
+    assert ("4 (40.0%)" in preview) is shown
