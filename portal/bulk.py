@@ -174,7 +174,13 @@ def _postgres_insert(
     if key:
         assignments = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in update)
         sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET {assignments}"
-    connection.exec_driver_sql(sql, arrays)
+    # Binary parameters: psycopg then sends each array as is, not escaped as text value by
+    # value (which cost more than the insert). The cursor is the session's own connection's.
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, arrays, binary=True)
+    finally:
+        cursor.close()
 
 
 def upsert(
