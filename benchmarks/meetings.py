@@ -75,8 +75,12 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
             started = time.perf_counter()
             build(providers, items, seed)
             agencies = db.session.scalars(sa.select(Agency)).all()
-            meeting = Meeting(
-                held_on=date(2026, 11, 26), title="November", chair_id=CHAIR_ID, agencies=agencies
+            meeting = Meeting(  # id 1 is the dashboard data's meeting, inserted with its id
+                id=2,
+                held_on=date(2026, 11, 26),
+                title="November",
+                chair_id=CHAIR_ID,
+                agencies=agencies,
             )
             db.session.add(meeting)
             db.session.commit()

@@ -132,7 +132,7 @@ class ActionUpdateForm(FlaskForm):
 
     status = RadioField(
         "Status",
-        choices=[(s.value, s.value.capitalize()) for s in ActionStatus],
+        choices=[],
         validators=[InputRequired("Choose the action's status")],
         validate_choice=False,
     )
@@ -141,6 +141,10 @@ class ActionUpdateForm(FlaskForm):
         description="Required when the action is done or dropped: what was done, or why not.",
         validators=[Length(max=5_000, message="Use 5,000 characters or fewer")],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.value, s.value.capitalize()) for s in ActionStatus]
 
     def checked_status(self) -> ActionStatus | None:
         """The status chosen, with messages put on the fields when it cannot be used."""
