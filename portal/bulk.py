@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar, cast
@@ -116,7 +117,7 @@ def execute_many(
     The statement is compiled once and each value goes through its column type's bind
     processing, but the per-row work SQLAlchemy's own executemany adds (building and checking
     each parameter set) is skipped: on SQLite it was half the time of an import. On
-    PostgreSQL an INSERT is sent as multi-row VALUES statements instead.
+    PostgreSQL a plain INSERT is sent with COPY instead (see _postgres_copy).
     """
     if not rows:
         return
@@ -124,7 +125,7 @@ def execute_many(
     dialect = connection.dialect
     keys = list(rows[0])
     if dialect.name == "postgresql" and isinstance(statement, sa.Insert):
-        _postgres_insert(table, rows)
+        _postgres_copy(table, rows)
         return
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
     processors = {key: _processor(table.columns.get(key), dialect) for key in keys}
@@ -143,13 +144,14 @@ def execute_many(
     connection.exec_driver_sql(compiled.string, parameters)
 
 
-def _postgres_insert(
+def _postgres_upsert(
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
-    key: Sequence[str] = (),
-    update: Sequence[str] = (),
+    key: Sequence[str],
+    update: Sequence[str],
 ) -> None:
-    """PostgreSQL: the whole batch as one INSERT ... SELECT FROM unnest(one array per column).
+    """PostgreSQL: the whole batch as one INSERT ... SELECT FROM unnest(one array per column)
+    ... ON CONFLICT DO UPDATE.
 
     psycopg's executemany runs a statement per row (pipelined, but each planned and executed
     alone), and a multi-row VALUES costs SQLAlchemy a bind per value to compile; an array per
@@ -169,16 +171,46 @@ def _postgres_insert(
         casts.append(f"%(c{number})s::{column.type.compile(dialect=dialect)}[]")
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-        f"SELECT * FROM unnest({', '.join(casts)})"
+        f"SELECT * FROM unnest({', '.join(casts)}) "
+        f"ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET "
+        + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in update)
     )
-    if key:
-        assignments = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in update)
-        sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET {assignments}"
     # Binary parameters: psycopg then sends each array as is, not escaped as text value by
-    # value (which cost more than the insert). The cursor is the session's own connection's.
+    # value (which cost more than the insert).
+    with _driver_cursor(sql) as cursor:
+        cursor.execute(sql, arrays, binary=True)
+
+
+def _postgres_copy(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL: insert the rows with COPY, the server's fastest way in (no conflicts)."""
+    dialect = db.session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    keys = list(rows[0])
+    columns = [[row[name] for row in rows] for name in keys]
+    for number, name in enumerate(keys):
+        processor = table.columns[name].type.bind_processor(dialect)
+        if processor is not None:
+            columns[number] = list(map(processor, columns[number]))
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
+    with _driver_cursor(sql) as cursor, cursor.copy(sql) as copy:
+        for values in zip(*columns, strict=True):
+            copy.write_row(values)
+
+
+@contextmanager
+def _driver_cursor(sql: str) -> Iterator[Any]:
+    """A cursor of the session's own connection, for what SQLAlchemy has no statement for.
+
+    What the driver raises is raised as SQLAlchemy's error for it, as a statement run through
+    the session would be, so write_batch sees a refused batch whichever way it was sent.
+    """
+    connection = db.session.connection()
+    dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql, arrays, binary=True)
+        yield cursor
+    except dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
     finally:
         cursor.close()
 
@@ -195,7 +227,7 @@ def upsert(
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     if dialect == "postgresql":
-        _postgres_insert(table, rows, key, update)
+        _postgres_upsert(table, rows, key, update)
         return
     statement = insert.on_conflict_do_update(
         index_elements=list(key), set_={name: insert.excluded[name] for name in update}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
@@ -110,29 +110,9 @@ def import_cqc(
     rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title
-    header_set = frozenset(headers)
-    names, width = list(headers), max(headers.values()) + 1
-    pick = itemgetter(*headers.values()) if len(headers) > 1 else (lambda row: (row[width - 1],))
-    batch: list[tuple[int, LocationRecord]] = []
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue  # blank and trailing rows are not data
-        if len(row) >= width:
-            cells = dict(zip(names, pick(row), strict=True))
-        else:
-            cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
-        try:
-            record = layout.read_row(cells, header_set)
-        except RowError as error:
-            report.skipped_rows.append(SkippedRow(line, str(error)))
-            continue
-        # A batch ends between locations, so a ratings file's rows for one stay together.
-        if len(batch) >= batch_size and record.location_id != batch[-1][1].location_id:
-            _write_batch(batch, report)
-            batch = []
-        batch.append((line, record))
-    if batch:
+    for batch in _batches(rows, layout, headers, report, batch_size):
         _write_batch(batch, report)
+    report.skipped_rows.sort(key=lambda skipped: skipped.line)
     audit.record(
         "providers-imported",
         user=user,
@@ -173,6 +153,39 @@ def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[Layout, dict[st
         "“Domain” and “Latest Rating” (latest ratings), or “Name”, “Postcode” and "
         "“CQC Location (for office use only” (weekly care directory) was found."
     )
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]],
+    layout: Layout,
+    headers: dict[str, int],
+    report: ImportReport,
+    batch_size: int,
+) -> Iterator[list[tuple[int, LocationRecord]]]:
+    """The file's records in batches; a batch ends between locations (a ratings file's rows
+    for one location stay together). Rows that cannot be read go to the report."""
+    header_set = frozenset(headers)
+    names, width = list(headers), max(headers.values()) + 1
+    pick = itemgetter(*headers.values()) if len(headers) > 1 else (lambda row: (row[width - 1],))
+    batch: list[tuple[int, LocationRecord]] = []
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue  # blank and trailing rows are not data
+        if len(row) >= width:
+            cells = dict(zip(names, pick(row), strict=True))
+        else:
+            cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
+        try:
+            record = layout.read_row(cells, header_set)
+        except RowError as error:
+            report.skipped_rows.append(SkippedRow(line, str(error)))
+            continue
+        if len(batch) >= batch_size and record.location_id != batch[-1][1].location_id:
+            yield batch
+            batch = []
+        batch.append((line, record))
+    if batch:
+        yield batch
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -267,20 +280,7 @@ def _apply_batch(
         if loc.outcome != "created" and (loc.values, loc.service_types, loc.ratings) != before[key]
     ]
     if created:
-        # One executemany, then the new ids in one query (RETURNING would cost a statement
-        # per row on SQLite, which cannot promise its order).
-        execute_many(
-            sa.insert(PROVIDERS),
-            PROVIDERS,
-            [dict(loc.values, created_at=now, updated_at=now) for loc in created],
-        )
-        by_key = {loc.values["cqc_location_id"]: loc for loc in created}
-        for pid, key in db.session.execute(
-            sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
-                among(PROVIDERS.c.cqc_location_id, sorted(by_key))
-            )
-        ):
-            by_key[key].provider_id = pid
+        _insert_created(created, now)
     if changed:
         execute_many(
             sa.update(PROVIDERS).where(PROVIDERS.c.id == sa.bindparam("pid")),
@@ -288,7 +288,7 @@ def _apply_batch(
             [dict(loc.values, pid=loc.provider_id, updated_at=now) for loc in changed],
         )
     _write_service_types(created + changed, before, locations)
-    _write_ratings(created + changed)
+    _write_ratings(created, changed)
     # The search change log, in this transaction (the ORM's flush hook sees none of this).
     execute_many(
         sa.insert(SEARCH_CHANGES),
@@ -329,18 +329,68 @@ def _write_service_types(
     execute_many(sa.insert(SERVICE_TYPES), SERVICE_TYPES, added)
 
 
-def _write_ratings(written: list[_Location]) -> None:
-    rows = [
+def _insert_created(created: list[_Location], now: datetime) -> None:
+    """Insert the batch's new locations and learn their ids.
+
+    On PostgreSQL the ids are drawn from the table's sequence first (one query) and the rows
+    copied in with them; elsewhere the rows go in with one executemany and the ids are read
+    back by location ID in one query (RETURNING would cost a statement per row on SQLite,
+    which cannot promise its order).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = db.session.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('providers', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": len(created)},
+        ).scalars()
+        for loc, pid in zip(created, ids, strict=True):
+            loc.provider_id = pid
+        execute_many(
+            sa.insert(PROVIDERS),
+            PROVIDERS,
+            [
+                dict(loc.values, id=loc.provider_id, created_at=now, updated_at=now)
+                for loc in created
+            ],
+        )
+        return
+    execute_many(
+        sa.insert(PROVIDERS),
+        PROVIDERS,
+        [dict(loc.values, created_at=now, updated_at=now) for loc in created],
+    )
+    by_key = {loc.values["cqc_location_id"]: loc for loc in created}
+    for pid, key in db.session.execute(
+        sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
+            among(PROVIDERS.c.cqc_location_id, sorted(by_key))
+        )
+    ):
+        by_key[key].provider_id = pid
+
+
+def _rating_rows(locations: list[_Location]) -> list[dict[str, Any]]:
+    return [
         {
             "provider_id": loc.provider_id,
             "domain": domain,
             "rating": rating,
             "published_on": published_on,
         }
-        for loc in written
+        for loc in locations
         for domain, (rating, published_on) in sorted(loc.ratings.items())
     ]
-    upsert(RATINGS, rows, key=("provider_id", "domain"), update=("rating", "published_on"))
+
+
+def _write_ratings(created: list[_Location], changed: list[_Location]) -> None:
+    """New locations' ratings are plain inserts; changed ones' replace what is there."""
+    execute_many(sa.insert(RATINGS), RATINGS, _rating_rows(created))
+    upsert(
+        RATINGS,
+        _rating_rows(changed),
+        key=("provider_id", "domain"),
+        update=("rating", "published_on"),
+    )
 
 
 def apply_record(location: _Location, record: LocationRecord, *, creating: bool) -> None:

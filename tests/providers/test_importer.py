@@ -190,6 +190,36 @@ def test_a_row_too_long_for_the_register_is_skipped_not_the_batch(app):
     assert report.created == 1
 
 
+def test_a_batch_the_database_refuses_is_retried_row_by_row_and_only_the_bad_row_is_lost(
+    app, monkeypatch
+):
+    """Another import adds a location between this batch's look-up and its insert: the insert
+    breaks the register's one-row-per-location rule, on PostgreSQL inside COPY. The batch is
+    retried a row at a time, that row is reported and the rest of the batch is saved."""
+    import_cqc(io.StringIO("Location ID,Location Name\n1-7100000001,Taken House\n"), "a.csv")
+    from portal.providers import importer
+
+    looked_up = importer._lookup
+
+    def missing_the_taken_one(location_ids: set[str]):  # noqa: ANN202
+        return {k: v for k, v in looked_up(location_ids).items() if k != "1-7100000001"}
+
+    monkeypatch.setattr(importer, "_lookup", missing_the_taken_one)
+    text = (
+        "Location ID,Location Name\n"
+        "1-7100000002,First New House\n1-7100000001,Taken House Renamed\n"
+        "1-7100000003,Second New House\n"
+    )
+    report = import_cqc(io.StringIO(text), "b.csv")
+    refused = "UniqueViolation" if db.engine.dialect.name == "postgresql" else "IntegrityError"
+    assert skipped(report) == {3: f"could not be saved ({refused})"}
+    assert report.created == 2
+    assert provider("1-7100000002").name == "First New House"
+    assert provider("1-7100000003").name == "Second New House"
+    assert provider("1-7100000001").name == "Taken House"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 3
+
+
 @pytest.fixture
 def portal(app):
     runner = CliRunner()
