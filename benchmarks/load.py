@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboard  # noqa: E402  (the dashboard benchmark's data builder, beside this file)
+import meetings  # noqa: E402  (the meetings benchmark's meeting, beside this file)
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 SEARCH_WORDS = ["staffing", "medication errors", '"care plan"', "safeguard*", "falls night"]
+#: Providers on the agenda of the meeting whose pack the chair previews (a month's meeting).
+AGENDA_SIZE = 15
 
 
 def free_port() -> int:
@@ -70,6 +74,10 @@ def prepare(url: str, folder: Path, providers: int, items: int, secret: str) -> 
         upgrade()
         started = time.perf_counter()
         dashboard.build(providers, items, dashboard.SEED)
+        # The chair's next meeting, every agency invited, the agenda trimmed to a month's worth.
+        today = date.today()
+        meeting = meetings.plan_meeting(2, today + timedelta(days=7))
+        meetings.trim_agenda(meeting, today, AGENDA_SIZE)
         if url.startswith("postgresql"):
             # The builder writes ids itself: move each sequence past them for new rows.
             for table in db.metadata.sorted_tables:
@@ -86,7 +94,8 @@ def prepare(url: str, folder: Path, providers: int, items: int, secret: str) -> 
             f"  built {providers:,} providers and {items:,} items in {time.perf_counter() - started:.0f} s"
         )
         member = db.session.get(User, 1)
-        assert member is not None
+        chair = db.session.get(User, meetings.CHAIR_ID)
+        assert member is not None and chair is not None
         token = create_api_token(member.email, via="benchmark").token
         db.session.commit()
         item_ids = list(
@@ -102,9 +111,14 @@ def prepare(url: str, folder: Path, providers: int, items: int, secret: str) -> 
             )
         )
         provider_ids = list(db.session.scalars(sa.select(Provider.id).order_by(Provider.id)))
-        with app.test_request_context():
-            login_user(member)
-            cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]  # the default interface always signs
+        meeting_id = meeting.id
+        cookies = {}
+        for user in (member, chair):
+            with app.test_request_context():
+                login_user(user)
+                cookies[user.id] = app.session_interface.get_signing_serializer(app).dumps(
+                    dict(session)
+                )  # type: ignore[union-attr]  # the default interface always signs
         if not url.startswith("postgresql"):
             from portal.search.engine import get_engine
 
@@ -119,7 +133,9 @@ def prepare(url: str, folder: Path, providers: int, items: int, secret: str) -> 
         "provider_ids": provider_ids,
         "districts": ["SW19", "SW19 2", "SW19 2HL", "SW"],
         "search_words": SEARCH_WORDS,
-        "session_cookie": cookie,
+        "session_cookie": cookies[member.id],
+        "chair_session_cookie": cookies[chair.id],
+        "pack_preview_path": f"/meetings/{meeting_id}/pack",
         "api_token": token,
     }
 
@@ -161,20 +177,19 @@ def warm_up(port: int, fixture: dict[str, Any], workers: int) -> None:
     """Each worker's first requests compile templates and open connections: not measured."""
     import urllib.request
 
-    paths = [
-        "/",
-        f"/providers/{fixture['provider_ids'][0]}",
-        "/providers?q=SW19",
-        "/search?q=staffing",
-        f"/intelligence/{fixture['item_ids'][0]}",
+    member, chair = fixture["session_cookie"], fixture["chair_session_cookie"]
+    pages = [
+        ("/", member),
+        (f"/providers/{fixture['provider_ids'][0]}", member),
+        ("/providers?q=SW19", member),
+        ("/search?q=staffing", member),
+        (f"/intelligence/{fixture['item_ids'][0]}", member),
+        (fixture["pack_preview_path"], chair),
     ]
-    if fixture.get("pack_preview_path"):
-        paths.append(fixture["pack_preview_path"])
     for _ in range(workers * 3):
-        for path in paths:
+        for path, cookie in pages:
             request = urllib.request.Request(
-                f"http://127.0.0.1:{port}{path}",
-                headers={"Cookie": f"session={fixture['session_cookie']}"},
+                f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"session={cookie}"}
             )
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
                 response.read()
@@ -195,17 +210,23 @@ def kill_a_worker_later(master: int, delay: float) -> None:
 
 
 def locust(
-    port: int, user_class: str, users: int, seconds: int, folder: Path, fixture: Path, posted: Path
+    port: int,
+    user_classes: list[str],
+    users: int,
+    seconds: int,
+    folder: Path,
+    fixture: Path,
+    posted: Path,
 ) -> list[dict[str, str]]:
     """A bounded headless Locust run; its per-kind statistics rows."""
-    prefix = folder / f"locust-{user_class}-{port}"
+    prefix = folder / f"locust-{'-'.join(user_classes)}-{port}"
     env = {**os.environ, "LOAD_FIXTURE": str(fixture), "LOAD_POSTED": str(posted)}
     subprocess.run(
         [
             str(BIN / "locust"),
             "-f",
             str(HERE / "locustfile.py"),
-            user_class,
+            *user_classes,
             "--headless",
             "--users",
             str(users),
@@ -299,10 +320,12 @@ def run(
                         target=kill_a_worker_later, args=(server.pid, seconds / 2)
                     )
                     killer.start()
-                rows = locust(port, "MemberUser", users, seconds, folder, fixture, posted)
+                rows = locust(
+                    port, ["MemberUser", "ChairUser"], users, seconds, folder, fixture, posted
+                )
                 report(f"gunicorn {workers} workers, {users} users, {seconds} s: the mix", rows)
                 ceiling = locust(
-                    port, "HealthzUser", users, max(10, seconds // 3), folder, fixture, posted
+                    port, ["HealthzUser"], users, max(10, seconds // 3), folder, fixture, posted
                 )
                 report("the same server, /healthz alone (the ceiling)", ceiling)
             finally:

@@ -2,8 +2,8 @@
 
 A signed-in member browses as partner staff do: the dashboard, provider pages, a
 provider search by postcode, full-text search, item pages, and logs an item through
-the API now and then. `HealthzUser` asks only for /healthz: the ceiling of the server.
-load.py names the class to run on Locust's command line.
+the API now and then; two chairs preview the next meeting's pack. `HealthzUser` asks only for
+/healthz: the ceiling of the server. load.py names the classes to run on Locust's command line.
 The fixture (ids, words, the session cookie, the API token) comes from the JSON file
 named by LOAD_FIXTURE; every item the API accepted is written to LOAD_POSTED.
 """
@@ -94,11 +94,26 @@ class MemberUser(HttpUser):
             else:
                 response.failure(f"{response.status_code}")
 
-    @task(1)
+
+class ChairUser(HttpUser):
+    """A chair getting the month's meeting ready: the pack's preview, and the dashboard."""
+
+    fixed_count = 2  # of the run's users; the rest are members
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        """Signed in: the session cookie the fixture made for the chair."""
+        self.client.cookies.set("session", FIXTURE["chair_session_cookie"])
+
+    @task(2)
     def pack_preview(self) -> None:
-        """The meeting pack's HTML preview, where the portal has meetings."""
-        if FIXTURE.get("pack_preview_path"):
-            self.client.get(FIXTURE["pack_preview_path"], name="pack preview")
+        """The meeting pack as it would be issued now (HTML), built from the live data."""
+        self.client.get(FIXTURE["pack_preview_path"], name="pack preview")
+
+    @task(1)
+    def dashboard(self) -> None:
+        """The home page with its heatmap and worklists."""
+        self.client.get("/", name="dashboard")
 
 
 class HealthzUser(HttpUser):

@@ -55,6 +55,44 @@ def _line(label: str, seconds: list[float], extra: str = "") -> None:
     )
 
 
+def plan_meeting(meeting_id: int, held_on: date) -> Any:
+    """The chair's meeting inviting every agency (id given: the data's own rows have theirs)."""
+    from portal.extensions import db
+    from portal.models import Agency, Meeting
+
+    agencies = db.session.scalars(sa.select(Agency)).all()
+    meeting = Meeting(
+        id=meeting_id, held_on=held_on, title="November", chair_id=CHAIR_ID, agencies=agencies
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def trim_agenda(meeting: Any, today: date, size: int) -> None:
+    """Keep the `size` providers of highest risk the rules propose; the rest off, with a reason."""
+    from portal.extensions import db
+    from portal.meetings import proposals
+    from portal.models import MeetingProvider
+
+    plan = proposals.agenda(meeting, today)
+    insert(
+        MeetingProvider.__table__,
+        [
+            {
+                "meeting_id": meeting.id,
+                "provider_id": entry.provider_id,
+                "added": False,
+                "reason": "",
+                "added_by_id": CHAIR_ID,
+                "removed_reason": f"Not this month: the agenda holds the {size} of highest risk",
+            }
+            for entry in plan.entries[size:]
+        ],
+    )
+    db.session.commit()
+
+
 def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
     """Build the data on one backend and print the timings."""
     from flask_migrate import upgrade
@@ -62,7 +100,7 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
     from portal import create_app
     from portal.extensions import db
     from portal.meetings import packs, proposals, views
-    from portal.models import Agency, Blob, Meeting, MeetingPack, MeetingProvider
+    from portal.models import Blob, Meeting, MeetingPack
     from portal.pdf import draw, layout
 
     views._today = lambda: TODAY  # the data is built around a fixed day
@@ -74,15 +112,6 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
             upgrade()
             started = time.perf_counter()
             build(providers, items, seed)
-            agencies = db.session.scalars(sa.select(Agency)).all()
-            meeting = Meeting(  # id 1 is the dashboard data's meeting, inserted with its id
-                id=2,
-                held_on=date(2026, 11, 26),
-                title="November",
-                chair_id=CHAIR_ID,
-                agencies=agencies,
-            )
-            db.session.add(meeting)
             db.session.commit()
             if backend == "postgresql":
                 db.session.execute(sa.text("ANALYZE"))
@@ -92,24 +121,10 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
                 f"in {time.perf_counter() - started:.1f} s"
             )
 
+            meeting = plan_meeting(2, date(2026, 11, 26))
             seconds, plan = _timed(lambda: proposals.agenda(meeting, TODAY), runs)
             _line("proposals", seconds, f"   {len(plan.entries)} providers proposed")
-
-            insert(
-                MeetingProvider.__table__,
-                [
-                    {
-                        "meeting_id": meeting.id,
-                        "provider_id": entry.provider_id,
-                        "added": False,
-                        "reason": "",
-                        "added_by_id": CHAIR_ID,
-                        "removed_reason": "Not this month: the agenda holds the 40 of highest risk",
-                    }
-                    for entry in plan.entries[AGENDA_SIZE:]
-                ],
-            )
-            db.session.commit()
+            trim_agenda(meeting, TODAY, AGENDA_SIZE)
             client = app.test_client()
             with client.session_transaction() as session:
                 session["_user_id"] = str(CHAIR_ID)
