@@ -21,6 +21,7 @@ from portal.models import (
     Action,
     Agency,
     AgencyKind,
+    Blob,
     CareMonitoringAlert,
     CareVisit,
     ContractVisit,
@@ -29,6 +30,7 @@ from portal.models import (
     IntelligenceItem,
     Marking,
     Meeting,
+    MeetingPack,
     Provider,
     ProviderConcern,
     Role,
@@ -44,8 +46,9 @@ AREAS = {"SW", "CR", "SM", "KT", "HA"}
 #: PostgreSQL. A change to the demo data, or a new column in a table the demo fills, changes
 #: it. Recorded again after merging 0004_meetings (issued packs, minutes, actions),
 #: 0005_accounts, 0006_contract_monitoring (visits, care monitoring) and 0007_concerns_embargoes,
-#: and again when the issued packs gained their care-monitoring figures.
-DEMO_DIGEST = "c4bf0fb8126e33b01b52dd0cd921c9375bf603fc8f3951a9e3140af4a05edabd"
+#: and again when the issued packs gained their care-monitoring figures, and when stored PDFs
+#: were counted by what they are rather than by their bytes (see pdf_stand_ins).
+DEMO_DIGEST = "2c57b1fe7134d0966ae150b06a5f3ee5a534cbe3f1495af92529858a78a80100"
 #: Values that are not part of the data set: salted password hashes, and the moments at which
 #: the load itself ran (audit events and the search change log take them from the clock).
 UNSTABLE_COLUMNS = {
@@ -59,7 +62,7 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def stable(value: Any) -> Any:
+def stable(value: Any, pdfs: dict[str, str]) -> Any:
     """A value as JSON can hold it, the same whichever database returned it."""
     if isinstance(value, date):  # and datetime
         return value.isoformat()
@@ -67,13 +70,44 @@ def stable(value: Any) -> Any:
         return repr(value)
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, bytes):  # a blob: an issued pack's or minutes' PDF
-        return hashlib.sha256(value).hexdigest()
+    if isinstance(value, bytes):  # a blob: an attachment, or an issued pack's or minutes' PDF
+        return "PDF" if value.startswith(b"%PDF-") else hashlib.sha256(value).hexdigest()
+    if isinstance(value, str) and value in pdfs:
+        return pdfs[value]
+    if isinstance(value, dict):  # JSON: an audit event's details name the PDF it issued
+        return {key: stable(inner, pdfs) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [stable(inner, pdfs) for inner in value]
     return value
+
+
+def pdf_stand_ins() -> dict[str, str]:
+    """Each stored PDF's SHA-256 -> the document it is ("pack 3 v1", "minutes 2").
+
+    A PDF's bytes depend on the machine that wrote it as well as on the data: WeasyPrint
+    subsets fonts with HarfBuzz where libharfbuzz-subset is installed (Debian's Chromium
+    brings it) and with fontTools elsewhere. What each document says is checked by the pack,
+    minutes and PDF tests; here it is enough that the same documents were issued.
+    """
+    pdfs = {
+        sha: f"pack {meeting_id} v{version}"
+        for sha, meeting_id, version in db.session.execute(
+            sa.select(MeetingPack.pdf_sha256, MeetingPack.meeting_id, MeetingPack.version)
+        )
+    }
+    for sha, meeting_id in db.session.execute(
+        sa.select(Meeting.minutes_sha256, Meeting.id).where(Meeting.minutes_sha256.is_not(None))
+    ):
+        pdfs[sha] = f"minutes {meeting_id}"
+    for sha, content in db.session.execute(sa.select(Blob.sha256, Blob.content)):
+        if content.startswith(b"%PDF-"):
+            assert sha in pdfs, "a PDF in the demo that is neither a pack nor minutes"
+    return pdfs
 
 
 def table_digests() -> dict[str, str]:
     """A SHA-256 per table holding rows: its columns by name, its rows in primary-key order."""
+    pdfs = pdf_stand_ins()
     digests: dict[str, str] = {}
     for table in sorted(db.metadata.sorted_tables, key=lambda t: t.name):
         skip = UNSTABLE_COLUMNS.get(table.name, set())
@@ -81,11 +115,15 @@ def table_digests() -> dict[str, str]:
         keys = [c.name for c in table.primary_key.columns]
         # Sorted here, not by ORDER BY: the two databases collate text differently.
         rows = sorted(
-            db.session.execute(sa.select(table)).mappings(),
-            key=lambda row: tuple(row[k] for k in keys),
+            (
+                [stable(row[c], pdfs) for c in columns]
+                for row in db.session.execute(sa.select(table)).mappings()
+                if not (table.name == "blobs" and row["sha256"] in pdfs)
+            ),
+            key=lambda values: tuple(values[columns.index(k)] for k in keys),
         )
         if rows:
-            content = {"columns": columns, "rows": [[stable(r[c]) for c in columns] for r in rows]}
+            content = {"columns": columns, "rows": rows}
             text = json.dumps(content, sort_keys=True, ensure_ascii=False)
             digests[table.name] = hashlib.sha256(text.encode()).hexdigest()
     return digests
