@@ -39,6 +39,14 @@ def create_meeting(chair: Person, title: str) -> None:
     expect(chair.main.locator(".govuk-notification-banner")).to_contain_text("Meeting created")
 
 
+def open_minutes(person: Person, meeting: str) -> None:
+    """From anywhere with the service navigation: Meetings, the meeting, its minutes."""
+    person.navigate("Meetings")
+    person.follow(meeting)
+    person.follow("Attendance, discussions, decisions and actions")
+    person.expect_heading("Minutes")
+
+
 def test_a_member_is_asked_to_sign_in_and_then_sees_the_page_they_asked_for(
     new_context: NewContext, site: Site, scene: Scene, javascript: bool
 ) -> None:
@@ -219,6 +227,59 @@ def test_a_chair_builds_and_issues_a_meeting_pack_and_downloads_its_pdf(
     expect(chair.main).to_contain_text("Meeting pack, version 1")
     expect(chair.main).not_to_contain_text(scene.red_title)
     chair.capture("meeting-pack")
+
+
+def test_an_action_is_updated_by_its_owner_agency_and_by_no_other(
+    new_context: NewContext, site: Site, scene: Scene, javascript: bool
+) -> None:
+    group = "Contract Monitoring Review" if javascript else "Quality Assurance Panel"
+    meeting = f"{group} – {MEETING_DAY:%B %Y}"
+    action = f"Police to share the {'night' if javascript else 'weekend'} call-out log"
+    note = "Log shared with the council's quality assurance team; no pattern found."
+    chair = Person(new_context(javascript), site, scene.chair)
+    chair.sign_in()
+    create_meeting(chair, meeting)
+    chair.follow("Attendance, discussions, decisions and actions")
+    chair.follow("Add an action")
+    chair.field("Provider").select_option(label=scene.cedar.name)
+    chair.field("Action").fill(action)
+    chair.field("Owner agency").select_option(label="Metropolitan Police Service")
+    due = MEETING_DAY + timedelta(days=28)
+    chair.field("Day").fill(str(due.day))
+    chair.field("Month").fill(str(due.month))
+    chair.field("Year").fill(str(due.year))
+    chair.press("Add action")
+    chair.expect_heading("Minutes")
+    row = chair.main.get_by_role("row").filter(has_text=action)
+    expect(row).to_contain_text("MPS")
+    expect(row).to_contain_text("Open")
+
+    owner = Person(new_context(javascript), site, scene.police)
+    owner.sign_in()
+    owner_actions = owner.main.get_by_role("table", name=re.compile("open actions? owned by"))
+    expect(owner_actions).to_contain_text(action)
+    open_minutes(owner, meeting)
+    owner.follow(f"Update the action: {action}")
+    owner.expect_heading("Update an action")
+    update_path = owner.page.url.removeprefix(site.url)  # for the typed address below
+    owner.choose("Status", "Done")
+    owner.press("Save")  # done needs a closing note: the form says so
+    expect(owner.main.locator(".govuk-error-summary")).to_contain_text("Enter a closing note")
+    owner.field("Closing note").fill(note)
+    owner.press("Save")
+    owner.expect_heading("Minutes")
+    expect(owner.main.locator(".govuk-notification-banner")).to_contain_text("Action updated")
+    expect(owner.main.get_by_role("row").filter(has_text=action)).to_contain_text(f"Done: {note}")
+    owner.navigate("Home")
+    expect(owner.main.get_by_text(action)).to_have_count(0)  # closed, so no longer open
+
+    other = Person(new_context(javascript), site, scene.member)  # the council, not the owner
+    other.sign_in()
+    open_minutes(other, meeting)
+    expect(other.main.get_by_role("row").filter(has_text=action)).to_contain_text(f"Done: {note}")
+    expect(other.main.get_by_role("link", name=re.compile("^Update"))).to_have_count(0)
+    other.visit(update_path)
+    other.expect_heading("Page not found")
 
 
 def test_the_pages_own_scripts_run_under_the_strict_content_security_policy(
