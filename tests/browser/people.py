@@ -40,8 +40,8 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 #: Where screenshots go: `make screens` points this at docs/screenshots.
 SCREENSHOTS_ENV = "PORTAL_SCREENSHOTS_DIR"
 DEFAULT_SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
-#: The screenshots the README shows, by file name. Issue 18 adds "meeting-pack".
-SCREENS = ("sign-in", "home", "heatmap", "search", "provider", "log-intelligence")
+#: The screenshots the README shows, by file name.
+SCREENS = ("sign-in", "home", "heatmap", "search", "provider", "log-intelligence", "meeting-pack")
 
 _NUMBER = re.compile(r"/\d+(?=/|$)")
 
@@ -160,8 +160,8 @@ class Person:
         self.page.goto(self.site(path))
         self.arrived()
 
-    def follow(self, link: str, within: Locator | None = None) -> None:
-        """Click a link by its text (in the main content unless told where)."""
+    def follow(self, link: str | re.Pattern[str], within: Locator | None = None) -> None:
+        """Click a link by its text, or a pattern of it (in the main content unless told where)."""
         scope = within or self.main
         with self.page.expect_navigation():
             scope.get_by_role("link", name=link, exact=True).first.click()
@@ -177,8 +177,13 @@ class Person:
             self.main.get_by_role("button", name=button, exact=True).click()
         self.arrived()
 
-    def download(self, link: str) -> bytes:
-        """Follow a link that downloads a file; the file's bytes."""
+    def back(self) -> None:
+        """Press the browser's Back button."""
+        self.page.go_back()
+        self.arrived()
+
+    def download(self, link: str | re.Pattern[str]) -> bytes:
+        """Follow a link that downloads a file (by its text, or a pattern of it); its bytes."""
         with self.page.expect_download() as started:
             self.main.get_by_role("link", name=link).first.click()
         path = started.value.path()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
 from portal.models import Marking, Meeting, MeetingProvider, Role
@@ -115,6 +117,22 @@ def test_a_chair_creates_a_meeting_on_the_page_and_mistakes_are_explained(app, c
     assert done.status_code == 302
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "December meeting" in page and "Microsoft Teams" in page
+
+
+def test_the_chair_adds_a_provider_with_what_the_add_page_form_sends(app, client):
+    w = world()
+    rosemary = factories.provider(name="Rosemary Court Nursing Home")
+    db.session.commit()
+    sign_in(client, w.meeting.chair)
+    page = client.get(f"/meetings/{w.meeting.id}/agenda/add?provider_id={rosemary.id}")
+    form = page.get_data(as_text=True).split('<form method="post"')[-1].split("</form>")[0]
+    sent = MultiDict(re.findall(r'<input[^>]* name="([^"]+)"[^>]* value="([^"]*)"', form))
+    assert sent.getlist("provider_id") == [str(rosemary.id)]  # once, and not empty
+    sent["reason"] = "Families raised visiting restrictions"
+    added = client.post(f"/meetings/{w.meeting.id}/agenda/add", data=sent)
+    assert added.status_code == 302
+    row = db.session.get(MeetingProvider, (w.meeting.id, rosemary.id))
+    assert row is not None and row.reason == "Families raised visiting restrictions"
 
 
 def test_the_chair_removes_a_provider_only_with_a_reason_and_can_put_it_back(app, client):
