@@ -12,9 +12,6 @@ refuses a batch, it is retried a row at a time so that one bad row costs only it
 from __future__ import annotations
 
 import csv
-import queue
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +20,6 @@ from itertools import islice
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -31,10 +27,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from portal.extensions import db
 
 T = TypeVar("T")
-#: How many batches the reading thread may have ready before the writer takes them.
-READ_AHEAD = 2
-#: While a batch is read ahead, how long a thread may keep Python's lock when another wants it.
-READ_AHEAD_SWITCH_SECONDS = 0.0005
 
 # A line holding the whole of a runaway quoted field is still one row, within reason.
 csv.field_size_limit(10 * 1024 * 1024)
@@ -91,68 +83,6 @@ def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def read_ahead(batches: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
-    """The batches, read and parsed by a second thread while the caller writes the one before.
-
-    On PostgreSQL the database does its part of a write in its own process, so reading and
-    parsing the next batch meanwhile overlaps the two instead of taking turns (the machine's
-    second core does the server's share). Python's lock is handed over sooner while this runs
-    (`sys.setswitchinterval`), or each answer from the server would wait up to 5 ms for the
-    reading thread to let go. Not for SQLite: it releases the lock around every row it
-    writes, and each row would wait for the lock again.
-
-    At most `depth` batches wait, so memory stays bounded. The thread runs in the app's context;
-    whatever it raises is raised here; if the caller stops early (a write failed), the thread
-    stops at its next batch.
-    """
-    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask's proxy is typed as the app, not as the proxy it is
-
-    def hand_over(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            with app.app_context():
-                for batch in batches:
-                    if not hand_over(("batch", batch)):
-                        return
-            hand_over(("done", None))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller and raised there
-            hand_over(("error", error))
-
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, READ_AHEAD_SWITCH_SECONDS))
-    reader = threading.Thread(target=read, name="bulk-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while True:
-            kind, item = ready.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-        sys.setswitchinterval(switch)
-
-
-def parsed_ahead(batches: Iterable[T]) -> Iterable[T]:
-    """The batches, read ahead by a second thread on PostgreSQL (see read_ahead), else as they are."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return read_ahead(batches)
-    return batches
 
 
 def among(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

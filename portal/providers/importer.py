@@ -28,7 +28,6 @@ from portal.bulk import (
     among,
     csv_rows,
     execute_many,
-    parsed_ahead,
     refusal_reason,
     upsert,
     write_batch,
@@ -111,7 +110,7 @@ def import_cqc(
     rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title
-    for batch in parsed_ahead(_batches(rows, layout, headers, report, batch_size)):
+    for batch in _batches(rows, layout, headers, report, batch_size):
         _write_batch(batch, report)
     report.skipped_rows.sort(key=lambda skipped: skipped.line)
     audit.record(
