@@ -396,8 +396,9 @@ def _write_ratings(created: list[_Location], changed: list[_Location]) -> None:
 def apply_record(location: _Location, record: LocationRecord, *, creating: bool) -> None:
     """Set what the record says on the location (values, service types, ratings)."""
     if creating or not record.fields_on_create_only:
-        for name, value in record.fields.items():
-            location.values[name] = "" if name == "address" and value is None else value
+        location.values.update(record.fields)
+        if "address" in record.fields and record.fields["address"] is None:
+            location.values["address"] = ""
     if record.service_types is not None:
         current = location.service_types
         location.service_types = (current - record.managed_service_types) | record.service_types

@@ -84,6 +84,8 @@ _SERVICE_ALIASES = {
     "extra care housing": "extra-care",
 }
 SERVICE_TYPE_PREFIX = "Service type - "
+# What a yes/no cell says for yes.
+_YES = frozenset({"Y", "YES", "TRUE", "1"})
 
 
 def shown(value: str) -> str:
@@ -165,7 +167,7 @@ def parse_count(value: str, column: str) -> int | None:
 
 def yes(value: str) -> bool:
     """Whether a Y/N cell says yes."""
-    return value.strip().upper() in {"Y", "YES", "TRUE", "1"}
+    return value.strip().upper() in _YES
 
 
 def text(value: str) -> str | None:
@@ -186,21 +188,21 @@ def service_type_code(cqc_name: str) -> str | None:
 
 
 @cache
-def _column_lengths() -> dict[str, int]:
-    lengths: dict[str, int] = {}
+def _column_lengths() -> tuple[tuple[str, int], ...]:
+    """The register's text columns with a length limit: (attribute, limit)."""
+    lengths: list[tuple[str, int]] = []
     for column in Provider.__table__.columns:
         length = getattr(column.type, "length", None)
         if isinstance(length, int):
-            lengths[column.name] = length
-    return lengths
+            lengths.append((column.name, length))
+    return tuple(lengths)
 
 
 def check_lengths(fields: dict[str, Any]) -> None:
     """Refuse a row whose text would not fit its column, rather than fail the whole batch."""
-    lengths = _column_lengths()
-    for name, value in fields.items():
-        limit = lengths.get(name)
-        if isinstance(value, str) and limit and len(value) > limit:
+    for name, limit in _column_lengths():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > limit:
             raise RowError(f"{name.replace('_', ' ')} is too long ({len(value)} characters)")
 
 
@@ -232,6 +234,17 @@ def put(
 # --- layout 1: care directory with filters ------------------------------------------------------
 
 
+_DIRECTORY_TEXT = (
+    ("Provider Name", "provider_name"),
+    ("Location Region", "region"),
+    ("Location Local Authority", "local_authority"),
+    ("Registered manager", "registered_manager"),
+    ("Location Telephone Number", "phone"),
+    ("Location Web Address", "website"),
+)
+_DIRECTORY_FLAGS = (("Care home?", "care_home"), ("Dormant (Y/N)", "dormant"))
+
+
 def read_directory_row(row: Row, headers: frozenset[str]) -> LocationRecord:
     """Read a row of the care directory with filters (one location, overall rating)."""
     record = LocationRecord(location_id=parse_location_id(row["Location ID"], "Location ID"))
@@ -239,14 +252,12 @@ def read_directory_row(row: Row, headers: frozenset[str]) -> LocationRecord:
     fields.update(name_fields(text(row["Location Name"]), "Location Name"))
     if "Provider ID" in row:
         fields["cqc_provider_id"] = parse_provider_id(row["Provider ID"], "Provider ID")
-    put(fields, row, "Provider Name", "provider_name")
-    put(fields, row, "Location Region", "region")
-    put(fields, row, "Location Local Authority", "local_authority")
-    put(fields, row, "Registered manager", "registered_manager")
-    put(fields, row, "Location Telephone Number", "phone")
-    put(fields, row, "Location Web Address", "website")
-    put(fields, row, "Care home?", "care_home", yes)
-    put(fields, row, "Dormant (Y/N)", "dormant", yes)
+    for column, attribute in _DIRECTORY_TEXT:
+        if column in row:
+            fields[attribute] = text(row[column])
+    for column, attribute in _DIRECTORY_FLAGS:
+        if column in row:
+            fields[attribute] = row[column].strip().upper() in _YES
     if "Care homes beds" in row:
         fields["beds"] = parse_count(row["Care homes beds"], "Care homes beds")
     address_columns = [
@@ -295,7 +306,9 @@ def _read_service_type_columns(row: Row, headers: frozenset[str], record: Locati
     columns = _service_type_columns(headers)
     if columns:
         record.managed_service_types = frozenset(columns.values())
-        record.service_types = {code for header, code in columns.items() if yes(row[header])}
+        record.service_types = {
+            code for header, code in columns.items() if row[header].strip().upper() in _YES
+        }
 
 
 # --- layout 2: weekly care directory ------------------------------------------------------------
