@@ -212,10 +212,18 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
         )
         .order_by(ProviderRating.provider_id)
     ).all()
+    # The chair's choices as plain rows: a month's meeting may take hundreds of proposals off.
+    chosen = MeetingProvider
     choices = {
         row.provider_id: row
-        for row in db.session.scalars(
-            sa.select(MeetingProvider).where(MeetingProvider.meeting_id == meeting.id)
+        for row in db.session.execute(
+            sa.select(
+                chosen.provider_id,
+                chosen.added,
+                chosen.reason,
+                chosen.position,
+                chosen.removed_reason,
+            ).where(chosen.meeting_id == meeting.id)
         )
     }
     wanted = set(concerns) | set(embargoes) | {r[0] for r in ratings} | set(choices)
