@@ -26,7 +26,16 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard import BENCH_ENV, SEED, TODAY, build, database, percentile, time_pages  # noqa: E402
+from dashboard import (  # noqa: E402
+    BENCH_ENV,
+    SEED,
+    TODAY,
+    build,
+    database,
+    percentile,
+    time_pages,
+    vacuum_analyze,
+)
 
 CHAIR_ID = 2
 
@@ -58,8 +67,7 @@ def run(backend: str, providers: int, items: int, requests: int) -> None:
             started = time.perf_counter()
             build(providers, items, SEED)
             if backend == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+                vacuum_analyze()
             print(f"{backend}: built in {time.perf_counter() - started:.1f} s", flush=True)
             embargoed = set(db.session.scalars(sa.select(Embargo.provider_id)))
             concern = db.session.scalars(

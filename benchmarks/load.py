@@ -88,8 +88,9 @@ def prepare(url: str, folder: Path, providers: int, items: int, secret: str) -> 
                             f"coalesce(max(id), 0) + 1, false) FROM {table.name}"
                         )
                     )
-            db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+        if url.startswith("postgresql"):
+            dashboard.vacuum_analyze()
         print(
             f"  built {providers:,} providers and {items:,} items in {time.perf_counter() - started:.0f} s"
         )

@@ -33,7 +33,15 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard import BENCH_ENV, SEED, TODAY, build, database, insert  # noqa: E402
+from dashboard import (  # noqa: E402
+    BENCH_ENV,
+    SEED,
+    TODAY,
+    build,
+    database,
+    insert,
+    vacuum_analyze,
+)
 
 AGENDA_SIZE = 40
 CHAIR_ID = 2  # the dashboard data's chair, in MERTON
@@ -114,8 +122,7 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
             build(providers, items, seed)
             db.session.commit()
             if backend == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+                vacuum_analyze()
             print(
                 f"{backend}: built {providers:,} providers and {items:,} items "
                 f"in {time.perf_counter() - started:.1f} s"

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import render_template
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
 from portal import audit
 from portal import heatmap as heatmaps
@@ -160,14 +160,20 @@ def for_pack(heatmap: heatmaps.Heatmap) -> heatmaps.Heatmap:
 
 
 def _new_items(provider_ids: list[int], since: date, as_of: date) -> list[IntelligenceItem]:
-    """Open items in the pack's audience about these providers logged since the last meeting."""
+    """Open items in the pack's audience about these providers logged since the last meeting.
+
+    Each comes with its agency (joined) and nothing else: the pack shows no themes,
+    recipients or provider of an item (its section names the provider), and loading those
+    for hundreds of items was a good part of the preview's time. Other relationships raise
+    rather than query.
+    """
     if not provider_ids:
         return []
     item = IntelligenceItem
     return list(
         db.session.scalars(
             sa.select(item)
-            .options(joinedload(item.provider), joinedload(item.source_agency))
+            .options(joinedload(item.source_agency).raiseload("*"), raiseload("*"))
             .where(
                 item.provider_id.in_(provider_ids),
                 item.status == ItemStatus.OPEN,
@@ -217,10 +223,18 @@ def _matrix(provider_ids: list[int], start: date, end: date) -> dict[tuple[int, 
 
 
 def _actions(meeting: Meeting, since: date) -> tuple[list[Action], list[Action]]:
-    """Open actions from earlier meetings (carried over), and those closed since the last."""
+    """Open actions from earlier meetings (carried over), and those closed since the last.
+
+    Each with its meeting, provider and owner agency, loaded in the same query (the action
+    tables show them for every row) and nothing more.
+    """
     rows = db.session.scalars(
         sa.select(Action)
-        .options(joinedload(Action.provider), joinedload(Action.owner_agency))
+        .options(
+            contains_eager(Action.meeting).raiseload("*"),
+            joinedload(Action.provider).raiseload("*"),
+            joinedload(Action.owner_agency).raiseload("*"),
+        )
         .join(Meeting, Meeting.id == Action.meeting_id)
         .where(
             Meeting.held_on < meeting.held_on,

@@ -33,7 +33,6 @@ from portal.policy import PACK_AUDIENCE
 from portal.risk import (
     ProviderRisk,
     RiskFilters,
-    current_risks,
     highest_risk_providers,
     window_months,
     window_start,
@@ -110,7 +109,12 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day, time.max)
 
 
-def _risk_reasons(entries: dict[int, AgendaEntry], as_of: date) -> None:
+def _risk_reasons(entries: dict[int, AgendaEntry], as_of: date) -> dict[int, ProviderRisk]:
+    """Propose the providers of high or extreme current risk; every provider's current risk.
+
+    The ranking covers every provider with an open item in the pack's audience in the
+    window, so its figures are the current risk of every provider (one query, not two).
+    """
     months = window_months()
     ranked = highest_risk_providers(
         PACK_AUDIENCE, RiskFilters(), window_start(as_of, months), as_of, RANKED_LIMIT
@@ -125,6 +129,7 @@ def _risk_reasons(entries: dict[int, AgendaEntry], as_of: date) -> None:
                 f"Current risk {risk.score} ({risk.band.value}) from "
                 f"{risk.items} {'item' if risk.items == 1 else 'items'}"
             )
+    return {ranked_provider.id: ranked_provider.risk for ranked_provider in ranked}
 
 
 def concern_stages(provider_ids: list[int] | None, as_of: date) -> dict[int, tuple[str, date]]:
@@ -194,7 +199,7 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
     """The proposals for the meeting as of that day, with the chair's changes applied."""
     since = since_date(meeting)
     entries: dict[int, AgendaEntry] = {}
-    _risk_reasons(entries, as_of)
+    risks = _risk_reasons(entries, as_of)
     concerns = concern_stages(None, as_of)
     embargoes = active_embargoes(None, as_of)
     ratings = db.session.execute(
@@ -207,10 +212,18 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
         )
         .order_by(ProviderRating.provider_id)
     ).all()
+    # The chair's choices as plain rows: a month's meeting may take hundreds of proposals off.
+    chosen = MeetingProvider
     choices = {
         row.provider_id: row
-        for row in db.session.scalars(
-            sa.select(MeetingProvider).where(MeetingProvider.meeting_id == meeting.id)
+        for row in db.session.execute(
+            sa.select(
+                chosen.provider_id,
+                chosen.added,
+                chosen.reason,
+                chosen.position,
+                chosen.removed_reason,
+            ).where(chosen.meeting_id == meeting.id)
         )
     }
     wanted = set(concerns) | set(embargoes) | {r[0] for r in ratings} | set(choices)
@@ -242,7 +255,6 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
         if provider_id in entries:
             entries[provider_id].position = choice.position
             entries[provider_id].removed_reason = choice.removed_reason
-    risks = current_risks(PACK_AUDIENCE, list(entries), as_of, window_months())
     for provider_id, entry in entries.items():
         entry.risk = risks.get(provider_id)
     ordered = sorted(

@@ -32,6 +32,23 @@ class IntelligenceItem(Base):
         sa.CheckConstraint("likelihood BETWEEN 1 AND 5", name="likelihood_range"),
         sa.CheckConstraint("impact BETWEEN 1 AND 5", name="impact_range"),
         sa.Index("ix_intelligence_items_provider_observed", "provider_id", "observed_on"),
+        # Every column the risk figures read (portal.risk, with the policy's condition), so
+        # the dashboard's and the pack's grouped queries scan this narrow index instead of
+        # the wide rows: an index-only scan on PostgreSQL once vacuumed, a covering index on
+        # SQLite (whose planner otherwise picks the status index and reads every open row).
+        sa.Index(
+            "ix_intelligence_items_risk",
+            "status",
+            "observed_on",
+            "marking",
+            "provider_id",
+            "likelihood",
+            "impact",
+            "key_question",
+            "source_agency_id",
+            "author_id",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
