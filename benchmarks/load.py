@@ -202,12 +202,34 @@ def worker_pids(master: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
+def busy(pid: int) -> bool:
+    """Whether the process is running on a CPU right now (state R in /proc), i.e. serving."""
+    try:
+        # The state follows the command name in parentheses, which may itself hold spaces.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "R"
+    except (OSError, IndexError):
+        return False
+
+
 def kill_a_worker_later(master: int, delay: float) -> None:
-    """After the delay, one gunicorn worker is killed with SIGKILL (gunicorn starts another)."""
+    """After the delay, a gunicorn worker is killed with SIGKILL (gunicorn starts another).
+
+    The victim is one caught serving a request if one is within two seconds (so that the run
+    shows what a crash costs the requests in flight), else the first worker.
+    """
     time.sleep(delay)
-    victim = worker_pids(master)[0]
+    deadline = time.monotonic() + 2
+    workers = worker_pids(master)
+    victim, serving = workers[0], False
+    while time.monotonic() < deadline:
+        running = [pid for pid in worker_pids(master) if busy(pid)]
+        if running:
+            victim, serving = running[0], True
+            break
+        time.sleep(0.001)
     os.kill(victim, signal.SIGKILL)
-    print(f"    SIGKILL worker {victim} at {delay:.0f} s", flush=True)
+    state = "while serving" if serving else "(no worker was caught serving)"
+    print(f"    SIGKILL worker {victim} at {delay:.0f} s {state}", flush=True)
 
 
 def locust(
