@@ -133,7 +133,7 @@ def dashboard(user: Any, form: DashboardFilterForm, today: date) -> Dashboard:
     period = f"{period_label(form.months).lower()} ({heatmaps.period_text(period_start, today)})"
     since, since_last_visit = new_since(user, today)
     new_items, new_total = new_items_for(user, since)
-    actions, actions_total = open_actions(user.agency_id, today)
+    actions, actions_total = open_actions(user, today)
     return Dashboard(
         today=today,
         window_months=months,

@@ -28,7 +28,7 @@ from portal.models import (
     ProviderConcern,
     ProviderConcernStage,
 )
-from portal.policy import readable_items_clause
+from portal.policy import Permission, has_permission, readable_items_clause
 from portal.templating import optional_url
 
 NEW_ITEMS_SHOWN = 10
@@ -36,6 +36,7 @@ ACTIONS_SHOWN = 25
 LIST_LIMIT = 50
 NEW_SINCE_DAYS = 14
 PROVIDER_ENDPOINT = "providers.view_provider"
+UPDATE_ACTION_ENDPOINT = "meetings.update_action"
 
 
 def provider_url(provider_id: int | None) -> str | None:
@@ -54,6 +55,8 @@ class ActionRow:
     status: str
     overdue: bool
     meeting_on: date
+    #: Where the user updates the action (owner agencies' members and chairs), else None.
+    update_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,16 @@ def new_items_for(user: Any, since: datetime) -> tuple[list[IntelligenceItem], i
     return [found for found, _total in rows], int(rows[0][1]) if rows else 0
 
 
-def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
-    """Open actions owned by the agency, soonest due first (one query)."""
+def open_actions(user: Any, today: date) -> tuple[list[ActionRow], int]:
+    """Open actions owned by the user's agency, soonest due first (one query).
+
+    Each links to its update page when the user may update it: every action here is their
+    agency's, so that is whoever may take part in meetings (policy.can_update_action).
+    """
+    may_update = has_permission(user, Permission.ATTEND_MEETINGS)
     rows = db.session.execute(
         sa.select(
+            Action.id,
             Action.description,
             Action.due_on,
             Action.status,
@@ -122,7 +131,7 @@ def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
         .join(Meeting, Meeting.id == Action.meeting_id)
         .outerjoin(Provider, Provider.id == Action.provider_id)
         .where(
-            Action.owner_agency_id == agency_id,
+            Action.owner_agency_id == user.agency_id,
             Action.status == ActionStatus.OPEN,
         )
         .order_by(sa.case((Action.due_on.is_(None), 1), else_=0), Action.due_on, Action.id)
@@ -137,8 +146,11 @@ def open_actions(agency_id: int, today: date) -> tuple[list[ActionRow], int]:
             status=ActionStatus(status).value,
             overdue=due_on is not None and due_on < today,
             meeting_on=held_on,
+            update_url=optional_url(UPDATE_ACTION_ENDPOINT, action_id=action_id)
+            if may_update
+            else None,
         )
-        for description, due_on, status, provider_id, provider_name, held_on, _total in rows
+        for action_id, description, due_on, status, provider_id, provider_name, held_on, _total in rows
     ]
     return actions, int(rows[0][-1]) if rows else 0
 

@@ -186,6 +186,32 @@ def test_open_actions_of_the_users_agency_show_the_provider_and_overdue_ones(cli
     assert "Cedar Lodge" in words
 
 
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.CHAIR, Role.VIEWER])
+def test_each_open_action_links_to_its_update_page_for_those_who_may_update_it(
+    client, login_as, role
+):
+    held = meeting()
+    merton = factories.agency("MERTON")
+    action = Action(
+        meeting=held,
+        description="Review the rota",
+        owner_agency_id=merton.id,
+        created_by_id=held.chair_id,
+    )
+    db.session.add(action)
+    db.session.commit()
+    login_as(role, "MERTON")
+    actions = section(client.get("/").get_data(as_text=True), "actions", "concerns")
+    update = f"/meetings/actions/{action.id}"
+    if role is Role.VIEWER:  # reads the agency's actions, updates none
+        assert "Review the rota" in actions and update not in actions
+        assert client.get(update).status_code == 403
+        return
+    assert f'href="{update}"' in actions
+    assert "Update the action: Review the rota" in text_of(actions)
+    assert client.get(update).status_code == 200
+
+
 def test_open_provider_concerns_show_their_current_stage(client, login_as):
     opener = factories.user(Role.CHAIR)
     open_one = ProviderConcern(
