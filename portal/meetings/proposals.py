@@ -79,6 +79,16 @@ class Agenda:
     removed: list[AgendaEntry]
     since: date
     as_of: date
+    #: Whether `since` is the day of the group's previous meeting (else there was none, and
+    #: it is FIRST_MEETING_DAYS before this one).
+    since_last_meeting: bool = True
+
+    @property
+    def since_label(self) -> str:
+        """What the `since` day is, as the pack and the meeting page say it."""
+        if self.since_last_meeting:
+            return "the last meeting"
+        return f"{FIRST_MEETING_DAYS} days before this meeting; the group has no earlier one"
 
     @property
     def provider_ids(self) -> list[int]:
@@ -96,12 +106,15 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
     )
 
 
-def since_date(meeting: Meeting) -> date:
-    """The day of the last meeting, from which intelligence counts as new."""
+def since_date(meeting: Meeting) -> tuple[date, bool]:
+    """The day from which intelligence counts as new, and whether it is the last meeting's.
+
+    Without an earlier meeting it is FIRST_MEETING_DAYS before this one.
+    """
     earlier = previous_meeting(meeting)
     if earlier is not None:
-        return earlier.held_on
-    return date.fromordinal(meeting.held_on.toordinal() - FIRST_MEETING_DAYS)
+        return earlier.held_on, True
+    return date.fromordinal(meeting.held_on.toordinal() - FIRST_MEETING_DAYS), False
 
 
 def end_of(day: date) -> datetime:
@@ -197,7 +210,7 @@ def _names(provider_ids: set[int]) -> dict[int, str]:
 
 def agenda(meeting: Meeting, as_of: date) -> Agenda:
     """The proposals for the meeting as of that day, with the chair's changes applied."""
-    since = since_date(meeting)
+    since, since_last_meeting = since_date(meeting)
     entries: dict[int, AgendaEntry] = {}
     risks = _risk_reasons(entries, as_of)
     concerns = concern_stages(None, as_of)
@@ -273,4 +286,5 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
         removed=[e for e in ordered if e.removed_reason is not None],
         since=since,
         as_of=as_of,
+        since_last_meeting=since_last_meeting,
     )

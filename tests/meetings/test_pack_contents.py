@@ -88,6 +88,28 @@ def test_proposals_count_only_the_packs_audience_not_what_the_chair_may_read(app
     assert plan.entries[0].reason == "Current risk 16 (extreme) from 1 item"
 
 
+def test_new_intelligence_counts_from_the_last_meeting_or_says_why_not(client):
+    """The group's first meeting has no last meeting: the pack and the meeting page say what
+    the day they count from is instead of calling it the last meeting."""
+    first = meeting(held_on=HELD_ON)
+    db.session.commit()
+    plan = agenda(first, date.today())
+    assert (plan.since, plan.since_last_meeting) == (HELD_ON - timedelta(days=35), False)
+    sign_in(client, first.chair)
+    said = "35 days before this meeting; the group has no earlier one"
+    for path in (f"/meetings/{first.id}/pack", f"/meetings/{first.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert said in page and "(the last meeting)" not in page, path
+
+    second = meeting(held_on=HELD_ON + timedelta(days=28))
+    db.session.commit()
+    plan = agenda(second, date.today())
+    assert (plan.since, plan.since_last_meeting) == (HELD_ON, True)
+    sign_in(client, second.chair)
+    page = client.get(f"/meetings/{second.id}/pack").get_data(as_text=True)
+    assert "(the last meeting)" in page and said not in page
+
+
 def test_the_agenda_gives_each_reason_and_orders_by_risk_then_the_chairs_order(app):
     from portal.meetings import services
     from portal.models import (
