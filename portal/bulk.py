@@ -109,6 +109,22 @@ def _processor(column: sa.Column[Any] | None, dialect: sa.Dialect) -> Callable[[
     return column.type.bind_processor(dialect)
 
 
+def _columns(
+    table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str], dialect: sa.Dialect
+) -> list[list[Any]]:
+    """The rows' values column by column, each column's through its type's bind processing.
+
+    Each processor runs over a list (once per column, not per value's lookup); a key that is
+    not one of the table's columns (a statement's own parameter) is passed as it is.
+    """
+    columns = [[row[key] for row in rows] for key in keys]
+    for number, key in enumerate(keys):
+        processor = _processor(table.columns.get(key), dialect)
+        if processor is not None:
+            columns[number] = list(map(processor, columns[number]))
+    return columns
+
+
 def execute_many(
     statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -128,12 +144,7 @@ def execute_many(
         _postgres_copy(table, rows)
         return
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
-    processors = {key: _processor(table.columns.get(key), dialect) for key in keys}
-    # Column by column: each processor runs over a list, and the rows are zipped up at the end.
-    columns = {key: [row[key] for row in rows] for key in keys}
-    for key, processor in processors.items():
-        if processor is not None:
-            columns[key] = list(map(processor, columns[key]))
+    columns = dict(zip(keys, _columns(table, rows, keys, dialect), strict=True))
     parameters: list[Any]
     if compiled.positiontup is not None:
         parameters = list(zip(*(columns[key] for key in compiled.positiontup), strict=True))
@@ -161,14 +172,13 @@ def _postgres_upsert(
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     keys = list(rows[0])
-    arrays: dict[str, list[Any]] = {}
-    casts = []
-    for number, name in enumerate(keys):
-        column = table.columns[name]
-        processor = column.type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        arrays[f"c{number}"] = list(map(processor, values)) if processor else values
-        casts.append(f"%(c{number})s::{column.type.compile(dialect=dialect)}[]")
+    arrays = {
+        f"c{number}": values for number, values in enumerate(_columns(table, rows, keys, dialect))
+    }
+    casts = [
+        f"%(c{number})s::{table.columns[name].type.compile(dialect=dialect)}[]"
+        for number, name in enumerate(keys)
+    ]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
         f"SELECT * FROM unnest({', '.join(casts)}) "
@@ -186,11 +196,7 @@ def _postgres_copy(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     dialect = db.session.get_bind().dialect
     quote = dialect.identifier_preparer.quote
     keys = list(rows[0])
-    columns = [[row[name] for row in rows] for name in keys]
-    for number, name in enumerate(keys):
-        processor = table.columns[name].type.bind_processor(dialect)
-        if processor is not None:
-            columns[number] = list(map(processor, columns[number]))
+    columns = _columns(table, rows, keys, dialect)
     sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
     with _driver_cursor(sql) as cursor, cursor.copy(sql) as copy:
         for values in zip(*columns, strict=True):
@@ -224,11 +230,10 @@ def upsert(
     """Insert the rows, or update `update` columns where `key` is taken: one executemany."""
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    if dialect == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql":
         _postgres_upsert(table, rows, key, update)
         return
+    insert = sqlite.insert(table)
     statement = insert.on_conflict_do_update(
         index_elements=list(key), set_={name: insert.excluded[name] for name in update}
     )
