@@ -12,12 +12,15 @@ refuses a batch, it is retried a row at a time so that one bad row costs only it
 from __future__ import annotations
 
 import csv
+import enum
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import date, datetime
 from itertools import islice
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,6 +128,27 @@ def _columns(
     return columns
 
 
+def _driver_statement(
+    statement: sa.ClauseElement,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    dialect: sa.Dialect,
+) -> tuple[str, list[Any]]:
+    """The statement compiled once for the dialect, and its parameters for the driver's
+    executemany: each value through its column type's bind processing."""
+    keys = list(rows[0])
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
+    columns = dict(zip(keys, _columns(table, rows, keys, dialect), strict=True))
+    parameters: list[Any]
+    if compiled.positiontup is not None:
+        parameters = list(zip(*(columns[key] for key in compiled.positiontup), strict=True))
+    else:
+        parameters = [
+            dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]
+    return compiled.string, parameters
+
+
 def execute_many(
     statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -139,37 +163,26 @@ def execute_many(
         return
     connection = db.session.connection()
     dialect = connection.dialect
-    keys = list(rows[0])
     if dialect.name == "postgresql" and isinstance(statement, sa.Insert):
         _postgres_copy(table, rows)
         return
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
-    columns = dict(zip(keys, _columns(table, rows, keys, dialect), strict=True))
-    parameters: list[Any]
-    if compiled.positiontup is not None:
-        parameters = list(zip(*(columns[key] for key in compiled.positiontup), strict=True))
-    else:
-        parameters = [
-            dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
-        ]
-    connection.exec_driver_sql(compiled.string, parameters)
+    sql, parameters = _driver_statement(statement, table, rows, dialect)
+    connection.exec_driver_sql(sql, parameters)
 
 
-def _postgres_upsert(
+def _unnest_insert(
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
-    key: Sequence[str],
-    update: Sequence[str],
-) -> None:
-    """PostgreSQL: the whole batch as one INSERT ... SELECT FROM unnest(one array per column)
-    ... ON CONFLICT DO UPDATE.
+    dialect: sa.Dialect,
+    conflict: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> tuple[str, dict[str, list[Any]]]:
+    """PostgreSQL: the rows as one INSERT ... SELECT FROM unnest(one array per column), with
+    ON CONFLICT (key) DO UPDATE SET (update) when `conflict` is (key, update).
 
     psycopg's executemany runs a statement per row (pipelined, but each planned and executed
     alone), and a multi-row VALUES costs SQLAlchemy a bind per value to compile; an array per
     column is one statement with as many parameters as there are columns.
     """
-    connection = db.session.connection()
-    dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     keys = list(rows[0])
     arrays = {
@@ -181,10 +194,72 @@ def _postgres_upsert(
     ]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-        f"SELECT * FROM unnest({', '.join(casts)}) "
-        f"ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET "
-        + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in update)
+        f"SELECT * FROM unnest({', '.join(casts)})"
     )
+    if conflict is not None:
+        key, update = conflict
+        sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET " + ", ".join(
+            f"{quote(n)} = excluded.{quote(n)}" for n in update
+        )
+    return sql, arrays
+
+
+def _json_insert(
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    dialect: sa.Dialect,
+    conflict: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> tuple[str, list[str]]:
+    """PostgreSQL: the rows as one INSERT ... SELECT FROM json_populate_recordset(one JSON
+    text), with ON CONFLICT (key) DO UPDATE SET (update) when `conflict` is (key, update).
+
+    For a pipeline, where COPY cannot run: the JSON is made in C, where psycopg would dump
+    arrays (unnest) value by value in Python, which cost more than the server's work.
+    """
+    quote = dialect.identifier_preparer.quote
+    keys = list(rows[0])
+    names = ", ".join(quote(k) for k in keys)
+    # Bind processing only where JSON has no value of the type's own (enums, for one).
+    processors = {
+        key: processor
+        for key in keys
+        if not isinstance(table.columns[key].type, sa.Boolean | sa.Float | sa.Integer)
+        and (processor := _processor(table.columns[key], dialect)) is not None
+    }
+    records: Sequence[dict[str, Any]] = rows
+    if processors:
+        records = [
+            row | {key: processor(row[key]) for key, processor in processors.items()}
+            for row in rows
+        ]
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
+        f"FROM json_populate_recordset(NULL::{quote(table.name)}, %s::json)"
+    )
+    if conflict is not None:
+        key, update = conflict
+        sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET " + ", ".join(
+            f"{quote(n)} = excluded.{quote(n)}" for n in update
+        )
+    return sql, [json.dumps(records, default=_json_value, check_circular=False)]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not a value for a JSON record")
+
+
+def _postgres_upsert(
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """PostgreSQL: the whole batch as one INSERT ... SELECT FROM unnest ... ON CONFLICT."""
+    sql, arrays = _unnest_insert(table, rows, db.session.get_bind().dialect, (key, update))
     # Binary parameters: psycopg then sends each array as is, not escaped as text value by
     # value (which cost more than the insert).
     with _driver_cursor(sql) as cursor:
@@ -211,14 +286,22 @@ def _driver_cursor(sql: str) -> Iterator[Any]:
     the session would be, so write_batch sees a refused batch whichever way it was sent.
     """
     connection = db.session.connection()
-    dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        yield cursor
-    except dbapi.Error as error:
-        raise sa.exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
+        with _as_sqlalchemy_error(connection.dialect, sql):
+            yield cursor
     finally:
         cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_error(dialect: sa.Dialect, sql: str) -> Iterator[None]:
+    """Raise what the driver raises as SQLAlchemy's error for it."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
 
 
 def upsert(
@@ -269,6 +352,152 @@ def write_batch(
             db.session.rollback()
             on_refused(record, error)
     return outcomes
+
+
+class Writer(Protocol):
+    """Where a batch's writes go: the session (SessionWriter) or a pipeline (PipelinedWriter)."""
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows (all with the same keys; none already there)."""
+
+    def execute_many(
+        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Run the statement (an UPDATE or DELETE with bound parameters) for each row."""
+
+    def upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        key: Sequence[str],
+        update: Sequence[str],
+    ) -> None:
+        """Insert the rows, or update `update` columns where `key` is taken."""
+
+
+class SessionWriter:
+    """Writes through the session, in its transaction (committed by write_batch)."""
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows: COPY on PostgreSQL, one executemany elsewhere."""
+        execute_many(sa.insert(table), table, rows)
+
+    def execute_many(
+        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Run the statement for each row with one executemany."""
+        execute_many(statement, table, rows)
+
+    def upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        key: Sequence[str],
+        update: Sequence[str],
+    ) -> None:
+        """Insert or update the rows in one statement."""
+        upsert(table, rows, key, update)
+
+
+class PipelinedWriter:
+    """PostgreSQL: each batch's writes sent on a connection of their own, in pipeline mode,
+    and committed without waiting for the server, so the next batch is read while the server
+    writes this one.
+
+    An import sends a batch as ``BEGIN``, its statements and ``COMMIT`` (``batch``), reads and
+    plans the next batch, then waits for the server to have committed the one it sent
+    (``confirm``, a pipeline sync). A batch the server refuses is rolled back whole, and
+    ``confirm`` raises SQLAlchemy's error for it, however soon the refusal came back: what is
+    sent after it is skipped by the server and not sent at all once it is known. ``recover``
+    then makes the connection ready for the next batch. The server cannot run a COPY in a
+    pipeline, so inserts are one ``INSERT ... SELECT FROM json_populate_recordset(...)`` each.
+    Lookups stay on the session's connection, which sees what is committed.
+    """
+
+    def __init__(self, connection: Any, pipeline: Any) -> None:
+        self._pipeline = pipeline
+        self._dialect = db.session.get_bind().dialect
+        self._cursor = connection.cursor()
+        self._refused: SQLAlchemyError | None = None
+
+    @classmethod
+    @contextmanager
+    def open(cls) -> Iterator[PipelinedWriter]:
+        """A writer on a connection of the session's engine, put back in the pool afterwards."""
+        with db.engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            driver = autocommit.connection.driver_connection
+            with driver.pipeline() as pipeline:  # type: ignore[union-attr]
+                writer = cls(driver, pipeline)
+                try:
+                    yield writer
+                finally:
+                    # Nothing is left half done: a batch sent and not confirmed is committed
+                    # or rolled back whole before the connection goes back to the pool.
+                    with suppress(SQLAlchemyError):
+                        writer.recover()
+                    writer._cursor.close()
+
+    def _send(self, sql: str, parameters: Any = None, *, many: bool = False) -> None:
+        if self._refused is not None:
+            return
+        try:
+            with _as_sqlalchemy_error(self._dialect, sql):
+                if many:
+                    self._cursor.executemany(sql, parameters)
+                else:
+                    self._cursor.execute(sql, parameters, binary=True)
+        except SQLAlchemyError as error:
+            # An earlier statement's refusal, read back while sending this one.
+            self._refused = error
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Send what the block sends as one transaction (BEGIN ... COMMIT), not waiting."""
+        self._send("BEGIN")
+        yield
+        self._send("COMMIT")
+
+    def confirm(self) -> None:
+        """Wait until the server has done everything sent; raise what it refused."""
+        refused, self._refused = self._refused, None
+        try:
+            with _as_sqlalchemy_error(self._dialect, "COMMIT"):
+                self._pipeline.sync()
+        except SQLAlchemyError as error:
+            raise (refused or error) from None
+        if refused is not None:
+            raise refused
+
+    def recover(self) -> None:
+        """After a refusal: wait for the rest, roll back what the batch began, carry on."""
+        with suppress(SQLAlchemyError):
+            self.confirm()
+        self._send("ROLLBACK")
+        self.confirm()
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows with one statement (a JSON record set)."""
+        if rows:
+            self._send(*_json_insert(table, rows, self._dialect))
+
+    def execute_many(
+        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Send the statement once per row (pipelined)."""
+        if rows:
+            self._send(*_driver_statement(statement, table, rows, self._dialect), many=True)
+
+    def upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        key: Sequence[str],
+        update: Sequence[str],
+    ) -> None:
+        """Insert or update the rows with one statement (a JSON record set, ON CONFLICT)."""
+        if rows:
+            self._send(*_json_insert(table, rows, self._dialect, (key, update)))
 
 
 def refusal_reason(error: SQLAlchemyError) -> str:

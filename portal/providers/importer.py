@@ -24,12 +24,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
 from portal.bulk import (
+    PipelinedWriter,
+    SessionWriter,
     SkippedRow,
+    Writer,
     among,
     csv_rows,
-    execute_many,
     refusal_reason,
-    upsert,
     write_batch,
 )
 from portal.extensions import db
@@ -110,8 +111,12 @@ def import_cqc(
     rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title
-    for batch in _batches(rows, layout, headers, report, batch_size):
-        _write_batch(batch, report)
+    batches = _batches(rows, layout, headers, report, batch_size)
+    if db.session.get_bind().dialect.name == "postgresql":
+        _write_pipelined(batches, report)
+    else:
+        for batch in batches:
+            _write_batch(batch, report)
     report.skipped_rows.sort(key=lambda skipped: skipped.line)
     audit.record(
         "providers-imported",
@@ -212,8 +217,36 @@ class _Location:
     ratings: dict[str, tuple[Any, date | None]]
     outcome: str = "unchanged"
 
+    def copy(self) -> _Location:
+        """The location as the next batch starts from it (unchanged so far)."""
+        return _Location(
+            self.provider_id, dict(self.values), set(self.service_types), dict(self.ratings)
+        )
 
-def _write_batch(batch: list[tuple[int, LocationRecord]], report: ImportReport) -> None:
+
+Batch = list[tuple[int, LocationRecord]]
+
+
+@dataclass
+class _Plan:
+    """What a batch writes: its locations after the batch, and which are new or changed."""
+
+    locations: dict[str, _Location]
+    before: dict[str, tuple[dict[str, Any], set[str], dict[str, Any]]]
+    created: list[_Location]
+    changed: list[_Location]
+    skipped: dict[int, str]
+
+    def outcomes(self) -> Counter[str]:
+        """How many locations the batch created, updated and left unchanged."""
+        return Counter(loc.outcome for loc in self.locations.values())
+
+
+#: The batch sent and not yet confirmed, with its plan.
+_InFlight = tuple[Batch, _Plan] | None
+
+
+def _write_batch(batch: Batch, report: ImportReport) -> None:
     """Write a batch in one transaction; if the database refuses it, retry row by row."""
     skipped: dict[int, str] = {}
 
@@ -221,10 +254,56 @@ def _write_batch(batch: list[tuple[int, LocationRecord]], report: ImportReport) 
         skipped[entry[0]] = refusal_reason(error)
 
     outcomes = write_batch(batch, lambda rows: _apply_batch(rows, skipped), refused)
+    _count(report, outcomes, skipped)
+
+
+def _count(report: ImportReport, outcomes: Counter[str], skipped: dict[int, str]) -> None:
     report.skipped_rows.extend(SkippedRow(line, reason) for line, reason in sorted(skipped.items()))
     report.created += outcomes["created"]
     report.updated += outcomes["updated"]
     report.unchanged += outcomes["unchanged"]
+
+
+def _write_pipelined(batches: Iterator[Batch], report: ImportReport) -> None:
+    """PostgreSQL: each batch is sent without waiting, and the next one read and planned while
+    the server writes it; the server's answer is awaited only before the next batch is sent.
+
+    The next batch is planned from the committed register plus the batch in flight (a location
+    in both is taken as the batch in flight leaves it). If the server refuses the batch in
+    flight, it is rolled back, retried through the session a row at a time, and the next batch
+    planned again from what was saved.
+    """
+    with PipelinedWriter.open() as writer:
+        pending: _InFlight = None
+        for batch in batches:
+            plan = _plan(batch, pending[1] if pending else None)
+            if pending is not None and not _settle(writer, *pending, report):
+                plan = _plan(batch, None)
+            pending = _send(writer, batch, plan, report)
+        if pending is not None:
+            _settle(writer, *pending, report)
+
+
+def _send(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> _InFlight:
+    """Send the batch's writes without waiting; None when there is nothing to write."""
+    if not plan.created and not plan.changed:
+        _count(report, plan.outcomes(), plan.skipped)
+        return None
+    with writer.batch():
+        _write_plan(plan, writer)
+    return batch, plan
+
+
+def _settle(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
+    """Wait for the batch in flight; count it, or retry it row by row if it was refused."""
+    try:
+        writer.confirm()
+    except SQLAlchemyError:
+        writer.recover()
+        _write_batch(batch, report)
+        return False
+    _count(report, plan.outcomes(), plan.skipped)
+    return True
 
 
 def _lookup(location_ids: set[str]) -> dict[str, _Location]:
@@ -254,14 +333,18 @@ def _lookup(location_ids: set[str]) -> dict[str, _Location]:
     return found
 
 
-def _apply_batch(
-    batch: Sequence[tuple[int, LocationRecord]], skipped: dict[int, str]
-) -> Counter[str]:
-    locations = _lookup({record.location_id for _, record in batch})
+def _plan(batch: Sequence[tuple[int, LocationRecord]], in_flight: _Plan | None) -> _Plan:
+    """Look the batch's locations up (those of the batch in flight as it leaves them, the rest
+    from the register) and apply its records to them."""
+    location_ids = {record.location_id for _, record in batch}
+    flying = in_flight.locations if in_flight is not None else {}
+    locations = _lookup(location_ids - flying.keys())
+    locations.update((key, flying[key].copy()) for key in location_ids & flying.keys())
     before = {
         key: (dict(loc.values), set(loc.service_types), dict(loc.ratings))
         for key, loc in locations.items()
     }
+    skipped: dict[int, str] = {}
     for line, record in batch:
         location = locations.get(record.location_id)
         creating = location is None or location.outcome == "created"
@@ -272,41 +355,66 @@ def _apply_batch(
             values = dict(SETTABLE, cqc_location_id=record.location_id)
             location = locations[record.location_id] = _Location(None, values, set(), {}, "created")
         apply_record(location, record, creating=creating)
-    now = utcnow()
     created = [loc for loc in locations.values() if loc.outcome == "created"]
     changed = [
         loc
         for key, loc in locations.items()
         if loc.outcome != "created" and (loc.values, loc.service_types, loc.ratings) != before[key]
     ]
+    for loc in changed:
+        loc.outcome = "updated"
+    if created and db.session.get_bind().dialect.name == "postgresql":
+        # The new locations' ids, drawn from the sequence: one query, and their service
+        # types and ratings can go in the same batch without reading anything back.
+        ids = db.session.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('providers', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": len(created)},
+        ).scalars()
+        for loc, pid in zip(created, ids, strict=True):
+            loc.provider_id = pid
+    return _Plan(locations, before, created, changed, skipped)
+
+
+def _apply_batch(
+    batch: Sequence[tuple[int, LocationRecord]], skipped: dict[int, str]
+) -> Counter[str]:
+    """Plan the batch and write it through the session (committed by write_batch)."""
+    plan = _plan(batch, None)
+    skipped.update(plan.skipped)
+    _write_plan(plan, SessionWriter())
+    return plan.outcomes()
+
+
+def _write_plan(plan: _Plan, writer: Writer) -> None:
+    now = utcnow()
+    created, changed = plan.created, plan.changed
     if created:
-        _insert_created(created, now)
+        _insert_created(created, now, writer)
     if changed:
-        execute_many(
+        writer.execute_many(
             sa.update(PROVIDERS).where(PROVIDERS.c.id == sa.bindparam("pid")),
             PROVIDERS,
             [dict(loc.values, pid=loc.provider_id, updated_at=now) for loc in changed],
         )
-    _write_service_types(created + changed, before, locations)
-    _write_ratings(created, changed)
+    _write_service_types(created + changed, plan.before, plan.locations, writer)
+    _write_ratings(created, changed, writer)
     # The search change log, in this transaction (the ORM's flush hook sees none of this).
-    execute_many(
-        sa.insert(SEARCH_CHANGES),
+    writer.insert(
         SEARCH_CHANGES,
         [
             {"entity": changes.PROVIDER, "entity_id": loc.provider_id, "changed_at": now}
             for loc in created + changed
         ],
     )
-    for loc in changed:
-        loc.outcome = "updated"
-    return Counter(loc.outcome for loc in locations.values())
 
 
 def _write_service_types(
     written: list[_Location],
     before: dict[str, tuple[dict[str, Any], set[str], dict[str, Any]]],
     locations: dict[str, _Location],
+    writer: Writer,
 ) -> None:
     keys = {id(loc): key for key, loc in locations.items()}
     added, removed = [], []
@@ -317,37 +425,27 @@ def _write_service_types(
             for c in sorted(loc.service_types - old)
         ]
         removed += [{"pid": loc.provider_id, "code": c} for c in sorted(old - loc.service_types)]
-    if removed:
-        execute_many(
-            sa.delete(SERVICE_TYPES).where(
-                SERVICE_TYPES.c.provider_id == sa.bindparam("pid"),
-                SERVICE_TYPES.c.service_type == sa.bindparam("code"),
-            ),
-            SERVICE_TYPES,
-            removed,
-        )
-    execute_many(sa.insert(SERVICE_TYPES), SERVICE_TYPES, added)
+    writer.execute_many(
+        sa.delete(SERVICE_TYPES).where(
+            SERVICE_TYPES.c.provider_id == sa.bindparam("pid"),
+            SERVICE_TYPES.c.service_type == sa.bindparam("code"),
+        ),
+        SERVICE_TYPES,
+        removed,
+    )
+    writer.insert(SERVICE_TYPES, added)
 
 
-def _insert_created(created: list[_Location], now: datetime) -> None:
-    """Insert the batch's new locations and learn their ids.
+def _insert_created(created: list[_Location], now: datetime, writer: Writer) -> None:
+    """Insert the batch's new locations, with their ids.
 
-    On PostgreSQL the ids are drawn from the table's sequence first (one query) and the rows
-    copied in with them; elsewhere the rows go in with one executemany and the ids are read
-    back by location ID in one query (RETURNING would cost a statement per row on SQLite,
-    which cannot promise its order).
+    On PostgreSQL the ids were drawn from the table's sequence when the batch was planned;
+    elsewhere the rows go in with one executemany and the ids are read back by location ID in
+    one query (RETURNING would cost a statement per row on SQLite, which cannot promise its
+    order).
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids = db.session.execute(
-            sa.text(
-                "SELECT nextval(pg_get_serial_sequence('providers', 'id')) FROM generate_series(1, :n)"
-            ),
-            {"n": len(created)},
-        ).scalars()
-        for loc, pid in zip(created, ids, strict=True):
-            loc.provider_id = pid
-        execute_many(
-            sa.insert(PROVIDERS),
+    if created[0].provider_id is not None:
+        writer.insert(
             PROVIDERS,
             [
                 dict(loc.values, id=loc.provider_id, created_at=now, updated_at=now)
@@ -355,11 +453,8 @@ def _insert_created(created: list[_Location], now: datetime) -> None:
             ],
         )
         return
-    execute_many(
-        sa.insert(PROVIDERS),
-        PROVIDERS,
-        [dict(loc.values, created_at=now, updated_at=now) for loc in created],
-    )
+    rows = [dict(loc.values, created_at=now, updated_at=now) for loc in created]
+    writer.insert(PROVIDERS, rows)
     by_key = {loc.values["cqc_location_id"]: loc for loc in created}
     for pid, key in db.session.execute(
         sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
@@ -382,10 +477,10 @@ def _rating_rows(locations: list[_Location]) -> list[dict[str, Any]]:
     ]
 
 
-def _write_ratings(created: list[_Location], changed: list[_Location]) -> None:
+def _write_ratings(created: list[_Location], changed: list[_Location], writer: Writer) -> None:
     """New locations' ratings are plain inserts; changed ones' replace what is there."""
-    execute_many(sa.insert(RATINGS), RATINGS, _rating_rows(created))
-    upsert(
+    writer.insert(RATINGS, _rating_rows(created))
+    writer.upsert(
         RATINGS,
         _rating_rows(changed),
         key=("provider_id", "domain"),

@@ -220,6 +220,50 @@ def test_a_batch_the_database_refuses_is_retried_row_by_row_and_only_the_bad_row
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 3
 
 
+def test_a_refused_batch_is_retried_before_the_next_one_is_written(app, monkeypatch):
+    """Batches of two: the second is refused (a location added behind its back) while, on
+    PostgreSQL, the third has already been planned on the assumption that the second would be
+    saved. The second is retried row by row and the third planned again, so the location both
+    batches name is created once and then renamed, not renamed under an id never saved."""
+    import_cqc(io.StringIO("Location ID,Location Name\n1-7200000009,Taken House\n"), "a.csv")
+    from portal.providers import importer
+
+    looked_up = importer._lookup
+
+    def missing_the_taken_one(location_ids: set[str]):  # noqa: ANN202
+        return {k: v for k, v in looked_up(location_ids).items() if k != "1-7200000009"}
+
+    monkeypatch.setattr(importer, "_lookup", missing_the_taken_one)
+    text = (
+        "Location ID,Location Name\n"
+        "1-7200000001,First House\n1-7200000002,Second House\n"
+        "1-7200000009,Taken House Renamed\n1-7200000003,Third House\n"
+        "1-7200000004,Fourth House\n1-7200000003,Third House Renamed\n"
+    )
+    report = import_cqc(io.StringIO(text), "b.csv", batch_size=2)
+    refused = "UniqueViolation" if db.engine.dialect.name == "postgresql" else "IntegrityError"
+    assert skipped(report) == {4: f"could not be saved ({refused})"}
+    assert (report.created, report.updated, report.unchanged) == (4, 1, 0)
+    assert provider("1-7200000003").name == "Third House Renamed"
+    assert provider("1-7200000009").name == "Taken House"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 5
+
+
+def test_a_location_in_two_batches_in_a_row_is_created_then_updated(app):
+    """The second batch is planned while the first may still be being written: it sees the
+    location as the first batch leaves it."""
+    text = (
+        "Location ID,Location Name,Service type - Domiciliary care service\n"
+        "1-7300000001,First House,N\n1-7300000002,Second House,N\n"
+        "1-7300000001,First House Renamed,Y\n1-7300000003,Third House,N\n"
+    )
+    report = import_cqc(io.StringIO(text), "c.csv", batch_size=2)
+    assert (report.created, report.updated, report.skipped) == (3, 1, 0)
+    first = provider("1-7300000001")
+    assert first.name == "First House Renamed"
+    assert first.service_type_codes == ["domiciliary"]
+
+
 @pytest.fixture
 def portal(app):
     runner = CliRunner()
