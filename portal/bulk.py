@@ -399,19 +399,57 @@ class SessionWriter:
         upsert(table, rows, key, update)
 
 
+class Statements:
+    """A batch's writes made ready to send down a pipeline (PipelinedWriter.send): each
+    statement with its parameters, built when it is added, so that sending costs nothing more.
+
+    The server cannot run a COPY in a pipeline, so rows go in as one ``INSERT ... SELECT FROM
+    json_populate_recordset(...)`` per table.
+    """
+
+    def __init__(self) -> None:
+        self._dialect = db.session.get_bind().dialect
+        self.sent: list[tuple[str, Any, bool]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.sent)
+
+    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows with one statement (a JSON record set)."""
+        if rows:
+            self.sent.append((*_json_insert(table, rows, self._dialect), False))
+
+    def execute_many(
+        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Run the statement once per row (pipelined)."""
+        if rows:
+            self.sent.append((*_driver_statement(statement, table, rows, self._dialect), True))
+
+    def upsert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        key: Sequence[str],
+        update: Sequence[str],
+    ) -> None:
+        """Insert or update the rows with one statement (a JSON record set, ON CONFLICT)."""
+        if rows:
+            self.sent.append((*_json_insert(table, rows, self._dialect, (key, update)), False))
+
+
 class PipelinedWriter:
     """PostgreSQL: each batch's writes sent on a connection of their own, in pipeline mode,
     and committed without waiting for the server, so the next batch is read while the server
     writes this one.
 
-    An import sends a batch as ``BEGIN``, its statements and ``COMMIT`` (``batch``), reads and
-    plans the next batch, then waits for the server to have committed the one it sent
+    An import sends a batch's statements between ``BEGIN`` and ``COMMIT`` (``send``), reads
+    and plans the next batch, then waits for the server to have committed the one it sent
     (``confirm``, a pipeline sync). A batch the server refuses is rolled back whole, and
     ``confirm`` raises SQLAlchemy's error for it, however soon the refusal came back: what is
     sent after it is skipped by the server and not sent at all once it is known. ``recover``
-    then makes the connection ready for the next batch. The server cannot run a COPY in a
-    pipeline, so inserts are one ``INSERT ... SELECT FROM json_populate_recordset(...)`` each.
-    Lookups stay on the session's connection, which sees what is committed.
+    then makes the connection ready for the next batch. Lookups stay on the session's
+    connection, which sees what is committed.
     """
 
     def __init__(self, connection: Any, pipeline: Any) -> None:
@@ -438,7 +476,7 @@ class PipelinedWriter:
                         writer.recover()
                     writer._cursor.close()
 
-    def _send(self, sql: str, parameters: Any = None, *, many: bool = False) -> None:
+    def _send(self, sql: str, parameters: Any = None, many: bool = False) -> None:
         if self._refused is not None:
             return
         try:
@@ -451,11 +489,11 @@ class PipelinedWriter:
             # An earlier statement's refusal, read back while sending this one.
             self._refused = error
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Send what the block sends as one transaction (BEGIN ... COMMIT), not waiting."""
+    def send(self, statements: Statements) -> None:
+        """Send the statements as one transaction (BEGIN ... COMMIT), not waiting."""
         self._send("BEGIN")
-        yield
+        for sql, parameters, many in statements.sent:
+            self._send(sql, parameters, many)
         self._send("COMMIT")
 
     def confirm(self) -> None:
@@ -475,29 +513,6 @@ class PipelinedWriter:
             self.confirm()
         self._send("ROLLBACK")
         self.confirm()
-
-    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert the rows with one statement (a JSON record set)."""
-        if rows:
-            self._send(*_json_insert(table, rows, self._dialect))
-
-    def execute_many(
-        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
-    ) -> None:
-        """Send the statement once per row (pipelined)."""
-        if rows:
-            self._send(*_driver_statement(statement, table, rows, self._dialect), many=True)
-
-    def upsert(
-        self,
-        table: sa.Table,
-        rows: Sequence[dict[str, Any]],
-        key: Sequence[str],
-        update: Sequence[str],
-    ) -> None:
-        """Insert or update the rows with one statement (a JSON record set, ON CONFLICT)."""
-        if rows:
-            self._send(*_json_insert(table, rows, self._dialect, (key, update)))
 
 
 def refusal_reason(error: SQLAlchemyError) -> str:

@@ -27,6 +27,7 @@ from portal.bulk import (
     PipelinedWriter,
     SessionWriter,
     SkippedRow,
+    Statements,
     Writer,
     among,
     csv_rows,
@@ -276,22 +277,25 @@ def _write_pipelined(batches: Iterator[Batch], report: ImportReport) -> None:
     with PipelinedWriter.open() as writer:
         pending: _InFlight = None
         for batch in batches:
-            plan = _plan(batch, pending[1] if pending else None)
+            plan, statements = _prepare(batch, pending[1] if pending else None)
             if pending is not None and not _settle(writer, *pending, report):
-                plan = _plan(batch, None)
-            pending = _send(writer, batch, plan, report)
+                plan, statements = _prepare(batch, None)
+            pending = None
+            if statements:
+                writer.send(statements)
+                pending = batch, plan
+            else:
+                _count(report, plan.outcomes(), plan.skipped)
         if pending is not None:
             _settle(writer, *pending, report)
 
 
-def _send(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> _InFlight:
-    """Send the batch's writes without waiting; None when there is nothing to write."""
-    if not plan.created and not plan.changed:
-        _count(report, plan.outcomes(), plan.skipped)
-        return None
-    with writer.batch():
-        _write_plan(plan, writer)
-    return batch, plan
+def _prepare(batch: Batch, in_flight: _Plan | None) -> tuple[_Plan, Statements]:
+    """The batch's plan and its statements, ready to send as soon as the server is free."""
+    plan = _plan(batch, in_flight)
+    statements = Statements()
+    _write_plan(plan, statements)
+    return plan, statements
 
 
 def _settle(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
