@@ -7,7 +7,10 @@ per table, then writes the batch with one executemany statement per table (``INS
 CONFLICT DO UPDATE`` where rows may already be there), and commits. Nothing from a batch is
 kept afterwards, so memory is set by the batch size, never by the file. When the database
 refuses a batch, it is retried a row at a time so that one bad row costs only itself.
-"""
+
+On PostgreSQL an import may instead send each batch down a pipeline on a connection of its
+own (PipelinedWriter), committing without waiting, so that the server writes one batch while
+the import reads and plans the next."""
 
 from __future__ import annotations
 
@@ -457,6 +460,9 @@ class PipelinedWriter:
         self._dialect = db.session.get_bind().dialect
         self._cursor = connection.cursor()
         self._refused: SQLAlchemyError | None = None
+        # A batch was sent and its transaction may be open on the server; and it failed.
+        self._open = False
+        self._failed = False
 
     @classmethod
     @contextmanager
@@ -491,6 +497,7 @@ class PipelinedWriter:
 
     def send(self, statements: Statements) -> None:
         """Send the statements as one transaction (BEGIN ... COMMIT), not waiting."""
+        self._open = True
         self._send("BEGIN")
         for sql, parameters, many in statements.sent:
             self._send(sql, parameters, many)
@@ -503,16 +510,22 @@ class PipelinedWriter:
             with _as_sqlalchemy_error(self._dialect, "COMMIT"):
                 self._pipeline.sync()
         except SQLAlchemyError as error:
+            self._failed = True
             raise (refused or error) from None
         if refused is not None:
+            self._failed = True
             raise refused
+        if not self._failed:
+            self._open = False
 
     def recover(self) -> None:
         """After a refusal: wait for the rest, roll back what the batch began, carry on."""
         with suppress(SQLAlchemyError):
             self.confirm()
-        self._send("ROLLBACK")
-        self.confirm()
+        if self._open:
+            self._failed = False
+            self._send("ROLLBACK")
+            self.confirm()
 
 
 def refusal_reason(error: SQLAlchemyError) -> str:

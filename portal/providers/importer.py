@@ -2,12 +2,13 @@
 
 The file is streamed and written in batches by the shared bulk loader (portal.bulk): each batch
 looks up its locations, their ratings and service types in one query per table, writes with
-one executemany statement per table (new locations, changed locations, ratings, service types),
-and is committed, so memory stays flat however long the file is and nothing is done per row. A row that cannot be read is skipped with its
-line number and reason; the rest carry on. Re-importing the same file changes nothing: values
-are compared before they are set, so an unchanged location is neither written nor counted as
-updated. Counts are of locations (a ratings file has a row per key question).
-"""
+one statement per table (new locations, changed locations, ratings, service types), and is
+committed, so memory stays flat however long the file is and nothing is done per row. On
+PostgreSQL the writes go down a pipeline and the next batch is read and planned while the
+server writes (see _write_pipelined). A row that cannot be read is skipped with its line
+number and reason; the rest carry on. Re-importing the same file changes nothing: values are
+compared before they are set, so an unchanged location is neither written nor counted as
+updated. Counts are of locations (a ratings file has a row per key question)."""
 
 from __future__ import annotations
 
