@@ -3,8 +3,11 @@
 Shows that the importer streams: rows per second stay level and peak memory does not grow
 with the file. Beside it, a yardstick: the same rows, read and parsed the same way, inserted
 into an empty register with plain executemany (500 rows a statement, no lookups, no ratings or
-service types), the fastest the database could take them. Each measurement runs in a fresh process on a fresh database, so the figures
-do not leak into one another:
+service types), the fastest the database could take them; and, first for each size, the rows
+per second of reading and parsing the file alone, with no database (the ceiling on this
+machine as it is that day: the rates on a shared machine move a good deal from one day to the
+next). Each measurement runs in a fresh process on a fresh database, so the figures do not
+leak into one another:
 
     .venv/bin/python benchmarks/import_cqc.py                  # SQLite
     PORTAL_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
@@ -248,6 +251,25 @@ def yardstick(backend: str, rows: int, file: Path) -> float:
     return rows / seconds
 
 
+def parse_only(file: Path) -> float:
+    """Rows/s of reading and parsing the file alone, no database: the ceiling for the import
+    on this machine as it is today (the yardstick's and the import's reading is this)."""
+    from portal import create_app
+    from portal.bulk import csv_rows
+    from portal.providers.importer import ImportReport, _batches, _find_header
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"env": "test", "database_url": "sqlite://", "instance_path": folder})
+        with app.app_context(), file.open("rb") as handle:
+            started = time.perf_counter()
+            report = ImportReport(file.name)
+            lines = csv_rows(handle, report.skipped_rows)
+            layout, headers = _find_header(lines)
+            batches = _batches(lines, layout, headers, report, 500)
+            rows = sum(len(batch) for batch in batches)
+            return rows / (time.perf_counter() - started)
+
+
 def child(args: list[str]) -> dict:
     """Run one measurement in a fresh process, so memory figures start from zero."""
     output = subprocess.run(  # noqa: S603 - our own script, our own arguments
@@ -265,6 +287,8 @@ def main() -> None:
         backend, rows, file, traced = options.child
         if traced == "yardstick":
             print(json.dumps({"rows_per_second": yardstick(backend, int(rows), Path(file))}))
+        elif traced == "parse":
+            print(json.dumps({"rows_per_second": parse_only(Path(file))}))
         else:
             print(json.dumps(measure(backend, int(rows), Path(file), traced == "1")))
         return
@@ -278,6 +302,8 @@ def main() -> None:
         for rows in SIZES:
             file = Path(folder) / f"cqc-{rows}.csv"
             generate(file, rows)
+            parsed = child(["-", str(rows), str(file), "parse"])["rows_per_second"]
+            print(f"{'(parse only)':<11}{rows:>8}{rows / parsed:>9.1f}{parsed:>9.0f}", flush=True)
             for backend in backends:
                 timed = child([backend, str(rows), str(file), "0"])
                 traced = child([backend, str(rows), str(file), "1"])
