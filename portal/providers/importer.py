@@ -31,6 +31,7 @@ from portal.bulk import (
     Statements,
     Writer,
     among,
+    collector_paused,
     csv_rows,
     refusal_reason,
     write_batch,
@@ -114,11 +115,12 @@ def import_cqc(
     layout, headers = _find_header(rows)
     report.layout = layout.title
     batches = _batches(rows, layout, headers, report, batch_size)
-    if db.session.get_bind().dialect.name == "postgresql":
-        _write_pipelined(batches, report)
-    else:
-        for batch in batches:
-            _write_batch(batch, report)
+    with collector_paused():
+        if db.session.get_bind().dialect.name == "postgresql":
+            _write_pipelined(batches, report)
+        else:
+            for batch in batches:
+                _write_batch(batch, report)
     report.skipped_rows.sort(key=lambda skipped: skipped.line)
     audit.record(
         "providers-imported",

@@ -281,6 +281,40 @@ def test_a_location_in_two_batches_in_a_row_is_created_then_updated(app):
     assert first.service_type_codes == ["domiciliary"]
 
 
+def test_the_garbage_collector_is_paused_for_the_import_and_as_it_was_afterwards(app, monkeypatch):
+    import gc
+
+    from portal.providers import importer
+
+    during: list[bool] = []
+    apply = importer._plan
+
+    def watched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        during.append(gc.isenabled())
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_plan", watched)
+    import_cqc_file(DATA / "directory.csv")
+    assert during and not any(during)
+    assert gc.isenabled()
+    # An import that fails half way leaves it on too; one paused by the caller stays paused.
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(importer, "_plan", broken)
+    with pytest.raises(RuntimeError):
+        import_cqc(io.StringIO("Location ID,Location Name\n1-7400000002,Home\n"), "y.csv")
+    assert gc.isenabled()
+    monkeypatch.setattr(importer, "_plan", apply)
+    gc.disable()
+    try:
+        import_cqc(io.StringIO("Location ID,Location Name\n1-7400000001,Home\n"), "x.csv")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 @pytest.fixture
 def portal(app):
     runner = CliRunner()
