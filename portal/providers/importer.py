@@ -35,6 +35,7 @@ from portal.bulk import (
     csv_rows,
     refusal_reason,
     write_batch,
+    young_collected,
 )
 from portal.extensions import db
 from portal.models import (
@@ -114,7 +115,7 @@ def import_cqc(
     rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title
-    batches = _batches(rows, layout, headers, report, batch_size)
+    batches = young_collected(_batches(rows, layout, headers, report, batch_size))
     with collector_paused():
         if db.session.get_bind().dialect.name == "postgresql":
             _write_pipelined(batches, report)
