@@ -317,13 +317,14 @@ def _settle(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportRe
 def _lookup(location_ids: set[str]) -> dict[str, _Location]:
     """The batch's known locations with their ratings and service types: three queries."""
     found: dict[str, _Location] = {}
-    for row in db.session.execute(
-        sa.select(PROVIDERS.c.id, *(PROVIDERS.c[name] for name in SETTABLE)).where(
+    names = list(SETTABLE)
+    for pid, *row in db.session.execute(
+        sa.select(PROVIDERS.c.id, *(PROVIDERS.c[name] for name in names)).where(
             among(PROVIDERS.c.cqc_location_id, sorted(location_ids))
         )
-    ).mappings():
-        values = {name: row[name] for name in SETTABLE}
-        found[row["cqc_location_id"]] = _Location(row["id"], values, set(), {})
+    ):
+        values = dict(zip(names, row, strict=True))
+        found[values["cqc_location_id"]] = _Location(pid, values, set(), {})
     by_id = {location.provider_id: location for location in found.values()}
     if by_id:
         for pid, code in db.session.execute(
