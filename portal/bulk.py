@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -226,12 +226,19 @@ def _unnest_insert(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
         f"SELECT * FROM unnest({', '.join(casts)})"
     )
-    if conflict is not None:
-        key, update = conflict
-        sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET " + ", ".join(
-            f"{quote(n)} = excluded.{quote(n)}" for n in update
-        )
+    sql += _on_conflict(dialect, conflict)
     return sql, arrays
+
+
+def _on_conflict(dialect: sa.Dialect, conflict: tuple[Sequence[str], Sequence[str]] | None) -> str:
+    """`` ON CONFLICT (key) DO UPDATE SET (update)`` for `conflict` = (key, update), or ""."""
+    if conflict is None:
+        return ""
+    quote = dialect.identifier_preparer.quote
+    key, update = conflict
+    return f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET " + ", ".join(
+        f"{quote(n)} = excluded.{quote(n)}" for n in update
+    )
 
 
 def _json_insert(
@@ -266,11 +273,7 @@ def _json_insert(
         f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
         f"FROM json_populate_recordset(NULL::{quote(table.name)}, %s::json)"
     )
-    if conflict is not None:
-        key, update = conflict
-        sql += f" ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET " + ", ".join(
-            f"{quote(n)} = excluded.{quote(n)}" for n in update
-        )
+    sql += _on_conflict(dialect, conflict)
     return sql, [json.dumps(records, default=_json_value, check_circular=False)]
 
 
@@ -384,27 +387,6 @@ def write_batch(
     return outcomes
 
 
-class Writer(Protocol):
-    """Where a batch's writes go: the session (SessionWriter) or a pipeline (PipelinedWriter)."""
-
-    def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert the rows (all with the same keys; none already there)."""
-
-    def execute_many(
-        self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
-    ) -> None:
-        """Run the statement (an UPDATE or DELETE with bound parameters) for each row."""
-
-    def upsert(
-        self,
-        table: sa.Table,
-        rows: Sequence[dict[str, Any]],
-        key: Sequence[str],
-        update: Sequence[str],
-    ) -> None:
-        """Insert the rows, or update `update` columns where `key` is taken."""
-
-
 class SessionWriter:
     """Writes through the session, in its transaction (committed by write_batch)."""
 
@@ -466,6 +448,10 @@ class Statements:
         """Insert or update the rows with one statement (a JSON record set, ON CONFLICT)."""
         if rows:
             self.sent.append((*_json_insert(table, rows, self._dialect, (key, update)), False))
+
+
+#: Where a batch's writes go: the session, or statements for a pipeline.
+Writer = SessionWriter | Statements
 
 
 class PipelinedWriter:
