@@ -477,6 +477,15 @@ class PipelinedWriter:
         self._open = False
         self._failed = False
 
+    @staticmethod
+    def supported() -> bool:
+        """Whether the session's database and driver can pipeline (PostgreSQL, libpq 14+)."""
+        if db.session.get_bind().dialect.name != "postgresql":
+            return False
+        import psycopg
+
+        return bool(psycopg.Pipeline.is_supported())
+
     @classmethod
     @contextmanager
     def open(cls) -> Iterator[PipelinedWriter]:

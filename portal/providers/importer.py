@@ -117,7 +117,7 @@ def import_cqc(
     report.layout = layout.title
     batches = young_collected(_batches(rows, layout, headers, report, batch_size))
     with collector_paused():
-        if db.session.get_bind().dialect.name == "postgresql":
+        if PipelinedWriter.supported():
             _write_pipelined(batches, report)
         else:
             for batch in batches:

@@ -315,6 +315,15 @@ def test_the_garbage_collector_is_paused_for_the_import_and_as_it_was_afterwards
         gc.enable()
 
 
+def test_without_a_pipeline_the_import_writes_through_the_session(app, monkeypatch):
+    """A libpq older than 14 cannot pipeline: the import writes batch by batch instead."""
+    monkeypatch.setattr(PipelinedWriter, "supported", staticmethod(lambda: False))
+    monkeypatch.setattr(PipelinedWriter, "open", None)  # never reached
+    report = import_cqc_file(DATA / "directory.csv")
+    assert (report.created, report.skipped) == (3, 4)
+    assert provider("1-1000000001") is not None
+
+
 @pytest.fixture
 def portal(app):
     runner = CliRunner()
