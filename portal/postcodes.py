@@ -71,6 +71,8 @@ _OUTWARD_RE = re.compile(
 _AREA_RE = re.compile(rf"[{_FIRST}][{_SECOND}]?")
 # The inward letters exclude C, I, K, M, O and V because they are easily misread.
 _INWARD_RE = re.compile("[0-9][ABD-HJLNP-UW-Z]{2}")
+# A whole unit postcode with its spaces taken out: the common case, read in one match.
+_UNIT_RE = re.compile(f"({_OUTWARD_RE.pattern})({_INWARD_RE.pattern})")
 _DISTRICT_PARTS_RE = re.compile("([A-Z]+)([0-9]*)([A-Z]?)")
 _LEADING_LETTERS_RE = re.compile("[A-Z]*")
 
@@ -253,7 +255,17 @@ def is_valid_postcode(text: str | None, *, full: bool = False) -> bool:
 
 
 def normalise_postcode(text: str | None) -> str | None:
-    """Return a full postcode in stored form (``SW19 2HL``), or None if it is not one."""
+    """Return a full postcode in stored form (``SW19 2HL``), or None if it is not one.
+
+    A well-formed unit postcode is read by one match (an import reads one per row); anything
+    else, the BF area and the Girobank's included, takes parse_postcode's whole reading.
+    """
+    if isinstance(text, str):
+        compact = "".join(text.split())
+        # isascii first, as parse_postcode does: "ß".upper() is "SS".
+        match = _UNIT_RE.fullmatch(compact.upper()) if compact.isascii() else None
+        if match and not match[1].startswith("BF"):
+            return f"{match[1]} {match[2]}"
     try:
         postcode = parse_postcode(text)
     except InvalidPostcode:

@@ -404,3 +404,28 @@ def test_a_provider_always_matches_a_search_built_from_its_own_postcode(case, le
 def test_sql_patterns_agree_with_matches(stored, other, level, own):
     query = parse_postcode(stored if own else other).at(level)
     assert like_any(stored, sql_prefix(query)) == matches(query, stored)
+
+
+def _unit_by_whole_reading(text):
+    try:
+        return parse_postcode(text).unit
+    except InvalidPostcode:
+        return None
+
+
+postcode_like = st.text(alphabet="ABFGIRSWbfgirsw0123456789 \xa0ẞß", max_size=10)
+
+
+@FAST
+@given(
+    st.one_of(
+        units_as_typed().map(lambda case: case[1]),
+        postcode_like,
+        st.text(max_size=12),
+        st.sampled_from(["GIR 0AA", "gir0aa", "BF1 2AB", "BFPO 123", "SW19 2HL", "ẞ1 2AB"]),
+    )
+)
+def test_normalising_a_postcode_agrees_with_the_whole_reading(text):
+    """normalise_postcode's one-match reading of a unit (the import's) never differs from
+    parse_postcode's: the same stored form for a unit, None for everything else."""
+    assert normalise_postcode(text) == _unit_by_whole_reading(text)
