@@ -231,12 +231,11 @@ def yardstick(backend: str, rows: int, file: Path) -> float:
             with file.open("rb") as handle:
                 lines = csv_rows(handle, [])
                 layout, headers = _find_header(lines)
-                header_set = frozenset(headers)
+                read = layout.reader(headers)
 
                 def records():  # noqa: ANN202
                     for _line, row in lines:
-                        cells = {h: (row[i] if i < len(row) else "") for h, i in headers.items()}
-                        record = layout.read_row(cells, header_set)
+                        record = read(row)
                         yield dict(SETTABLE, cqc_location_id=record.location_id) | {
                             k: ("" if k == "address" and v is None else v)
                             for k, v in record.fields.items()

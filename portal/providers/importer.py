@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -174,19 +173,16 @@ def _batches(
 ) -> Iterator[list[tuple[int, LocationRecord]]]:
     """The file's records in batches; a batch ends between locations (a ratings file's rows
     for one location stay together). Rows that cannot be read go to the report."""
-    header_set = frozenset(headers)
-    names, width = list(headers), max(headers.values()) + 1
-    pick = itemgetter(*headers.values()) if len(headers) > 1 else (lambda row: (row[width - 1],))
+    read = layout.reader(headers)
+    width = max(headers.values()) + 1
     batch: list[tuple[int, LocationRecord]] = []
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing rows are not data
-        if len(row) >= width:
-            cells = dict(zip(names, pick(row), strict=True))
-        else:
-            cells = {header: (row[i] if i < len(row) else "") for header, i in headers.items()}
+        if len(row) < width:
+            row += [""] * (width - len(row))  # a short row's missing cells are blank
         try:
-            record = layout.read_row(cells, header_set)
+            record = read(row)
         except RowError as error:
             report.skipped_rows.append(SkippedRow(line, str(error)))
             continue

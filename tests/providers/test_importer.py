@@ -164,6 +164,30 @@ def test_a_text_stream_and_a_windows_1252_line_are_read(app):
     assert provider("1-6000000002").name == "St Mary’s"
 
 
+def test_a_directory_with_few_columns_in_its_own_order_and_short_rows_is_read(app):
+    """The reader settles which columns the file has once, from its header row: columns in any
+    order, any of the optional ones missing, the first of a repeated header, a short row's
+    missing cells read as blank."""
+    text = (
+        "Location Name,Location ID,Location Latest Overall Rating,Publication Date,"
+        "Location City,Location Name\n"
+        "Ash House,1-2000000001,Good,01/02/2024,Leeds,Not This Name\n"
+        "Short Row,1-2000000002\n"
+        # A bad date is refused even where there is no rating to go with it.
+        "Bad Date,1-2000000003,,31/02/2024,,\n"
+    )
+    report = import_cqc(io.StringIO(text), "few.csv")
+    assert (report.created, skipped(report)) == (
+        2,
+        {4: "bad date “31/02/2024” in Publication Date"},
+    )
+    ash = provider("1-2000000001")
+    assert (ash.name, ash.address, ash.postcode, ash.beds) == ("Ash House", "Leeds", None, None)
+    assert ash.rating_for("overall").published_on == date(2024, 2, 1)
+    short = provider("1-2000000002")
+    assert (short.name, short.address, short.ratings) == ("Short Row", "", [])
+
+
 def test_a_file_that_is_not_a_cqc_layout_is_refused_and_nothing_is_audited(app):
     with pytest.raises(ImportFailed, match="not in a CQC layout"):
         import_cqc_file(DATA / "not-cqc.csv")
