@@ -156,6 +156,23 @@ def test_batches_are_committed_and_cleared_as_the_file_streams(app):
     assert len(db.session.identity_map) <= 1  # only the audit event's neighbourhood, if any
 
 
+def test_the_batch_size_is_the_databases_own(app, monkeypatch):
+    """SQLite takes bigger batches than PostgreSQL (fewer commits, each rewriting its pages)."""
+    from portal.providers import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZES", {"sqlite": 4})
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    planned: list[int] = []
+    plan = importer._plan
+    monkeypatch.setattr(
+        importer, "_plan", lambda batch, *rest: planned.append(len(batch)) or plan(batch, *rest)
+    )
+    lines = ["Location ID,Location Name"] + [f"1-{5100000000 + n},Home {n}" for n in range(8)]
+    assert import_cqc(io.StringIO("\n".join(lines)), "sized.csv").created == 8
+    sqlite = db.engine.dialect.name == "sqlite"
+    assert planned == ([4, 4] if sqlite else [2, 2, 2, 2])
+
+
 def test_a_text_stream_and_a_windows_1252_line_are_read(app):
     text = "Location ID,Location Name\n1-6000000001,St Ann's\n"
     assert import_cqc(io.StringIO(text), "text.csv").created == 1
