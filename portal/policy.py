@@ -170,24 +170,13 @@ def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
     if not is_active_user(user):
         return sa.false()
     item = IntelligenceItem
-    role = Role(user.role)
-    own_agency = item.source_agency_id == user.agency_id
-    conditions: list[sa.ColumnElement[bool]] = [item.marking.in_([Marking.CLEAR, Marking.GREEN])]
-    if role in (Role.MEMBER, Role.CHAIR):
-        conditions.append(item.marking == Marking.AMBER)
-    elif role is Role.VIEWER:
-        conditions.append(sa.and_(item.marking == Marking.AMBER, own_agency))
-    if role is Role.CHAIR:
-        conditions.append(item.marking == Marking.AMBER_STRICT)
-    else:
-        conditions.append(sa.and_(item.marking == Marking.AMBER_STRICT, own_agency))
     # An uncorrelated IN, not a correlated EXISTS: PostgreSQL hashes it once and may
     # then scan the items with parallel workers (a correlated subquery forbids that).
     named = item.id.in_(sa.select(ItemRecipient.item_id).where(ItemRecipient.user_id == user.id))
-    conditions.append(
-        sa.and_(item.marking == Marking.RED, sa.or_(item.author_id == user.id, named))
+    return sa.or_(
+        _marked_clause(user, item.marking, item.source_agency_id),
+        sa.and_(item.marking == Marking.RED, sa.or_(item.author_id == user.id, named)),
     )
-    return sa.or_(*conditions)
 
 
 # --- The council's own monitoring: ECM data and contract visits ------------------------
@@ -204,7 +193,10 @@ def _marked_clause(
     marking: sa.orm.InstrumentedAttribute[Marking],
     agency_id: sa.orm.InstrumentedAttribute[int],
 ) -> sa.ColumnElement[bool]:
-    """SQL: a record with this marking and originating agency is readable by the user."""
+    """SQL: a record with this marking and originating agency is readable by the user (an
+    item's TLP:RED, which names its readers, is the item clause's own)."""
+    if user is PACK_AUDIENCE:
+        return marking.in_(sorted(PACK_MARKINGS))
     if not is_active_user(user):
         return sa.false()
     role = Role(user.role)
@@ -222,7 +214,7 @@ def _marked_clause(
 
 
 def readable_care_visits_clause(user: Any) -> sa.ColumnElement[bool]:
-    """SQL on CareVisit: the ECM visits whose measures the user may read."""
+    """SQL on CareVisit: the ECM visits whose measures the user (or PACK_AUDIENCE) may read."""
     return _marked_clause(user, CareVisit.marking, CareVisit.source_agency_id)
 
 

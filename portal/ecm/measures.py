@@ -19,8 +19,8 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.heatmap import MONTH_NAMES
-from portal.models import CareVisit, Marking
-from portal.policy import PACK_MARKINGS, readable_care_visits_clause
+from portal.models import CareVisit
+from portal.policy import PACK_AUDIENCE, readable_care_visits_clause
 
 MONTHS_SHOWN = 12
 
@@ -162,16 +162,15 @@ def care_monitoring(user: Any, provider_id: int, today: date) -> list[MonthMeasu
 
 
 def care_monitoring_for_audience(
-    provider_ids: Sequence[int], today: date, markings: Iterable[Marking] = PACK_MARKINGS
+    provider_ids: Sequence[int], today: date
 ) -> dict[int, list[MonthMeasures]]:
-    """Each provider's last 12 months from ECM data of these markings (a pack's audience).
+    """Each provider's last 12 months from the ECM data a meeting pack's audience may read.
 
-    For the monthly pack, built for all members: the default markings are the pack's
-    (CLEAR, GREEN, AMBER), as ``portal.policy.PACK_MARKINGS`` says. One query for all.
+    For the monthly pack, built for all members: read for ``portal.policy.PACK_AUDIENCE``
+    (CLEAR, GREEN, AMBER), like the pack's intelligence. One query for all.
     """
     months = last_months(today)
-    condition = CareVisit.marking.in_(sorted(Marking(m) for m in markings))
-    found = _grouped(list(provider_ids), months, condition)
+    found = _grouped(list(provider_ids), months, readable_care_visits_clause(PACK_AUDIENCE))
     return {pid: _filled(found[pid], months) for pid in provider_ids}
 
 

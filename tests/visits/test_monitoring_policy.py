@@ -8,6 +8,8 @@ from portal.extensions import db
 from portal.models import CareVisit, ContractVisit, Marking, Role
 from portal.policy import (
     MONITORING_MARKINGS,
+    PACK_AUDIENCE,
+    PACK_MARKINGS,
     can_read_contract_visit,
     item_readers,
     readable_care_visits_clause,
@@ -67,3 +69,10 @@ def test_every_role_reads_visits_and_ecm_data_as_the_marking_table_says(app):
                 assert (marking in sql_visits) is expected, where
                 assert (marking in sql_ecm) is expected, where
                 assert (not user_principals(user).isdisjoint(readers)) is expected, where
+    # The meeting pack, read by every member: the pack's markings, whoever recorded them.
+    for clause, table in (
+        (readable_contract_visits_clause, ContractVisit),
+        (readable_care_visits_clause, CareVisit),
+    ):
+        read = set(db.session.scalars(sa.select(table.marking).where(clause(PACK_AUDIENCE))))
+        assert read == set(PACK_MARKINGS), table
