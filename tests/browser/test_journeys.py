@@ -196,7 +196,13 @@ def test_a_chair_builds_and_issues_a_meeting_pack_and_downloads_its_pdf(
     expect(chair.main.locator(".govuk-notification-banner")).to_contain_text(
         f"{scene.rosemary.name} added to the agenda"
     )
-    expect(agenda.get_by_role("row").filter(has_text=scene.rosemary.name)).to_contain_text(reason)
+    row = agenda.get_by_role("row").filter(has_text=scene.rosemary.name)
+    expect(row).to_contain_text(reason)
+    # The row's actions look alike: the buttons that move it and the link that removes it.
+    remove = row.get_by_role("link", name=f"Remove {scene.rosemary.name}")
+    move = row.get_by_role("button", name=re.compile(r"^Move (up|down) ")).first
+    for style in ("color", "font-weight", "font-size"):
+        expect(move).to_have_css(style, remove.evaluate(f"e => getComputedStyle(e)['{style}']"))
 
     chair.follow("Preview the pack")
     expect(chair.main).to_contain_text("preview, not issued")
