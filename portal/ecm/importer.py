@@ -25,10 +25,12 @@ from portal.bulk import (
     SkippedRow,
     among,
     batched,
+    collector_paused,
     csv_rows,
     refusal_reason,
     upsert,
     write_batch,
+    young_collected,
 )
 from portal.ecm.mappings import BadValue, Mapping
 from portal.extensions import db
@@ -144,8 +146,9 @@ def import_ecm(
     rows = csv_rows(stream, report.skipped_rows)
     indexes = _find_header(rows, mapping)
     writer = _BatchWriter(mapping, agency.id, Marking(marking), report)
-    for batch in batched(_visits(rows, indexes, mapping, report), batch_size):
-        writer.write(batch)
+    with collector_paused():
+        for batch in young_collected(batched(_visits(rows, indexes, mapping, report), batch_size)):
+            writer.write(batch)
     raise_alerts(report, agency, Marking(marking), user)
     audit.record(
         "care-monitoring-imported",

@@ -139,3 +139,24 @@ def test_bad_options_and_files_fail_with_one_clear_line(app, portal, tmp_path):
         assert result.exit_code == 2, (options, result.output)
         assert message in result.stderr
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CareVisit)) == 0
+
+
+def test_the_garbage_collector_is_paused_for_the_import_and_as_it_was_afterwards(
+    app, portal, monkeypatch
+):
+    import gc
+
+    from portal.ecm import importer
+
+    setup_world()
+    during: list[bool] = []
+    write = importer._BatchWriter.write
+
+    def watched(self, batch):  # noqa: ANN001, ANN202
+        during.append(gc.isenabled())
+        return write(self, batch)
+
+    monkeypatch.setattr(importer._BatchWriter, "write", watched)
+    portal("ecm", "import", str(DATA / "small.csv"), "--agency", "MERTON")
+    assert during and not any(during)
+    assert gc.isenabled()
