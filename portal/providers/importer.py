@@ -3,9 +3,10 @@
 The file is streamed and written in batches by the shared bulk loader (portal.bulk): each batch
 looks up its locations, their ratings and service types in one query per table, writes with
 one statement per table (new locations, changed locations, ratings, service types), and is
-committed, so memory stays flat however long the file is and nothing is done per row. On
-PostgreSQL the writes go down a pipeline and the next batch is read and planned while the
-server writes (see _write_pipelined). A row that cannot be read is skipped with its line
+committed, so memory stays flat however long the file is and nothing is done per row. The
+writes go to a background writer (PostgreSQL's pipeline, or a second process on an SQLite
+file) and the next batch is read and planned while they are made (see _write_in_background).
+A row that cannot be read is skipped with its line
 number and reason; the rest carry on. Re-importing the same file changes nothing: values are
 compared before they are set, so an unchanged location is neither written nor counted as
 updated. Counts are of locations (a ratings file has a row per key question)."""
@@ -24,7 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
 from portal.bulk import (
+    BackgroundWriter,
     PipelinedWriter,
+    ProcessWriter,
     SessionWriter,
     SkippedRow,
     Statements,
@@ -124,7 +127,11 @@ def import_cqc(
     batches = young_collected(_batches(rows, layout, headers, report, batch_size))
     with collector_paused():
         if PipelinedWriter.supported():
-            _write_pipelined(batches, report)
+            with PipelinedWriter.open() as writer:
+                _write_in_background(batches, report, writer)
+        elif ProcessWriter.supported():
+            with ProcessWriter.open() as process:
+                _write_in_background(batches, report, process)
         else:
             for batch in batches:
                 _write_batch(batch, report)
@@ -272,40 +279,42 @@ def _count(report: ImportReport, outcomes: Counter[str], skipped: dict[int, str]
     report.unchanged += outcomes["unchanged"]
 
 
-def _write_pipelined(batches: Iterator[Batch], report: ImportReport) -> None:
-    """PostgreSQL: each batch is sent without waiting, and the next one read and planned while
-    the server writes it; the server's answer is awaited only before the next batch is sent.
+def _write_in_background(
+    batches: Iterator[Batch], report: ImportReport, writer: BackgroundWriter
+) -> None:
+    """Each batch is handed to the writer (PostgreSQL's pipeline, SQLite's second process)
+    without waiting, and the next one read and planned while it is written; the answer is
+    awaited only before the next batch is handed over.
 
     The next batch is planned from the committed register plus the batch in flight (a location
-    in both is taken as the batch in flight leaves it). If the server refuses the batch in
+    in both is taken as the batch in flight leaves it). If the database refuses the batch in
     flight, it is rolled back, retried through the session a row at a time, and the next batch
     planned again from what was saved.
     """
-    with PipelinedWriter.open() as writer:
-        pending: _InFlight = None
-        for batch in batches:
-            plan, statements = _prepare(batch, pending[1] if pending else None)
-            if pending is not None and not _settle(writer, *pending, report):
-                plan, statements = _prepare(batch, None)
-            pending = None
-            if statements:
-                writer.send(statements)
-                pending = batch, plan
-            else:
-                _count(report, plan.outcomes(), plan.skipped)
-        if pending is not None:
-            _settle(writer, *pending, report)
+    pending: _InFlight = None
+    for batch in batches:
+        plan, statements = _prepare(batch, pending[1] if pending else None)
+        if pending is not None and not _settle(writer, *pending, report):
+            plan, statements = _prepare(batch, None)
+        pending = None
+        if statements:
+            writer.send(statements)
+            pending = batch, plan
+        else:
+            _count(report, plan.outcomes(), plan.skipped)
+    if pending is not None:
+        _settle(writer, *pending, report)
 
 
 def _prepare(batch: Batch, in_flight: _Plan | None) -> tuple[_Plan, Statements]:
-    """The batch's plan and its statements, ready to send as soon as the server is free."""
+    """The batch's plan and its statements, ready to hand over as soon as the writer is free."""
     plan = _plan(batch, in_flight)
     statements = Statements()
     _write_plan(plan, statements)
     return plan, statements
 
 
-def _settle(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
+def _settle(writer: BackgroundWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
     """Wait for the batch in flight; count it, or retry it row by row if it was refused."""
     try:
         writer.confirm()
@@ -375,18 +384,32 @@ def _plan(batch: Sequence[tuple[int, LocationRecord]], in_flight: _Plan | None) 
     ]
     for loc in changed:
         loc.outcome = "updated"
-    if created and db.session.get_bind().dialect.name == "postgresql":
-        # The new locations' ids, drawn from the sequence: one query, and their service
-        # types and ratings can go in the same batch without reading anything back.
-        ids = db.session.execute(
-            sa.text(
-                "SELECT nextval(pg_get_serial_sequence('providers', 'id')) FROM generate_series(1, :n)"
-            ),
-            {"n": len(created)},
-        ).scalars()
+    if created:
+        ids = _new_ids(len(created), in_flight)
         for loc, pid in zip(created, ids, strict=True):
             loc.provider_id = pid
     return _Plan(locations, before, created, changed, skipped)
+
+
+def _new_ids(count: int, in_flight: _Plan | None) -> Iterable[int]:
+    """Ids for the batch's new locations, drawn before they are written: one query, and
+    their service types and ratings go in the same batch without reading anything back.
+
+    PostgreSQL draws them from the table's sequence. SQLite's are the next after the highest
+    id, committed or in flight (as SQLite itself picks a rowid); if another writer takes one
+    first, the batch is refused and retried a row at a time, with ids drawn again.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('providers', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        ).scalars()
+    highest = db.session.scalar(sa.select(sa.func.max(PROVIDERS.c.id))) or 0
+    if in_flight is not None:
+        highest = max([highest, *(loc.provider_id or 0 for loc in in_flight.created)])
+    return range(highest + 1, highest + 1 + count)
 
 
 def _apply_batch(
@@ -449,31 +472,11 @@ def _write_service_types(
 
 
 def _insert_created(created: list[_Location], now: datetime, writer: Writer) -> None:
-    """Insert the batch's new locations, with their ids.
-
-    On PostgreSQL the ids were drawn from the table's sequence when the batch was planned;
-    elsewhere the rows go in with one executemany and the ids are read back by location ID in
-    one query (RETURNING would cost a statement per row on SQLite, which cannot promise its
-    order).
-    """
-    if created[0].provider_id is not None:
-        writer.insert(
-            PROVIDERS,
-            [
-                dict(loc.values, id=loc.provider_id, created_at=now, updated_at=now)
-                for loc in created
-            ],
-        )
-        return
-    rows = [dict(loc.values, created_at=now, updated_at=now) for loc in created]
-    writer.insert(PROVIDERS, rows)
-    by_key = {loc.values["cqc_location_id"]: loc for loc in created}
-    for pid, key in db.session.execute(
-        sa.select(PROVIDERS.c.id, PROVIDERS.c.cqc_location_id).where(
-            among(PROVIDERS.c.cqc_location_id, sorted(by_key))
-        )
-    ):
-        by_key[key].provider_id = pid
+    """Insert the batch's new locations, with the ids drawn for them when it was planned."""
+    writer.insert(
+        PROVIDERS,
+        [dict(loc.values, id=loc.provider_id, created_at=now, updated_at=now) for loc in created],
+    )
 
 
 def _rating_rows(locations: list[_Location]) -> list[dict[str, Any]]:
