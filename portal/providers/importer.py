@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -126,15 +127,7 @@ def import_cqc(
         batch_size = BATCH_SIZES.get(db.session.get_bind().dialect.name, BATCH_SIZE)
     batches = young_collected(_batches(rows, layout, headers, report, batch_size))
     with collector_paused():
-        if PipelinedWriter.supported():
-            with PipelinedWriter.open() as writer:
-                _write_in_background(batches, report, writer)
-        elif ProcessWriter.supported():
-            with ProcessWriter.open() as process:
-                _write_in_background(batches, report, process)
-        else:
-            for batch in batches:
-                _write_batch(batch, report)
+        _write(batches, report)
     report.skipped_rows.sort(key=lambda skipped: skipped.line)
     audit.record(
         "providers-imported",
@@ -277,6 +270,29 @@ def _count(report: ImportReport, outcomes: Counter[str], skipped: dict[int, str]
     report.created += outcomes["created"]
     report.updated += outcomes["updated"]
     report.unchanged += outcomes["unchanged"]
+
+
+def _write(batches: Iterator[Batch], report: ImportReport) -> None:
+    """Write the batches: through a background writer where the database has one and there
+    is more than one batch to overlap (a file of one batch starts no second connection or
+    process), through the session otherwise."""
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if second is None:
+        _write_batch(first, report)
+        return
+    batches = chain((first, second), batches)
+    if PipelinedWriter.supported():
+        with PipelinedWriter.open() as writer:
+            _write_in_background(batches, report, writer)
+    elif ProcessWriter.supported():
+        with ProcessWriter.open() as process:
+            _write_in_background(batches, report, process)
+    else:
+        for batch in batches:
+            _write_batch(batch, report)
 
 
 def _write_in_background(

@@ -368,6 +368,14 @@ def test_without_a_background_writer_the_import_writes_through_the_session(app, 
     assert provider("1-1000000001") is not None
 
 
+def test_a_file_of_one_batch_starts_no_background_writer(app, monkeypatch):
+    """Nothing to overlap: no second connection or process for a small file."""
+    for writer in (PipelinedWriter, ProcessWriter):
+        monkeypatch.setattr(writer, "open", None)  # would raise if called
+    report = import_cqc_file(DATA / "directory.csv")
+    assert (report.created, report.skipped) == (3, 4)
+
+
 @pytest.mark.parametrize(
     ("url", "file"),
     [
