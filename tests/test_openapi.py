@@ -89,6 +89,7 @@ def test_every_reference_in_the_document_resolves():
         assert (root, components) == ("#", "components"), ref
         assert name in doc["components"][section], ref
 
+
 def test_the_computed_values_come_from_the_models_and_the_taxonomy():
     schemas = document()["components"]["schemas"]
     visit = schemas["NewContractVisit"]["properties"]
