@@ -3,10 +3,12 @@
 Every cell carries text and a <title>, the legend names each band with its scores, and the
 colours give the cell text a contrast of at least 7:1. The SVG uses presentation attributes
 only (no style attributes, scripts or external resources), so the strict CSP allows it and
-WeasyPrint renders it unchanged. Every piece of text is XML-escaped.
+WeasyPrint renders it unchanged.
 
 The builders take numbers already computed by portal.risk for one user; nothing here reads
-the database.
+the database. `layout` works out where everything goes (a HeatmapDrawing); the macro
+`heatmap_svg` in templates/components/heatmap.html writes the SVG from it, escaping every
+piece of text.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from markupsafe import Markup, escape
 
 from portal.config import labels, taxonomy
 from portal.risk import ProviderRisk
@@ -94,9 +94,9 @@ class Heatmap:
     cell_width: int = 68
 
     @property
-    def svg(self) -> Markup:
-        """The heatmap as inline SVG markup."""
-        return render_svg(self)
+    def drawing(self) -> HeatmapDrawing:
+        """Where everything goes in the SVG, for the macro heatmap_svg."""
+        return layout(self)
 
 
 # --- builders -------------------------------------------------------------------------------
@@ -260,14 +260,80 @@ GAP = 2
 MARGIN = 4
 LINE = 17
 FONT = "Arial, Helvetica, sans-serif"
+FONT_SIZE = 14
+LEGEND_INDENT = MARGIN + 44
 
 
-def _attrs(**values: object) -> str:
-    return "".join(f' {name.replace("_", "-")}="{escape(str(v))}"' for name, v in values.items())
+@dataclass(frozen=True)
+class Placed:
+    """A piece of text and where it is drawn."""
+
+    x: float
+    y: float
+    text: str
 
 
-def _text(x: float, y: float, content: str, **extra: object) -> str:
-    return f"<text{_attrs(x=x, y=y, **extra)}>{escape(content)}</text>"
+@dataclass(frozen=True)
+class DrawnColumn:
+    """A column label: its full text (the title) and each line drawn."""
+
+    full: str
+    lines: list[Placed]
+
+
+@dataclass(frozen=True)
+class DrawnCell:
+    """A cell's rectangle, its colours, its title and the text drawn in it."""
+
+    title: str
+    x: float
+    y: float
+    width: int
+    height: int
+    fill: str
+    ink: str
+    bold: bool
+    label: Placed
+
+
+@dataclass(frozen=True)
+class DrawnRow:
+    """A row: its full label (the title), the label drawn (shortened if long), its cells."""
+
+    full: str
+    label: Placed
+    cells: list[DrawnCell]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """A legend entry: a swatch at (x, y) and its words beside it."""
+
+    x: int
+    y: int
+    fill: str
+    words: Placed
+
+
+@dataclass(frozen=True)
+class HeatmapDrawing:
+    """The geometry of a heatmap's SVG, worked out here and written by the macro heatmap_svg."""
+
+    key: str
+    title: str
+    description: str
+    width: int
+    height: int
+    column_heading: Placed | None
+    row_heading: Placed
+    columns: list[DrawnColumn]
+    rows: list[DrawnRow]
+    legend_heading: Placed
+    legend: list[LegendEntry]
+    font: str = FONT
+    font_size: int = FONT_SIZE
+    text_colour: str = TEXT_COLOUR
+    grid_colour: str = GRID_COLOUR
 
 
 def _shorten(label: str) -> str:
@@ -285,103 +351,85 @@ def legend_entries(heatmap: Heatmap) -> list[tuple[str, str, str]]:
     return entries
 
 
-def render_svg(heatmap: Heatmap) -> Markup:
-    """Draw the heatmap: labelled rows and columns, text in every cell, and a legend."""
-    key = heatmap.key
+def layout(heatmap: Heatmap) -> HeatmapDrawing:
+    """Place labelled rows and columns, text in every cell, and a legend."""
     header_lines = max((len(c.lines) for c in heatmap.columns), default=1)
     top = MARGIN + (LINE + 4 if heatmap.column_heading else 0)
     grid_top = top + header_lines * LINE + 8
     grid_left = MARGIN + heatmap.label_width
     width = grid_left + len(heatmap.columns) * heatmap.cell_width + MARGIN
-    parts: list[str] = [
-        f"<title{_attrs(id=f'{key}-title')}>{escape(heatmap.title)}</title>",
-        f"<desc{_attrs(id=f'{key}-desc')}>{escape(heatmap.description)} "
-        "The same figures follow as a table.</desc>",
-    ]
+    column_heading = None
     if heatmap.column_heading:
         middle = grid_left + len(heatmap.columns) * heatmap.cell_width / 2
-        parts.append(
-            _text(
-                middle,
-                MARGIN + LINE - 3,
-                heatmap.column_heading,
-                text_anchor="middle",
-                font_weight="bold",
-            )
-        )
-    parts.append(
-        _text(MARGIN, grid_top - 8, heatmap.row_heading, font_weight="bold", fill=TEXT_COLOUR)
-    )
-    for index, column in enumerate(heatmap.columns):
-        x = grid_left + index * heatmap.cell_width + heatmap.cell_width / 2
-        lines = "".join(
-            f"<tspan{_attrs(x=x, y=top + (n + 1) * LINE - 3)}>{escape(line)}</tspan>"
-            for n, line in enumerate(column.lines)
-        )
-        parts.append(
-            f"<g><title>{escape(column.full)}</title>"
-            f"<text{_attrs(text_anchor='middle', fill=TEXT_COLOUR)}>{lines}</text></g>"
-        )
-    for r, row in enumerate(heatmap.rows):
-        y = grid_top + r * CELL_HEIGHT
-        baseline = y + CELL_HEIGHT / 2 + 5
-        parts.append(
-            f"<g><title>{escape(row.label)}</title>"
-            + _text(MARGIN, baseline, _shorten(row.label), fill=TEXT_COLOUR)
-            + "</g>"
-        )
-        for c, cell in enumerate(row.cells):
-            x = grid_left + c * heatmap.cell_width
-            fill, ink = BAND_COLOURS[cell.band] if cell.band else EMPTY_COLOURS
-            parts.append(
-                f"<g><title>{escape(cell.title)}</title>"
-                f"<rect{_attrs(x=x + GAP / 2, y=y + GAP / 2, width=heatmap.cell_width - GAP, height=CELL_HEIGHT - GAP, fill=fill, stroke=GRID_COLOUR)}/>"
-                + _text(
-                    x + heatmap.cell_width / 2,
-                    baseline,
-                    cell.text,
-                    text_anchor="middle",
-                    fill=ink,
-                    font_weight="bold" if cell.band is Band.EXTREME else "normal",
+        column_heading = Placed(middle, MARGIN + LINE - 3, heatmap.column_heading)
+    columns = [
+        DrawnColumn(
+            full=column.full,
+            lines=[
+                Placed(
+                    grid_left + index * heatmap.cell_width + heatmap.cell_width / 2,
+                    top + (n + 1) * LINE - 3,
+                    line,
                 )
-                + "</g>"
-            )
-    legend_top = grid_top + len(heatmap.rows) * CELL_HEIGHT + 14
-    legend, height = _legend(heatmap, legend_top, width)
-    parts.append(legend)
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" version="1.1"'
-        + _attrs(
-            viewBox=f"0 0 {width} {height}",
-            width=width,
-            height=height,
-            role="img",
-            aria_labelledby=f"{key}-title {key}-desc",
-            focusable="false",
-            font_family=FONT,
-            font_size=14,
-            fill=TEXT_COLOUR,
+                for n, line in enumerate(column.lines)
+            ],
         )
-        + ' class="portal-heatmap__svg">'
-        + "".join(parts)
-        + "</svg>"
+        for index, column in enumerate(heatmap.columns)
+    ]
+    rows = [
+        _drawn_row(heatmap, row, grid_top + r * CELL_HEIGHT, grid_left)
+        for r, row in enumerate(heatmap.rows)
+    ]
+    legend_top = grid_top + len(heatmap.rows) * CELL_HEIGHT + 14
+    legend, last_line = _legend(heatmap, legend_top, width)
+    return HeatmapDrawing(
+        key=heatmap.key,
+        title=heatmap.title,
+        description=heatmap.description,
+        width=width,
+        height=last_line + 18 + MARGIN + 4,
+        column_heading=column_heading,
+        row_heading=Placed(MARGIN, grid_top - 8, heatmap.row_heading),
+        columns=columns,
+        rows=rows,
+        legend_heading=Placed(MARGIN, legend_top + 13, "Key:"),
+        legend=legend,
     )
-    return Markup(svg)  # noqa: S704 - every piece of text above went through escape()
 
 
-def _legend(heatmap: Heatmap, top: int, width: int) -> tuple[str, int]:
-    """The legend (wrapping onto more lines when narrow) and the SVG's total height."""
-    parts = [f"<g{_attrs(id=f'{heatmap.key}-legend')}>"]
-    parts.append(_text(MARGIN, top + 13, "Key:", font_weight="bold"))
-    x, y = MARGIN + 44, top
+def _drawn_row(heatmap: Heatmap, row: Row, y: int, grid_left: int) -> DrawnRow:
+    """A row's label and cells, the row's top at y."""
+    baseline = y + CELL_HEIGHT / 2 + 5
+    cells = []
+    for c, cell in enumerate(row.cells):
+        x = grid_left + c * heatmap.cell_width
+        fill, ink = BAND_COLOURS[cell.band] if cell.band else EMPTY_COLOURS
+        cells.append(
+            DrawnCell(
+                title=cell.title,
+                x=x + GAP / 2,
+                y=y + GAP / 2,
+                width=heatmap.cell_width - GAP,
+                height=CELL_HEIGHT - GAP,
+                fill=fill,
+                ink=ink,
+                bold=cell.band is Band.EXTREME,
+                label=Placed(x + heatmap.cell_width / 2, baseline, cell.text),
+            )
+        )
+    return DrawnRow(
+        full=row.label, label=Placed(MARGIN, baseline, _shorten(row.label)), cells=cells
+    )
+
+
+def _legend(heatmap: Heatmap, top: int, width: int) -> tuple[list[LegendEntry], int]:
+    """The legend's entries (wrapping onto more lines when narrow) and its last line's top."""
+    entries = []
+    x, y = LEGEND_INDENT, top
     for fill, _ink, words in legend_entries(heatmap):
         entry_width = 26 + int(len(words) * 7.5) + 18
-        if x + entry_width > width and x > MARGIN + 44:
-            x, y = MARGIN + 44, y + 24
-        parts.append(
-            f"<rect{_attrs(x=x, y=y, width=18, height=18, fill=fill, stroke=GRID_COLOUR)}/>"
-            + _text(x + 26, y + 14, words, fill=TEXT_COLOUR)
-        )
+        if x + entry_width > width and x > LEGEND_INDENT:
+            x, y = LEGEND_INDENT, y + 24
+        entries.append(LegendEntry(x, y, fill, Placed(x + 26, y + 14, words)))
         x += entry_width
-    parts.append("</g>")
-    return "".join(parts), y + 18 + MARGIN + 4
+    return entries, y
