@@ -2,16 +2,17 @@
 
 Like the heatmaps (portal/heatmap.py): presentation attributes only (no style attributes,
 scripts or external resources), so the strict CSP allows it and WeasyPrint prints it as it
-is; every bar has its figure written above it and a <title>; every piece of text is escaped.
-The builder takes measures already read through the policy; nothing here reads the database.
+is; every bar has its figure written above it and a <title>. `chart_geometry` works out
+where everything goes (a MissedVisitsChart); the macro `missed_visits_chart` in
+templates/components/care_monitoring.html writes the SVG from it, escaping every piece of
+text. The builder takes measures already read through the policy; nothing here reads the
+database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from markupsafe import Markup, escape
 
 from portal.ecm.measures import MonthMeasures, has_data
 
@@ -24,13 +25,52 @@ GRID = "#b1b4b6"
 
 
 @dataclass(frozen=True)
+class ChartMonth:
+    """One month: its bar (none without visits), the figure above it and its label below."""
+
+    title: str
+    centre: float
+    share: float | None
+    bar_x: float
+    bar_top: float
+    bar_width: float
+    bar_height: float
+    fill: str
+    figure_y: float
+    label: str
+    label_y: float
+
+
+@dataclass(frozen=True)
+class MissedVisitsChart:
+    """The geometry of the chart's SVG, worked out here and written by missed_visits_chart."""
+
+    key: str
+    title: str
+    threshold: int
+    baseline_y: float
+    threshold_y: float
+    threshold_label_y: float
+    ticks: list[tuple[float, float]]  # (y of the label, percent)
+    months: list[ChartMonth]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    tick_x: int = LEFT - 6
+    key_y: int = HEIGHT - 6
+    text_colour: str = TEXT
+    over_colour: str = OVER_FILL
+
+
+@dataclass(frozen=True)
 class CareMonitoringFigure:
     """The 12-month measures of one provider, with the chart drawn from them."""
 
     key: str
     title: str
     measures: list[MonthMeasures]
-    svg: Markup
+    chart: MissedVisitsChart
     threshold_percent: int
 
     @property
@@ -43,8 +83,10 @@ def _percent(value: float | None) -> str:
     return "no data" if value is None else f"{value:.1f}%"
 
 
-def draw_chart(measures: Sequence[MonthMeasures], threshold: int, title: str, key: str) -> Markup:
-    """The SVG: a bar per month for the share of visits missed, the threshold as a line."""
+def chart_geometry(
+    measures: Sequence[MonthMeasures], threshold: int, title: str, key: str
+) -> MissedVisitsChart:
+    """A bar per month for the share of visits missed, the threshold as a line."""
     shares = [m.missed_share for m in measures]
     top = max([threshold * 2, 10, *(s for s in shares if s is not None)])
     top = float(((int(top) + 9) // 10) * 10)
@@ -54,63 +96,41 @@ def draw_chart(measures: Sequence[MonthMeasures], threshold: int, title: str, ke
     def y(value: float) -> float:
         return TOP + plot_h - plot_h * value / top
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart__svg" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-        f'aria-labelledby="{key}-svg-title {key}-svg-desc" font-family="Arial, sans-serif">',
-        f'<title id="{key}-svg-title">{escape(title)}</title>',
-        f'<desc id="{key}-svg-desc">Share of planned visits missed each month, with the '
-        f"{threshold}% threshold as a dashed line. The same figures are in the table.</desc>",
-        f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{WIDTH - RIGHT}" y2="{y(0):.1f}" '
-        f'stroke="{TEXT}" stroke-width="1"/>',
-    ]
-    for tick in (0.0, top / 2, top):
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="{TEXT}">{tick:.0f}%</text>'
-        )
+    months = []
     for index, month in enumerate(measures):
         x = LEFT + index * step
-        centre = x + step / 2
         share = month.missed_share
-        label = f"{month.label}: " + (
+        bar_top = y(share) if share is not None else y(0)
+        words = (
             f"{month.missed} of {month.visits} visits missed ({_percent(share)})"
             if share is not None
             else "no visits recorded"
         )
-        parts.append(f"<g><title>{escape(label)}</title>")
-        if share is not None:
-            fill = OVER_FILL if share > threshold else BAR_FILL
-            bar_top = y(share)
-            parts.append(
-                f'<rect x="{x + step * 0.2:.1f}" y="{bar_top:.1f}" width="{step * 0.6:.1f}" '
-                f'height="{y(0) - bar_top:.1f}" fill="{fill}"/>'
+        months.append(
+            ChartMonth(
+                title=f"{month.label}: {words}",
+                centre=x + step / 2,
+                share=share,
+                bar_x=x + step * 0.2,
+                bar_top=bar_top,
+                bar_width=step * 0.6,
+                bar_height=y(0) - bar_top,
+                fill=OVER_FILL if share is not None and share > threshold else BAR_FILL,
+                figure_y=bar_top - 4,
+                label=month.short_label,
+                label_y=y(0) + 16,
             )
-            parts.append(
-                f'<text x="{centre:.1f}" y="{bar_top - 4:.1f}" text-anchor="middle" '
-                f'font-size="11" fill="{TEXT}">{share:.1f}%</text>'
-            )
-        else:
-            parts.append(
-                f'<text x="{centre:.1f}" y="{y(0) - 4:.1f}" text-anchor="middle" '
-                f'font-size="11" fill="{TEXT}">–</text>'
-            )
-        parts.append(
-            f'<text x="{centre:.1f}" y="{y(0) + 16:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="{TEXT}">{escape(month.short_label)}</text></g>'
         )
-    parts.append(
-        f'<line x1="{LEFT}" y1="{y(threshold):.1f}" x2="{WIDTH - RIGHT}" '
-        f'y2="{y(threshold):.1f}" stroke="{OVER_FILL}" stroke-width="1.5" '
-        f'stroke-dasharray="6 4"/>'
-        f'<text x="{WIDTH - RIGHT}" y="{y(threshold) - 4:.1f}" text-anchor="end" '
-        f'font-size="11" fill="{OVER_FILL}">{threshold}% threshold</text>'
+    return MissedVisitsChart(
+        key=key,
+        title=title,
+        threshold=threshold,
+        baseline_y=y(0),
+        threshold_y=y(threshold),
+        threshold_label_y=y(threshold) - 4,
+        ticks=[(y(tick) + 4, tick) for tick in (0.0, top / 2, top)],
+        months=months,
     )
-    parts.append(
-        f'<text x="{LEFT}" y="{HEIGHT - 6}" font-size="11" fill="{TEXT}">'
-        "Bars: share of planned visits missed; figures above each bar.</text></svg>"
-    )
-    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped
 
 
 def care_monitoring_figure(
@@ -122,6 +142,6 @@ def care_monitoring_figure(
         key=key,
         title=title,
         measures=measures,
-        svg=draw_chart(measures, threshold_percent, "Missed visits, last 12 months", key),
+        chart=chart_geometry(measures, threshold_percent, "Missed visits, last 12 months", key),
         threshold_percent=threshold_percent,
     )
