@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeGuard, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import abort
@@ -78,7 +78,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def is_active_user(user: Any) -> bool:
+class PackAudience:
+    """The reader a circulated meeting pack is built for: every member of every agency.
+
+    Pass PACK_AUDIENCE wherever a function takes a Reader whose reads it counts (the risk
+    queries, the heatmaps): it reads CLEAR, GREEN and AMBER items and nothing else, whoever
+    builds the pack. It holds no principals, so it can never open a page or the API.
+    """
+
+    def __repr__(self) -> str:
+        return "PACK_AUDIENCE"
+
+
+PACK_AUDIENCE = PackAudience()
+
+#: Whoever a read is decided for: a user, or the audience a meeting pack is built for. A view
+#: passes flask-login's ``current_user``, which is an anonymous user when nobody is signed in:
+#: it is no active user, so it holds no principals and may do nothing.
+Reader: TypeAlias = User | PackAudience
+
+
+def is_active_user(user: Reader | None) -> TypeGuard[User]:
     """An authenticated, active user of an active agency."""
     return bool(
         user is not None
@@ -89,12 +109,12 @@ def is_active_user(user: Any) -> bool:
     )
 
 
-def has_permission(user: Any, permission: Permission) -> bool:
+def has_permission(user: Reader, permission: Permission) -> TypeGuard[User]:
     """Whether the user's role grants the permission."""
     return is_active_user(user) and permission in ROLE_PERMISSIONS[Role(user.role)]
 
 
-def user_principals(user: Any) -> frozenset[str]:
+def user_principals(user: Reader) -> frozenset[str]:
     """The principals a user holds; empty for anyone not an active user."""
     if not is_active_user(user):
         return frozenset()
@@ -129,21 +149,6 @@ def item_readers(
     return frozenset({f"user:{author_id}"} | {f"user:{uid}" for uid in recipient_ids})
 
 
-class PackAudience:
-    """The reader a circulated meeting pack is built for: every member of every agency.
-
-    Pass PACK_AUDIENCE wherever a function takes the user whose reads it counts (the risk
-    queries, the heatmaps): it reads CLEAR, GREEN and AMBER items and nothing else, whoever
-    builds the pack. It holds no principals, so it can never open a page or the API.
-    """
-
-    def __repr__(self) -> str:
-        return "PACK_AUDIENCE"
-
-
-PACK_AUDIENCE = PackAudience()
-
-
 def pack_items_clause() -> sa.ColumnElement[bool]:
     """The SQL condition on IntelligenceItem for the items in a meeting pack's audience."""
     return IntelligenceItem.marking.in_(sorted(PACK_MARKINGS))
@@ -154,7 +159,7 @@ def readers_of(item: IntelligenceItem) -> frozenset[str]:
     return item_readers(item.marking, item.source_agency_id, item.author_id, item.recipient_ids)
 
 
-def can_read_item(user: Any, item: IntelligenceItem | None) -> bool:
+def can_read_item(user: Reader, item: IntelligenceItem | None) -> bool:
     """Whether the user may read the item (and anything derived from it)."""
     if item is None:
         return False
@@ -163,7 +168,7 @@ def can_read_item(user: Any, item: IntelligenceItem | None) -> bool:
     return not user_principals(user).isdisjoint(readers_of(item))
 
 
-def readable_items_clause(user: Any) -> sa.ColumnElement[bool]:
+def readable_items_clause(user: Reader) -> sa.ColumnElement[bool]:
     """The SQL condition on IntelligenceItem that keeps only what the user may read."""
     if user is PACK_AUDIENCE:
         return pack_items_clause()
@@ -189,7 +194,7 @@ MONITORING_MARKINGS = (Marking.CLEAR, Marking.GREEN, Marking.AMBER, Marking.AMBE
 
 
 def _marked_clause(
-    user: Any,
+    user: Reader,
     marking: sa.orm.InstrumentedAttribute[Marking],
     agency_id: sa.orm.InstrumentedAttribute[int],
 ) -> sa.ColumnElement[bool]:
@@ -213,17 +218,17 @@ def _marked_clause(
     return sa.or_(*conditions)
 
 
-def readable_care_visits_clause(user: Any) -> sa.ColumnElement[bool]:
+def readable_care_visits_clause(user: Reader) -> sa.ColumnElement[bool]:
     """SQL on CareVisit: the ECM visits whose measures the user (or PACK_AUDIENCE) may read."""
     return _marked_clause(user, CareVisit.marking, CareVisit.source_agency_id)
 
 
-def readable_contract_visits_clause(user: Any) -> sa.ColumnElement[bool]:
+def readable_contract_visits_clause(user: Reader) -> sa.ColumnElement[bool]:
     """SQL on ContractVisit: the contract monitoring visits the user may read."""
     return _marked_clause(user, ContractVisit.marking, ContractVisit.agency_id)
 
 
-def can_read_contract_visit(user: Any, visit: ContractVisit | None) -> bool:
+def can_read_contract_visit(user: Reader, visit: ContractVisit | None) -> bool:
     """Whether the user may read the visit, its findings and its report."""
     if visit is None or Marking(visit.marking) not in MONITORING_MARKINGS:
         return False
@@ -231,7 +236,7 @@ def can_read_contract_visit(user: Any, visit: ContractVisit | None) -> bool:
     return not user_principals(user).isdisjoint(readers)
 
 
-def can_record_monitoring(user: Any) -> bool:
+def can_record_monitoring(user: Reader) -> bool:
     """Members and chairs of a council record contract visits and import ECM data."""
     return (
         has_permission(user, Permission.LOG_INTELLIGENCE)
@@ -239,16 +244,37 @@ def can_record_monitoring(user: Any) -> bool:
     )
 
 
-def can_log_intelligence(user: Any) -> bool:
+def can_log_intelligence(user: Reader) -> TypeGuard[User]:
     """Members and chairs log intelligence; viewers and administrators do not."""
     return has_permission(user, Permission.LOG_INTELLIGENCE)
 
 
-def can_edit_item(user: Any, item: IntelligenceItem) -> bool:
+def can_edit_item(user: Reader, item: IntelligenceItem) -> bool:
     """The author, or a chair who may read the item, may edit or withdraw it."""
     if not can_read_item(user, item) or not can_log_intelligence(user):
         return False
     return item.author_id == user.id or Role(user.role) is Role.CHAIR
+
+
+def roles_with(permission: Permission) -> list[Role]:
+    """The roles that grant the permission, in the order ROLE_PERMISSIONS lists them."""
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
+def intelligence_loggers_clause() -> sa.ColumnElement[bool]:
+    """SQL on User: the roles that log intelligence (members and chairs), as can_log_intelligence."""
+    return User.role.in_(roles_with(Permission.LOG_INTELLIGENCE))
+
+
+def chairs_first() -> sa.ColumnElement[bool]:
+    """SQL on User to order by: chairs before anyone else (false sorts before true)."""
+    return User.role != Role.CHAIR
+
+
+def can_see_dashboard(user: Reader) -> TypeGuard[User]:
+    """Members, chairs and viewers get the dashboard; administrators, who read only what
+    everyone may, get the newest items instead."""
+    return is_active_user(user) and Role(user.role) is not Role.ADMIN
 
 
 # --- Meetings and their packs ---------------------------------------------------------
@@ -256,14 +282,14 @@ def can_edit_item(user: Any, item: IntelligenceItem) -> bool:
 # viewers and administrators do not. Its chair, and chairs of invited agencies, run it.
 
 
-def can_read_meeting(user: Any, meeting: Meeting | None) -> bool:
+def can_read_meeting(user: Reader, meeting: Meeting | None) -> bool:
     """Whether the user may read the meeting, its agenda, packs and minutes."""
     if meeting is None or not has_permission(user, Permission.ATTEND_MEETINGS):
         return False
     return meeting.chair_id == user.id or any(a.id == user.agency_id for a in meeting.agencies)
 
 
-def readable_meetings_clause(user: Any) -> sa.ColumnElement[bool]:
+def readable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
     """The SQL condition on Meeting that keeps the meetings the user may read."""
     if not has_permission(user, Permission.ATTEND_MEETINGS):
         return sa.false()
@@ -273,16 +299,29 @@ def readable_meetings_clause(user: Any) -> sa.ColumnElement[bool]:
     return sa.or_(Meeting.chair_id == user.id, Meeting.id.in_(invited))
 
 
-def can_run_meeting(user: Any, meeting: Meeting | None) -> bool:
+def can_run_meeting(user: Reader, meeting: Meeting | None) -> bool:
     """Chairs who may read the meeting build its agenda, issue packs and keep its minutes."""
     return has_permission(user, Permission.CHAIR_MEETINGS) and can_read_meeting(user, meeting)
 
 
-def can_update_action(user: Any, action: Action, meeting: Meeting) -> bool:
+def can_update_agency_actions(user: Reader) -> TypeGuard[User]:
+    """Members and chairs update the actions their own agency owns, from any meeting."""
+    return has_permission(user, Permission.ATTEND_MEETINGS)
+
+
+def can_update_action(user: Reader, action: Action, meeting: Meeting) -> bool:
     """Members and chairs of the owner agency update an action, as do the meeting's chairs."""
-    if not has_permission(user, Permission.ATTEND_MEETINGS):
+    if not can_update_agency_actions(user):
         return False
     return user.agency_id == action.owner_agency_id or can_run_meeting(user, meeting)
+
+
+# --- Provider concerns and embargoes ---------------------------------------------------
+
+
+def can_run_concerns(user: Reader) -> TypeGuard[User]:
+    """Chairs run the provider concerns process and embargoes; nobody else changes them."""
+    return has_permission(user, Permission.CHAIR_MEETINGS)
 
 
 # --- Route access declarations -------------------------------------------------

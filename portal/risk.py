@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
 from portal.models import IntelligenceItem, ItemStatus, Provider
-from portal.policy import readable_items_clause
+from portal.policy import Reader, readable_items_clause
 from portal.risk_bands import Band, band_for, band_ranges, range_text
 
 
@@ -115,7 +114,7 @@ class RiskFilters:
     service_type: str = ""
 
 
-def _open_readable(user: Any, start: date, end: date) -> list[sa.ColumnElement[bool]]:
+def _open_readable(user: Reader, start: date, end: date) -> list[sa.ColumnElement[bool]]:
     """Open items observed from start to end (inclusive) that the user may read."""
     item = IntelligenceItem
     return [
@@ -141,7 +140,7 @@ def _score() -> sa.ColumnElement[int]:
 
 
 def current_risks(
-    user: Any, provider_ids: Iterable[int], today: date, months: int
+    user: Reader, provider_ids: Iterable[int], today: date, months: int
 ) -> dict[int, ProviderRisk]:
     """Current risk per provider from the open items this user may read (one query)."""
     ids = list(provider_ids)
@@ -157,7 +156,7 @@ def current_risks(
 
 
 def highest_risk_providers(
-    user: Any, filters: RiskFilters, start: date, end: date, limit: int
+    user: Reader, filters: RiskFilters, start: date, end: date, limit: int
 ) -> list[RankedProvider]:
     """The providers with the highest score in the period, highest first (one query)."""
     item = IntelligenceItem
@@ -187,7 +186,7 @@ def highest_risk_providers(
 
 
 def provider_month_scores(
-    user: Any, provider_ids: Iterable[int], months: Sequence[tuple[int, int]]
+    user: Reader, provider_ids: Iterable[int], months: Sequence[tuple[int, int]]
 ) -> dict[int, dict[tuple[int, int], ProviderRisk]]:
     """Per provider and (year, month 1-12): highest readable open score and count (one query)."""
     ids, wanted = list(provider_ids), set(months)
@@ -211,7 +210,7 @@ def provider_month_scores(
 
 
 def provider_key_question_scores(
-    user: Any, provider_ids: Iterable[int], start: date, end: date
+    user: Reader, provider_ids: Iterable[int], start: date, end: date
 ) -> dict[int, dict[str, ProviderRisk]]:
     """Per provider and key question code: highest readable open score and count (one query)."""
     ids = list(provider_ids)
@@ -232,7 +231,7 @@ def provider_key_question_scores(
 
 
 def matrix_counts(
-    user: Any, filters: RiskFilters, start: date, end: date
+    user: Reader, filters: RiskFilters, start: date, end: date
 ) -> dict[tuple[int, int], int]:
     """(likelihood, impact) -> number of readable open items in the period (one query)."""
     item = IntelligenceItem

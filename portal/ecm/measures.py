@@ -20,7 +20,7 @@ from flask import current_app
 from portal.extensions import db
 from portal.heatmap import MONTH_NAMES
 from portal.models import CareVisit
-from portal.policy import PACK_AUDIENCE, readable_care_visits_clause
+from portal.policy import PACK_AUDIENCE, Reader, readable_care_visits_clause
 
 MONTHS_SHOWN = 12
 
@@ -154,7 +154,7 @@ def _filled(by_month: dict[str, MonthMeasures], months: Iterable[str]) -> list[M
     return [by_month.get(month, MonthMeasures(month)) for month in months]
 
 
-def care_monitoring(user: Any, provider_id: int, today: date) -> list[MonthMeasures]:
+def care_monitoring(user: Reader, provider_id: int, today: date) -> list[MonthMeasures]:
     """The provider's last 12 months (oldest first) from ECM data the user may read."""
     months = last_months(today)
     found = _grouped([provider_id], months, readable_care_visits_clause(user))

@@ -18,7 +18,7 @@ from portal.config import labels
 from portal.extensions import db
 from portal.inputs import parse_id
 from portal.intelligence.validation import clean_text, parse_date
-from portal.models import Agency, IntelligenceItem, ItemTheme, KeyQuestion, Marking, Provider
+from portal.models import Agency, IntelligenceItem, ItemTheme, KeyQuestion, Marking, Provider, User
 from portal.paging import Page, clamp_page, page_offset
 from portal.policy import readable_items_clause
 
@@ -88,7 +88,7 @@ def _provider_condition(filters: ListFilters) -> sa.ColumnElement[bool] | None:
     return IntelligenceItem.provider_id.in_(ids) if ids else sa.false()
 
 
-def list_items(user: Any, filters: ListFilters, page: int, per_page: int, mine: bool) -> Page:
+def list_items(user: User, filters: ListFilters, page: int, per_page: int, mine: bool) -> Page:
     """A page of the items the user may read (of their own agency when `mine`), newest first."""
     item = IntelligenceItem
     conditions: list[sa.ColumnElement[bool]] = [readable_items_clause(user)]

@@ -33,7 +33,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.policy import can_edit_item, can_read_item
+from portal.policy import Reader, can_edit_item, can_read_item
 from portal.risk_bands import band_for
 
 MAX_REASON = 2_000
@@ -181,7 +181,7 @@ def withdraw_item(item: IntelligenceItem, user: User, reason: str) -> None:
 # --- Reading ------------------------------------------------------------------------
 
 
-def readable_item(user: Any, item_id: int, for_update: bool = False) -> IntelligenceItem | None:
+def readable_item(user: Reader, item_id: int, for_update: bool = False) -> IntelligenceItem | None:
     """The item if it exists and the user may read it, else None (the two are not told apart)."""
     query = (
         sa.select(IntelligenceItem)
@@ -201,7 +201,7 @@ def readable_item(user: Any, item_id: int, for_update: bool = False) -> Intellig
 
 
 def editable_item(
-    user: Any, item_id: int, for_update: bool = False
+    user: Reader, item_id: int, for_update: bool = False
 ) -> tuple[IntelligenceItem | None, bool]:
     """The item (None if unreadable) and whether this user may change it."""
     item = readable_item(user, item_id, for_update=for_update)
@@ -220,7 +220,7 @@ def record_read(user: User, item: IntelligenceItem, revision: int | None = None)
     db.session.commit()
 
 
-def readable_attachment(user: Any, item_id: int, attachment_id: int) -> Attachment | None:
+def readable_attachment(user: Reader, item_id: int, attachment_id: int) -> Attachment | None:
     """An attachment of an item the user may read, else None."""
     item = db.session.get(IntelligenceItem, item_id)
     if not can_read_item(user, item):
@@ -327,7 +327,7 @@ class RevisionView:
     band: str
 
 
-def revision_view(user: Any, item_id: int, number: int) -> RevisionView | None:
+def revision_view(user: Reader, item_id: int, number: int) -> RevisionView | None:
     """A revision of an item the user may read now (by its current marking), else None."""
     item = readable_item(user, item_id)
     revision = next((r for r in item.revisions if r.number == number), None) if item else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from portal import heatmap as heatmaps
 from portal.concerns.services import embargoed_among
@@ -28,7 +27,8 @@ from portal.main.worklists import (
     open_concerns,
     provider_url,
 )
-from portal.models import IntelligenceItem, Role
+from portal.models import IntelligenceItem, User
+from portal.policy import Reader, can_see_dashboard
 from portal.providers.services import local_authorities
 from portal.risk import (
     EXPLANATION,
@@ -55,9 +55,9 @@ TOP_RISKS = 10
 HEATMAP_ROWS = 20
 
 
-def shows_dashboard(user: Any) -> bool:
-    """Members, chairs and viewers get the dashboard; administrators read no intelligence."""
-    return Role(user.role) is not Role.ADMIN
+def shows_dashboard(user: Reader) -> bool:
+    """Whether the home page is the dashboard for this user (as the policy decides)."""
+    return can_see_dashboard(user)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class Dashboard:
         return words + "."
 
 
-def dashboard(user: Any, form: DashboardFilterForm, today: date) -> Dashboard:
+def dashboard(user: User, form: DashboardFilterForm, today: date) -> Dashboard:
     """The dashboard for this user on this day, filtered as the form says (fixed queries)."""
     months = window_months()
     form.set_choices(local_authorities(), months)
@@ -157,7 +157,7 @@ def dashboard(user: Any, form: DashboardFilterForm, today: date) -> Dashboard:
     )
 
 
-def top_risks(user: Any, today: date, months: int) -> list[RiskRow]:
+def top_risks(user: Reader, today: date, months: int) -> list[RiskRow]:
     """The providers of highest current risk, with current risk at the end of last month."""
     ranked = highest_risk_providers(
         user, RiskFilters(), window_start(today, months), today, TOP_RISKS
@@ -177,7 +177,7 @@ def top_risks(user: Any, today: date, months: int) -> list[RiskRow]:
     ]
 
 
-def months_heatmap(user: Any, filters: RiskFilters, today: date) -> heatmaps.Heatmap:
+def months_heatmap(user: Reader, filters: RiskFilters, today: date) -> heatmaps.Heatmap:
     """Providers of highest score over the last 12 months x those months (two queries)."""
     months = last_months(today, 12)
     start = month_bounds(months[0])[0]
@@ -189,7 +189,7 @@ def months_heatmap(user: Any, filters: RiskFilters, today: date) -> heatmaps.Hea
 
 
 def key_question_heatmap(
-    user: Any, filters: RiskFilters, start: date, today: date, period: str
+    user: Reader, filters: RiskFilters, start: date, today: date, period: str
 ) -> heatmaps.Heatmap:
     """Providers of highest score in the period x the five key questions (two queries)."""
     ranked = highest_risk_providers(user, filters, start, today, HEATMAP_ROWS)

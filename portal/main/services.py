@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -11,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import IntelligenceItem
 from portal.paging import Page, clamp_page, page_offset
-from portal.policy import readable_items_clause
+from portal.policy import Reader, readable_items_clause
 
 
 def today() -> date:
@@ -19,7 +18,7 @@ def today() -> date:
     return date.today()
 
 
-def newest_readable_items(user: Any, page: int, per_page: int) -> Page:
+def newest_readable_items(user: Reader, page: int, per_page: int) -> Page:
     """The items the user may read, newest logged first."""
     clause = readable_items_clause(user)
     total = int(

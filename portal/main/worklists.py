@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, raiseload
@@ -27,8 +26,9 @@ from portal.models import (
     Provider,
     ProviderConcern,
     ProviderConcernStage,
+    User,
 )
-from portal.policy import Permission, has_permission, readable_items_clause
+from portal.policy import Reader, can_update_agency_actions, readable_items_clause
 from portal.templating import optional_url
 
 NEW_ITEMS_SHOWN = 10
@@ -82,14 +82,14 @@ class EmbargoRow:
     reason: str
 
 
-def new_since(user: Any, today: date) -> tuple[datetime, bool]:
+def new_since(user: User, today: date) -> tuple[datetime, bool]:
     """Since when items count as new: the previous sign-in, else the last 14 days."""
     if user.previous_sign_in_at is not None:
         return user.previous_sign_in_at, True
     return datetime.combine(today - timedelta(days=NEW_SINCE_DAYS), time.min), False
 
 
-def new_items_for(user: Any, since: datetime) -> tuple[list[IntelligenceItem], int]:
+def new_items_for(user: Reader, since: datetime) -> tuple[list[IntelligenceItem], int]:
     """The newest open items logged since then that the user may read, and how many (one query).
 
     Each item comes with its provider and agency (joined) and nothing else: its other
@@ -110,13 +110,13 @@ def new_items_for(user: Any, since: datetime) -> tuple[list[IntelligenceItem], i
     return [found for found, _total in rows], int(rows[0][1]) if rows else 0
 
 
-def open_actions(user: Any, today: date) -> tuple[list[ActionRow], int]:
+def open_actions(user: User, today: date) -> tuple[list[ActionRow], int]:
     """Open actions owned by the user's agency, soonest due first (one query).
 
     Each links to its update page when the user may update it: every action here is their
-    agency's, so that is whoever may take part in meetings (policy.can_update_action).
+    agency's (policy.can_update_agency_actions).
     """
-    may_update = has_permission(user, Permission.ATTEND_MEETINGS)
+    may_update = can_update_agency_actions(user)
     rows = db.session.execute(
         sa.select(
             Action.id,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from portal.meetings.packs import Changes, changes_between
 from portal.meetings.proposals import Agenda
 from portal.meetings.services import current_agenda
 from portal.models import Agency, Meeting, MeetingPack, MeetingStatus
-from portal.policy import can_run_meeting
+from portal.policy import Reader, can_run_meeting
 
 
 @dataclass
@@ -26,7 +25,7 @@ class MeetingPage:
     locked: bool
 
 
-def meeting_page(user: Any, meeting: Meeting, today: date) -> MeetingPage:
+def meeting_page(user: Reader, meeting: Meeting, today: date) -> MeetingPage:
     """The meeting page for this user."""
     return MeetingPage(
         meeting=meeting,

@@ -27,10 +27,12 @@ from portal.models import (
     MeetingProvider,
     MeetingStatus,
     Provider,
+    User,
     utcnow,
 )
 from portal.paging import Page, clamp_page, page_offset
 from portal.policy import (
+    Reader,
     can_read_meeting,
     can_run_meeting,
     can_update_action,
@@ -45,7 +47,7 @@ class MeetingLocked(ValueError):
     """The minutes are approved: the meeting can no longer change."""
 
 
-def meetings_page(user: Any, page: int, per_page: int) -> Page:
+def meetings_page(user: Reader, page: int, per_page: int) -> Page:
     """The meetings the user may read, newest first, a page at a time (two queries)."""
     clause = readable_meetings_clause(user)
     total = db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(clause)) or 0
@@ -61,7 +63,7 @@ def meetings_page(user: Any, page: int, per_page: int) -> Page:
     return Page(items=list(meetings), total=total, page=page, per_page=per_page)
 
 
-def readable_meetings(user: Any) -> list[Meeting]:
+def readable_meetings(user: Reader) -> list[Meeting]:
     """Every meeting the user may read, newest first (for the API)."""
     return list(
         db.session.scalars(
@@ -73,13 +75,13 @@ def readable_meetings(user: Any) -> list[Meeting]:
     )
 
 
-def readable_meeting(user: Any, meeting_id: int) -> Meeting | None:
+def readable_meeting(user: Reader, meeting_id: int) -> Meeting | None:
     """The meeting, if the user may read it (None otherwise, as if it did not exist)."""
     meeting = db.session.get(Meeting, meeting_id)
     return meeting if can_read_meeting(user, meeting) else None
 
 
-def runnable_meeting(user: Any, meeting_id: int) -> Meeting | None:
+def runnable_meeting(user: Reader, meeting_id: int) -> Meeting | None:
     """The meeting, if the user may run it (a chair of an invited agency)."""
     meeting = db.session.get(Meeting, meeting_id)
     return meeting if can_run_meeting(user, meeting) else None
@@ -133,7 +135,7 @@ def validate_meeting(
     return NewMeeting(held_on, title_text, location_text, agency_list), {}
 
 
-def create_meeting(user: Any, details: NewMeeting, via: str = "web") -> Meeting:
+def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting:
     """Create a planned meeting chaired by the user; the chair's agency is always invited."""
     invited = list(details.agencies)
     if all(a.id != user.agency_id for a in invited):
@@ -171,7 +173,7 @@ def current_agenda(meeting: Meeting, today: date) -> Agenda:
     return agenda(meeting, min(today, meeting.held_on))
 
 
-def _choice(meeting: Meeting, provider_id: int, user: Any) -> MeetingProvider:
+def _choice(meeting: Meeting, provider_id: int, user: User) -> MeetingProvider:
     row = db.session.get(MeetingProvider, (meeting.id, provider_id))
     if row is None:
         row = MeetingProvider(
@@ -181,7 +183,7 @@ def _choice(meeting: Meeting, provider_id: int, user: Any) -> MeetingProvider:
     return row
 
 
-def _agenda_changed(user: Any, meeting: Meeting, change: str, provider_id: int) -> None:
+def _agenda_changed(user: User, meeting: Meeting, change: str, provider_id: int) -> None:
     audit.record(
         "agenda-changed",
         user=user,
@@ -193,7 +195,7 @@ def _agenda_changed(user: Any, meeting: Meeting, change: str, provider_id: int) 
     db.session.commit()
 
 
-def add_provider(user: Any, meeting: Meeting, provider: Provider, reason: str) -> None:
+def add_provider(user: User, meeting: Meeting, provider: Provider, reason: str) -> None:
     """The chair adds a provider to the agenda, with the reason."""
     _ensure_open(meeting)
     row = _choice(meeting, provider.id, user)
@@ -202,7 +204,7 @@ def add_provider(user: Any, meeting: Meeting, provider: Provider, reason: str) -
     _agenda_changed(user, meeting, "added", provider.id)
 
 
-def remove_provider(user: Any, meeting: Meeting, provider_id: int, reason: str) -> None:
+def remove_provider(user: User, meeting: Meeting, provider_id: int, reason: str) -> None:
     """The chair takes a provider off the agenda, with the reason (shown beside it)."""
     _ensure_open(meeting)
     row = _choice(meeting, provider_id, user)
@@ -210,7 +212,7 @@ def remove_provider(user: Any, meeting: Meeting, provider_id: int, reason: str) 
     _agenda_changed(user, meeting, "removed", provider_id)
 
 
-def restore_provider(user: Any, meeting: Meeting, provider_id: int) -> None:
+def restore_provider(user: User, meeting: Meeting, provider_id: int) -> None:
     """The chair puts a removed provider back on the agenda."""
     _ensure_open(meeting)
     row = db.session.get(MeetingProvider, (meeting.id, provider_id))
@@ -220,7 +222,7 @@ def restore_provider(user: Any, meeting: Meeting, provider_id: int) -> None:
 
 
 def move_provider(
-    user: Any, meeting: Meeting, provider_id: int, direction: str, today: date
+    user: User, meeting: Meeting, provider_id: int, direction: str, today: date
 ) -> bool:
     """Move a provider one place up or down the agenda; False when it cannot move."""
     _ensure_open(meeting)
@@ -241,7 +243,7 @@ def move_provider(
 # --- at and after the meeting --------------------------------------------------------------
 
 
-def _minutes_changed(user: Any, meeting: Meeting, what: str) -> None:
+def _minutes_changed(user: User, meeting: Meeting, what: str) -> None:
     if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.PACK_ISSUED):
         meeting.status = MeetingStatus.HELD
     audit.record(
@@ -250,7 +252,7 @@ def _minutes_changed(user: Any, meeting: Meeting, what: str) -> None:
     db.session.commit()
 
 
-def add_attendee(user: Any, meeting: Meeting, name: str, agency: Agency) -> None:
+def add_attendee(user: User, meeting: Meeting, name: str, agency: Agency) -> None:
     """Record someone who attended, for an agency."""
     _ensure_open(meeting)
     db.session.add(MeetingAttendee(meeting_id=meeting.id, agency_id=agency.id, name=name))
@@ -258,7 +260,7 @@ def add_attendee(user: Any, meeting: Meeting, name: str, agency: Agency) -> None
 
 
 def record_discussion(
-    user: Any, meeting: Meeting, provider_id: int, notes: str, decision: str
+    user: User, meeting: Meeting, provider_id: int, notes: str, decision: str
 ) -> None:
     """Set the discussion note about a provider, and add a decision if one is given."""
     _ensure_open(meeting)
@@ -293,7 +295,7 @@ def record_discussion(
 
 
 def add_action(
-    user: Any,
+    user: User,
     meeting: Meeting,
     provider_id: int | None,
     description: str,
@@ -316,7 +318,7 @@ def add_action(
     return action
 
 
-def updatable_action(user: Any, action_id: int) -> tuple[Action, Meeting] | None:
+def updatable_action(user: Reader, action_id: int) -> tuple[Action, Meeting] | None:
     """The action and its meeting, if the user may update it."""
     action = db.session.get(Action, action_id)
     if action is None:
@@ -325,7 +327,7 @@ def updatable_action(user: Any, action_id: int) -> tuple[Action, Meeting] | None
     return (action, meeting) if can_update_action(user, action, meeting) else None
 
 
-def update_action(user: Any, action: Action, status: ActionStatus, note: str) -> None:
+def update_action(user: User, action: Action, status: ActionStatus, note: str) -> None:
     """Set an action's status; done and dropped close it with the note."""
     action.status = status
     if status is ActionStatus.OPEN:
@@ -344,7 +346,7 @@ def update_action(user: Any, action: Action, status: ActionStatus, note: str) ->
 
 
 def approve_minutes(
-    user: Any, meeting: Meeting, minutes_pdf: bytes, sha256: str, approved_at: datetime
+    user: User, meeting: Meeting, minutes_pdf: bytes, sha256: str, approved_at: datetime
 ) -> None:
     """Approve the minutes: they become read-only and their PDF is kept."""
     from portal.meetings.packs import store_blob
@@ -398,7 +400,7 @@ def minuted_providers(meeting: Meeting, today: date) -> list[tuple[int, str]]:
     return [(p.provider_id, p.name) for p in minutes(meeting, today).providers]
 
 
-def record_minutes_download(user: Any, meeting: Meeting) -> None:
+def record_minutes_download(user: User, meeting: Meeting) -> None:
     """Downloading the approved minutes is an audit event."""
     audit.record(
         "minutes-downloaded",

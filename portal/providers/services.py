@@ -29,7 +29,7 @@ from portal.models import (
     RatingDomain,
 )
 from portal.paging import clamp_page, page_count, page_offset
-from portal.policy import readable_items_clause
+from portal.policy import Reader, readable_items_clause
 from portal.postcodes import Postcode
 from portal.providers.search import (
     Distance,
@@ -249,7 +249,7 @@ def find_provider_page(
 
 
 def provider_list(
-    user: Any, filters: ProviderFilters, page: int, per_page: int, today: date
+    user: Reader, filters: ProviderFilters, page: int, per_page: int, today: date
 ) -> ProviderList:
     """A page of providers matching the filters, each with risk, concern and embargo."""
     found = find_provider_page(
@@ -267,7 +267,7 @@ def provider_list(
 
 
 def provider_rows(
-    user: Any, providers: Sequence[Provider], distances: dict[int, Distance], today: date
+    user: Reader, providers: Sequence[Provider], distances: dict[int, Distance], today: date
 ) -> list[ProviderRow]:
     """These providers, in order, with risk, concern and embargo (fixed queries)."""
     if not providers:
@@ -368,7 +368,7 @@ def active_embargo(provider_id: int, today: date) -> Embargo | None:
     return next((e for e in embargoes if e.is_active(today)), None)
 
 
-def readable_timeline(user: Any, provider_id: int) -> list[IntelligenceItem]:
+def readable_timeline(user: Reader, provider_id: int) -> list[IntelligenceItem]:
     """The provider's intelligence this user may read, newest observed first (one query+)."""
     return list(
         db.session.scalars(
@@ -400,7 +400,7 @@ class ProviderDetail:
     care_monitoring: list[MonthMeasures] = field(default_factory=list)
 
 
-def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail | None:
+def provider_detail(user: Reader, provider_id: int, today: date) -> ProviderDetail | None:
     """The provider with its current risk, open concern, embargo and readable items; or None."""
     providers = load_providers([provider_id])
     if not providers:
@@ -417,7 +417,7 @@ def provider_detail(user: Any, provider_id: int, today: date) -> ProviderDetail 
     )
 
 
-def provider_page(user: Any, provider_id: int, today: date) -> ProviderPage | None:
+def provider_page(user: Reader, provider_id: int, today: date) -> ProviderPage | None:
     """The provider page: the provider's detail with its ratings and labels; or None."""
     detail = provider_detail(user, provider_id, today)
     if detail is None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
+from portal.policy import Reader
 from portal.search.query import ParsedQuery
 
 #: Facets, in the order the page shows them.
@@ -77,7 +78,7 @@ class SearchEngine(Protocol):
 
     name: str
 
-    def search(self, user: Any, request: SearchRequest) -> EngineResult:
+    def search(self, user: Reader, request: SearchRequest) -> EngineResult:
         """Ranked, permission-filtered hits with total and facets."""
 
     def snippets(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
-from portal.policy import readable_items_clause
+from portal.policy import Reader, readable_items_clause
 from portal.search.interface import FACETS, EngineHit, EngineResult, SearchRequest
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
@@ -357,7 +357,7 @@ class PostgresEngine:
         providers = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
         return int(items or 0) + int(providers or 0)
 
-    def search(self, user: Any, request: SearchRequest) -> EngineResult:
+    def search(self, user: Reader, request: SearchRequest) -> EngineResult:
         """Ranked hits the user may read, with the exact total and facet counts.
 
         One statement does it all: the readable, matching items are found and ranked

@@ -17,7 +17,7 @@ from portal.config import labels
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider
 from portal.paging import page_count
-from portal.policy import can_read_item, readable_items_clause, user_principals
+from portal.policy import Reader, can_read_item, readable_items_clause, user_principals
 from portal.search.engine import get_engine
 from portal.search.interface import SearchFilters, SearchRequest
 from portal.search.query import (
@@ -206,7 +206,7 @@ def prepare(text: str) -> ParsedQuery:
 
 
 def run_search(
-    user: Any, text: str, filters: SearchFilters, page: int = 1, per_page: int = 20
+    user: Reader, text: str, filters: SearchFilters, page: int = 1, per_page: int = 20
 ) -> SearchResults:
     """Search as this user: only what the policy lets them read, in results, totals and facets."""
     page = min(max(1, page), MAX_PAGE)
@@ -247,7 +247,7 @@ def run_search(
     return results
 
 
-def _reread(user: Any, engine_hits: list[Any]) -> list[SearchHit]:
+def _reread(user: Reader, engine_hits: list[Any]) -> list[SearchHit]:
     """The hits' records through the policy, in rank order; anything unreadable is dropped."""
     item_ids = [h.id for h in engine_hits if h.type == "intelligence"]
     provider_ids = [h.id for h in engine_hits if h.type == "provider"]

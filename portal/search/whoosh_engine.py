@@ -31,6 +31,7 @@ from whoosh.writing import LockError
 
 from portal.extensions import db
 from portal.models import IntelligenceItem, SearchChange
+from portal.policy import Reader
 from portal.search import documents
 from portal.search.changes import ITEM, PROVIDER
 from portal.search.interface import EngineHit, EngineResult, SearchRequest
@@ -391,7 +392,7 @@ class WhooshEngine:
             self._allowed[principals] = cached
         return cached
 
-    def search(self, user: Any, request: SearchRequest) -> EngineResult:
+    def search(self, user: Reader, request: SearchRequest) -> EngineResult:
         """Ranked hits the principals may read, with the exact total and facet counts."""
         self.catch_up()
         try:

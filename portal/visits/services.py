@@ -29,7 +29,7 @@ from portal.models import (
     VisitFinding,
 )
 from portal.pdf import PrintedDocument, render_document
-from portal.policy import can_read_contract_visit, readable_contract_visits_clause
+from portal.policy import Reader, can_read_contract_visit, readable_contract_visits_clause
 from portal.visits.grid import findings_grid
 from portal.visits.validation import FindingFields, VisitFields, principle_named, principles
 
@@ -107,7 +107,7 @@ def record_visit(author: User, fields: VisitFields, via: str = "form") -> Contra
     return visit
 
 
-def readable_visit(user: Any, visit_id: int) -> ContractVisit | None:
+def readable_visit(user: Reader, visit_id: int) -> ContractVisit | None:
     """The visit if the user may read it; None when it does not exist or they may not."""
     visit = db.session.get(ContractVisit, visit_id)
     return visit if can_read_contract_visit(user, visit) else None
@@ -163,7 +163,7 @@ class ProviderVisits:
     grid: Markup | None
 
 
-def provider_visits(user: Any, provider_id: int) -> ProviderVisits:
+def provider_visits(user: Reader, provider_id: int) -> ProviderVisits:
     """The newest visits to the provider the user may read (two queries), with the grid."""
     visits = list(
         db.session.scalars(
