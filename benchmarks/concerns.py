@@ -54,13 +54,17 @@ def run(backend: str, providers: int, items: int, requests: int) -> None:
     from flask_migrate import upgrade
     from pypdf import PdfReader
 
-    from portal import create_app
-    from portal.concerns import notices, services, views
+    from portal import clock, create_app
+    from portal.concerns import notices, services
     from portal.extensions import db
     from portal.models import Embargo, ProviderConcern, User
 
-    views.today = lambda: TODAY
-    with tempfile.TemporaryDirectory() as folder, database(backend, Path(folder)) as url:
+    # The data is built around a fixed day.
+    with (
+        clock.fixed_today(TODAY),
+        tempfile.TemporaryDirectory() as folder,
+        database(backend, Path(folder)) as url,
+    ):
         app = create_app({"env": "test", "database_url": url, "instance_path": folder})
         with app.app_context():
             upgrade()

@@ -105,14 +105,18 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
     """Build the data on one backend and print the timings."""
     from flask_migrate import upgrade
 
-    from portal import create_app
+    from portal import clock, create_app
     from portal.extensions import db
-    from portal.meetings import packs, proposals, views
+    from portal.meetings import packs, proposals
     from portal.models import Blob, Meeting, MeetingPack
     from portal.pdf import draw, layout
 
-    views._today = lambda: TODAY  # the data is built around a fixed day
-    with tempfile.TemporaryDirectory() as folder, database(backend, Path(folder)) as url:
+    # The data is built around a fixed day.
+    with (
+        clock.fixed_today(TODAY),
+        tempfile.TemporaryDirectory() as folder,
+        database(backend, Path(folder)) as url,
+    ):
         app = create_app(
             {"env": "test", "database_url": url, "instance_path": folder, "csrf_enabled": False}
         )

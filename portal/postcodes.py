@@ -232,6 +232,15 @@ def parse_postcode(text: str | None) -> Postcode:
             return Postcode(area=compact, district=None, sector=None, unit=None, level="area")
         raise _invalid(text)
 
+    return _district_or_sector(compact, text)
+
+
+def _district_or_sector(compact: str, text: str) -> Postcode:
+    """Step 4 of parse_postcode: the district, or the sector, that the spaceless text reads as.
+
+    When it reads as both, the district wins if it exists (``E12``), else the sector does
+    (``SW192`` is sector SW19 2).
+    """
     district_ok = _is_outward(compact)
     sector_ok = (
         len(compact) >= 3

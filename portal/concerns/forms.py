@@ -11,7 +11,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    Field,
     HiddenField,
     RadioField,
     SelectField,
@@ -21,6 +20,7 @@ from wtforms import (
 )
 
 from portal.concerns.services import NOTE_AUDIENCE
+from portal.forms import ServiceCheckedForm
 
 #: Each date is typed into three boxes; the day's box carries the date's id and messages.
 DATE_FIELDS = ("occurred_on", "starts_on", "ends_on", "lifted_on", "notified_on")
@@ -32,7 +32,7 @@ def _date_parts(form: FlaskForm, name: str) -> dict[str, str]:
     }
 
 
-class ConcernsForm(FlaskForm):
+class ConcernsForm(ServiceCheckedForm):
     """The shared behaviour: the service's input shape, and its messages shown on fields."""
 
     def as_data(self) -> dict[str, Any]:
@@ -48,13 +48,6 @@ class ConcernsForm(FlaskForm):
                 continue
             data[field.name] = field.data
         return data
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put each message on its field (a date's on its day box)."""
-        for key, message in errors.items():
-            target: Field | None = getattr(self, f"{key}_day", None) or getattr(self, key, None)
-            if target is not None:
-                target.errors = [message]
 
 
 def _date(label: str, name: str) -> tuple[StringField, StringField, StringField]:

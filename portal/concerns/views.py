@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import clock
 from portal.concerns import bp, notices, services
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
 from portal.models import ConcernStatus, Provider
 from portal.policy import Permission, requires
-
-
-def today() -> date:
-    """Today's date (tests replace this function to fix the day)."""
-    return date.today()
 
 
 def _provider_url(provider_id: int) -> str:
@@ -40,7 +34,9 @@ def start_concern(provider_id: int) -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("decision"):
         form.decision_id.data = request.args.get("decision", "")
     if request.method == "POST":
-        concern, errors = services.start_concern(current_user, provider, form.as_data(), today())
+        concern, errors = services.start_concern(
+            current_user, provider, form.as_data(), clock.today()
+        )
         if concern is not None:
             flash("Provider concerns process started", "success")
             return redirect(_provider_url(provider.id) + "#concerns")
@@ -82,7 +78,7 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.after.data = str(current.stage) if current else ""
     else:
-        errors = services.record_stage(current_user, concern, form.as_data(), today())
+        errors = services.record_stage(current_user, concern, form.as_data(), clock.today())
         if not errors:
             flash("Stage recorded", "success")
             return redirect(url_for(".view_concern", concern_id=concern.id))
@@ -97,13 +93,15 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
 def place_embargo(provider_id: int) -> ResponseReturnValue:
     """Place an embargo on new placements with the provider."""
     provider = db.get_or_404(Provider, provider_id)
-    existing = services.current_embargo_for(provider.id, today())
+    existing = services.current_embargo_for(provider.id, clock.today())
     if existing is not None:
         flash("This provider already has an embargo in force or to come.", "info")
         return redirect(url_for(".view_embargo", embargo_id=existing.id))
     form = EmbargoForm()
     if request.method == "POST":
-        embargo, errors = services.place_embargo(current_user, provider, form.as_data(), today())
+        embargo, errors = services.place_embargo(
+            current_user, provider, form.as_data(), clock.today()
+        )
         if embargo is not None:
             flash("Embargo placed. Now send the notice to other boroughs.", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -118,7 +116,7 @@ def view_embargo(embargo_id: int) -> ResponseReturnValue:
     embargo = services.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
-    day = today()
+    day = clock.today()
     return render_template(
         "concerns/embargo.html",
         embargo=embargo,
@@ -135,12 +133,12 @@ def lift_embargo(embargo_id: int) -> ResponseReturnValue:
     embargo = services.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
-    if embargo.is_over(today()):
+    if embargo.is_over(clock.today()):
         flash("This embargo has already been lifted or has ended.", "info")
         return redirect(url_for(".view_embargo", embargo_id=embargo.id))
     form = LiftForm()
     if request.method == "POST":
-        errors = services.lift_embargo(current_user, embargo, form.as_data(), today())
+        errors = services.lift_embargo(current_user, embargo, form.as_data(), clock.today())
         if not errors:
             flash("Embargo lifted. Tell the boroughs that were told of it.", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -160,7 +158,7 @@ def record_notices(embargo_id: int) -> ResponseReturnValue:
     if request.method == "GET" and embargo.lifted:
         form.subject.data = "lifting"
     if request.method == "POST":
-        told, errors = services.record_notices(current_user, embargo, form.as_data(), today())
+        told, errors = services.record_notices(current_user, embargo, form.as_data(), clock.today())
         if not errors:
             flash(f"Recorded {told} {'authority' if told == 1 else 'authorities'} told", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -175,7 +173,7 @@ def preview_notice(embargo_id: int) -> ResponseReturnValue:
     embargo = services.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
-    return notices.notice_html(current_user, embargo, today())
+    return notices.notice_html(current_user, embargo, clock.today())
 
 
 @bp.route("/embargoes/<int:embargo_id>/notice.pdf")
@@ -185,4 +183,4 @@ def download_notice(embargo_id: int) -> ResponseReturnValue:
     embargo = services.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
-    return notices.notice_pdf_response(current_user, embargo, today())
+    return notices.notice_pdf_response(current_user, embargo, clock.today())

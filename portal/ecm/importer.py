@@ -15,14 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
 from portal.bulk import (
-    SkippedRow,
     among,
     batched,
     collector_paused,
@@ -34,6 +33,7 @@ from portal.bulk import (
 )
 from portal.ecm.mappings import BadValue, Mapping
 from portal.extensions import db
+from portal.import_report import ImportReport
 from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
 
 __all__ = ["EcmImportFailed", "EcmReport", "import_ecm", "import_ecm_file"]
@@ -69,29 +69,23 @@ class EcmImportFailed(Exception):
         self.message = message
 
 
-@dataclass
-class EcmReport:
-    """What an import did."""
+@dataclass(kw_only=True)
+class EcmReport(ImportReport):
+    """What an ECM import did: the shared report, and the threshold alerts it raised."""
 
-    file_name: str
     mapping: str
-    imported: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_rows: list[SkippedRow] = field(default_factory=list)
     # (provider id, month) pairs this import wrote: where thresholds are checked.
     touched: set[tuple[int, str]] = field(default_factory=set)
     alert_item_ids: list[int] = field(default_factory=list)
     alert_note: str = ""
 
-    @property
-    def skipped(self) -> int:
-        """How many rows were skipped."""
-        return len(self.skipped_rows)
+    #: DESIGN.md's contract: "Imported N, updated N, skipped N".
+    SUMMARY: ClassVar[str] = "Imported {created}, updated {updated}, skipped {skipped}"
 
-    def summary(self) -> str:
-        """One line: "Imported N, updated N, skipped N" (DESIGN.md's contract)."""
-        return f"Imported {self.imported}, updated {self.updated}, skipped {self.skipped}"
+    @property
+    def imported(self) -> int:
+        """How many visits were new."""
+        return self.created
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +202,7 @@ def _visits(
         try:
             yield _read_row(line, {name: row[i] for name, i in indexes.items()}, mapping)
         except BadValue as error:
-            report.skipped_rows.append(SkippedRow(line, str(error)))
+            report.skip(line, str(error))
 
 
 def _read_row(line: int, cells: dict[str, str], mapping: Mapping) -> VisitRow:
@@ -277,9 +271,7 @@ class _BatchWriter:
     def write(self, batch: Sequence[VisitRow]) -> None:
         batch = self._resolved(self._deduplicated(batch))
         outcomes = write_batch(batch, self._apply, self._refused)
-        self.report.imported += outcomes["imported"]
-        self.report.updated += outcomes["updated"]
-        self.report.unchanged += outcomes["unchanged"]
+        self.report.count(outcomes["imported"], outcomes["updated"], outcomes["unchanged"])
 
     def _deduplicated(self, batch: Sequence[VisitRow]) -> list[VisitRow]:
         """A visit given twice in a batch: the later row is used (as across batches)."""
@@ -287,12 +279,10 @@ class _BatchWriter:
         for row in batch:
             earlier = latest.pop(row.visit_ref, None)
             if earlier is not None:
-                self.report.skipped_rows.append(
-                    SkippedRow(
-                        earlier.line,
-                        f"visit {row.visit_ref[:40]} is given again on line {row.line}, "
-                        "which is used instead",
-                    )
+                self.report.skip(
+                    earlier.line,
+                    f"visit {row.visit_ref[:40]} is given again on line {row.line}, "
+                    "which is used instead",
                 )
             latest[row.visit_ref] = row
         return list(latest.values())
@@ -324,9 +314,7 @@ class _BatchWriter:
                     if self.mapping.provider_field == "provider_id"
                     else "CQC location ID"
                 )
-                self.report.skipped_rows.append(
-                    SkippedRow(row.line, f"no provider with {kind} {str(row.provider_key)[:40]}")
-                )
+                self.report.skip(row.line, f"no provider with {kind} {str(row.provider_key)[:40]}")
             else:
                 kept.append(row)
         return kept
@@ -387,4 +375,4 @@ class _BatchWriter:
         return outcomes
 
     def _refused(self, row: VisitRow, error: SQLAlchemyError) -> None:
-        self.report.skipped_rows.append(SkippedRow(row.line, refusal_reason(error)))
+        self.report.skip(row.line, refusal_reason(error))

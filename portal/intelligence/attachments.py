@@ -12,7 +12,6 @@ in the database, so every server shares it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
@@ -20,11 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
+from portal.blobs import blob_content, store_blob
 from portal.extensions import db
-from portal.models import Attachment, Blob, IntelligenceItem, User
+from portal.models import Attachment, IntelligenceItem, User
 
 ACCEPTED_TYPES_TEXT = (
     "Attach PDF, Word or Excel documents, PNG, JPEG or GIF images, text or CSV files, "
@@ -281,17 +278,7 @@ def check_uploads(uploads: list[Upload], max_mb: int) -> tuple[list[CheckedUploa
 
 def store(item: IntelligenceItem, upload: CheckedUpload, user: User) -> Attachment:
     """Keep the content once per SHA-256 and attach it to the item (in the session)."""
-    digest = hashlib.sha256(upload.content).hexdigest()
-    exists = db.session.scalar(sa.select(Blob.sha256).where(Blob.sha256 == digest))
-    if exists is None:
-        try:
-            # Another request may store the same content at the same moment.
-            with db.session.begin_nested():
-                db.session.add(
-                    Blob(sha256=digest, size=len(upload.content), content=upload.content)
-                )
-        except IntegrityError:
-            pass
+    digest = store_blob(upload.content)
     attachment = Attachment(
         item=item,
         filename=upload.filename,
@@ -306,7 +293,7 @@ def store(item: IntelligenceItem, upload: CheckedUpload, user: User) -> Attachme
 
 def content_of(attachment: Attachment) -> bytes:
     """The stored bytes of an attachment."""
-    return db.session.scalar(sa.select(Blob.content).where(Blob.sha256 == attachment.sha256)) or b""
+    return blob_content(attachment.sha256) or b""
 
 
 def content_disposition(filename: str) -> str:

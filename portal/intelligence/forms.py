@@ -7,7 +7,7 @@ fields here (``show_errors``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from wtforms import (
 )
 
 from portal.config import labels, taxonomy
+from portal.forms import ServiceCheckedForm
 from portal.models import IntelligenceItem, KeyQuestion, Marking
 from portal.policy import MARKING_AUDIENCE
 
@@ -35,7 +36,7 @@ def _graded(section: str) -> list[tuple[str, str]]:
     return [(str(code), f"{code} – {meaning}") for code, meaning in taxonomy()[section].items()]
 
 
-class ItemForm(FlaskForm):
+class ItemForm(ServiceCheckedForm):
     """An intelligence item: what was learnt, how it is graded and who may read it."""
 
     provider_id = HiddenField()
@@ -116,17 +117,9 @@ class ItemForm(FlaskForm):
             "recipients": self.recipients.data or "",
         }
 
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        """Put the service's messages on the fields they belong to."""
-        for key, message in errors.items():
-            field = self._field_for(key)
-            if field is not None:
-                field.errors = [message]
-
-    def _field_for(self, key: str) -> Field | None:
-        """The field that shows the error for a service key."""
-        field = getattr(self, _FIELD_FOR_KEY.get(key, key), None)
-        return field if isinstance(field, Field) else None
+    def field_for_error(self, key: str) -> Field | None:
+        """The field that shows the message for a service key."""
+        return super().field_for_error(_FIELD_FOR_KEY.get(key, key))
 
     def fill_from(self, item: IntelligenceItem, recipient_emails: list[str]) -> None:
         """Pre-fill the form with the item as it stands (for editing)."""
@@ -157,7 +150,7 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(ServiceCheckedForm):
     """The filters of the intelligence lists (a GET form: no CSRF token)."""
 
     class Meta:
@@ -181,8 +174,3 @@ class ListFilterForm(FlaskForm):
         self.theme.choices = [("", "Any"), *labels("themes").items()]
         self.marking.choices = [("", "Any")] + [(m.value, m.label) for m in Marking]
         self.agency.choices = [("", "Any"), *agencies]
-
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        """Put the filter messages ("from", "to") on the day box of their date."""
-        for key, message in errors.items():
-            getattr(self, f"{key}_day").errors = [message]

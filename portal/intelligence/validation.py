@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import clock
 from portal.config import labels
 from portal.extensions import db
 from portal.inputs import parse_id
@@ -66,6 +67,186 @@ class ItemFields:
     uploads: list[CheckedUpload] = field(default_factory=list)
 
 
+@dataclass
+class Reading:
+    """Data being checked field by field: the values read so far and one message per bad field."""
+
+    data: Mapping[str, Any]
+    today: date
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+R = TypeVar("R", bound=Reading)
+#: One field's check: reads `reading.data` (and values checked before it), records any message
+#: in `reading.errors`, and answers the field's clean value (None when it has none).
+FieldCheck = Callable[[R], Any]
+
+
+def read_fields(reading: R, checks: Sequence[tuple[str, FieldCheck[R]]]) -> dict[str, Any]:
+    """Walk a table of field checks in order; each value is kept under its name."""
+    for name, check in checks:
+        reading.values[name] = check(reading)
+    return reading.values
+
+
+def text_field(key: str, label: str, missing: str | None, max_length: int) -> FieldCheck[Reading]:
+    """The check of a text field (required when `missing` is given)."""
+    return lambda r: _text(r.data, key, label, r.errors, missing, max_length)
+
+
+def choice_field(
+    key: str,
+    options: type[enum.Enum],
+    missing: str,
+    invalid: str,
+    normalise: Callable[[str], str] = str.upper,
+) -> FieldCheck[Reading]:
+    """The check of a field holding one of an enumeration's values."""
+    return lambda r: _choice(r.data, key, options, r.errors, missing, invalid, normalise)
+
+
+def scale_field(key: str, label: str, missing: str) -> FieldCheck[Reading]:
+    """The check of a whole number from 1 to 5."""
+    return lambda r: _scale(r.data, key, label, r.errors, missing)
+
+
+def provider_field(reading: Reading) -> Provider | None:
+    """The check of the provider named by provider_id or cqc_location_id."""
+    return _provider(reading.data, reading.errors)
+
+
+def past_date_field(key: str, label: str) -> FieldCheck[Reading]:
+    """The check of a required date that is today or in the past."""
+
+    def check(reading: Reading) -> date | None:
+        day = parse_date(reading.data.get(key), key, label, reading.errors, required=True)
+        if day is not None and day > reading.today:
+            reading.errors[key] = f"{label} must be today or in the past"
+        return day
+
+    return check
+
+
+def marking_code(value: str) -> str:
+    """A marking as typed ("tlp:amber") in the form its values are spelt ("AMBER")."""
+    return value.upper().removeprefix("TLP:")
+
+
+@dataclass(kw_only=True)
+class ItemReading(Reading):
+    """An item being checked, with who logs it and the files sent with it."""
+
+    author: User
+    uploads: Sequence[Upload] = ()
+
+
+def _themes_field(reading: Reading) -> list[str]:
+    return _themes(reading.data.get("themes"), reading.errors)
+
+
+def _handling_conditions(reading: Reading) -> str:
+    """Conditions are required with handling code C and mean nothing with code P."""
+    conditions = _text(
+        reading.data,
+        "handling_conditions",
+        "Handling conditions",
+        reading.errors,
+        None,
+        MAX_CONDITIONS,
+    )
+    code = reading.values["handling_code"]
+    if (
+        code is HandlingCode.CONDITIONS
+        and not conditions
+        and "handling_conditions" not in reading.errors
+    ):
+        reading.errors["handling_conditions"] = (
+            "Enter the handling conditions (required with handling code C)"
+        )
+    if code is HandlingCode.PERMITTED:
+        return ""  # conditions only mean something with code C
+    return conditions
+
+
+def _recipients_field(reading: ItemReading) -> list[User]:
+    marking = reading.values["marking"]
+    return _recipients(reading.data.get("recipients"), marking, reading.author, reading.errors)
+
+
+def _uploads_field(reading: ItemReading) -> list[CheckedUpload]:
+    if not reading.uploads:
+        return []
+    checked, problem = check_uploads(
+        list(reading.uploads), int(current_app.config["PORTAL"]["attachment_max_mb"])
+    )
+    if problem:
+        reading.errors["attachments"] = problem
+    return checked
+
+
+#: An item's fields in the order they are checked (and their messages listed), by ItemFields name.
+ITEM_CHECKS: tuple[tuple[str, FieldCheck[ItemReading]], ...] = (
+    ("provider", provider_field),
+    ("observed_on", past_date_field("observed_on", "Date observed")),
+    ("title", text_field("title", "Title", "Enter a title", MAX_TITLE)),
+    ("body", text_field("body", "What you learnt", "Enter what you learnt", MAX_TEXT)),
+    (
+        "key_question",
+        choice_field(
+            "key_question",
+            KeyQuestion,
+            missing="Choose the key question it is about",
+            invalid="Key question must be one of safe, effective, caring, responsive or well-led",
+            normalise=str.lower,
+        ),
+    ),
+    ("themes", _themes_field),
+    ("likelihood", scale_field("likelihood", "Likelihood", "Choose how likely it is")),
+    ("impact", scale_field("impact", "Impact", "Choose how much harm it could cause")),
+    (
+        "source_evaluation",
+        choice_field(
+            "source_evaluation",
+            SourceEvaluation,
+            missing="Choose the source evaluation",
+            invalid="Source evaluation must be 1, 2 or 3",
+        ),
+    ),
+    (
+        "intelligence_assessment",
+        choice_field(
+            "intelligence_assessment",
+            IntelligenceAssessment,
+            missing="Choose the intelligence assessment",
+            invalid="Intelligence assessment must be A, B, C, D or E",
+        ),
+    ),
+    (
+        "handling_code",
+        choice_field(
+            "handling_code",
+            HandlingCode,
+            missing="Choose the handling code",
+            invalid="Handling code must be P or C",
+        ),
+    ),
+    ("handling_conditions", _handling_conditions),
+    (
+        "marking",
+        choice_field(
+            "marking",
+            Marking,
+            missing="Choose a sharing marking",
+            invalid="Marking must be one of CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+            normalise=marking_code,
+        ),
+    ),
+    ("recipients", _recipients_field),
+    ("uploads", _uploads_field),
+)
+
+
 def validate_item(
     data: object,
     author: User,
@@ -73,117 +254,14 @@ def validate_item(
     today: date | None = None,
 ) -> tuple[ItemFields | None, dict[str, str]]:
     """Check every field; the clean values, or one message per bad field (and no values)."""
-    errors: dict[str, str] = {}
     if not isinstance(data, Mapping):
         return None, {"request": "Send the item as a JSON object"}
-    provider = _provider(data, errors)
-    observed_on = parse_date(
-        data.get("observed_on"), "observed_on", "Date observed", errors, required=True
-    )
-    if observed_on is not None and observed_on > (today or date.today()):
-        errors["observed_on"] = "Date observed must be today or in the past"
-    title = _text(data, "title", "Title", errors, "Enter a title", MAX_TITLE)
-    body = _text(data, "body", "What you learnt", errors, "Enter what you learnt", MAX_TEXT)
-    key_question = _choice(
-        data,
-        "key_question",
-        KeyQuestion,
-        errors,
-        missing="Choose the key question it is about",
-        invalid="Key question must be one of safe, effective, caring, responsive or well-led",
-        normalise=str.lower,
-    )
-    themes = _themes(data.get("themes"), errors)
-    likelihood = _scale(data, "likelihood", "Likelihood", errors, "Choose how likely it is")
-    impact = _scale(data, "impact", "Impact", errors, "Choose how much harm it could cause")
-    source_evaluation = _choice(
-        data,
-        "source_evaluation",
-        SourceEvaluation,
-        errors,
-        missing="Choose the source evaluation",
-        invalid="Source evaluation must be 1, 2 or 3",
-    )
-    assessment = _choice(
-        data,
-        "intelligence_assessment",
-        IntelligenceAssessment,
-        errors,
-        missing="Choose the intelligence assessment",
-        invalid="Intelligence assessment must be A, B, C, D or E",
-    )
-    handling_code = _choice(
-        data,
-        "handling_code",
-        HandlingCode,
-        errors,
-        missing="Choose the handling code",
-        invalid="Handling code must be P or C",
-    )
-    conditions = _text(
-        data, "handling_conditions", "Handling conditions", errors, None, MAX_CONDITIONS
-    )
-    if (
-        handling_code is HandlingCode.CONDITIONS
-        and not conditions
-        and "handling_conditions" not in errors
-    ):
-        errors["handling_conditions"] = (
-            "Enter the handling conditions (required with handling code C)"
-        )
-    if handling_code is HandlingCode.PERMITTED:
-        conditions = ""  # conditions only mean something with code C
-    marking = _choice(
-        data,
-        "marking",
-        Marking,
-        errors,
-        missing="Choose a sharing marking",
-        invalid="Marking must be one of CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
-        normalise=lambda v: v.upper().removeprefix("TLP:"),
-    )
-    recipients = _recipients(data.get("recipients"), marking, author, errors)
-    checked: list[CheckedUpload] = []
-    if uploads:
-        checked, problem = check_uploads(
-            list(uploads), int(current_app.config["PORTAL"]["attachment_max_mb"])
-        )
-        if problem:
-            errors["attachments"] = problem
-    if (
-        errors
-        or provider is None
-        or observed_on is None
-        or key_question is None
-        or likelihood is None
-        or impact is None
-        or source_evaluation is None
-        or assessment is None
-        or handling_code is None
-        or marking is None
-    ):
+    reading = ItemReading(data, today or clock.today(), author=author, uploads=uploads)
+    values = read_fields(reading, ITEM_CHECKS)
+    if reading.errors or any(value is None for value in values.values()):
         # Every missing value has its message already; the fallback is never shown.
-        return None, errors or {"request": "The item could not be read"}
-    return (
-        ItemFields(
-            provider=provider,
-            observed_on=observed_on,
-            title=title,
-            body=body,
-            key_question=key_question,
-            themes=themes,
-            likelihood=likelihood,
-            impact=impact,
-            source_evaluation=source_evaluation,
-            intelligence_assessment=assessment,
-            handling_code=handling_code,
-            handling_conditions=conditions,
-            marking=marking,
-            recipients=recipients,
-            uploads=checked,
-        ),
-        {},
-    )
+        return None, reading.errors or {"request": "The item could not be read"}
+    return ItemFields(**values), {}
 
 
 def clean_text(value: str) -> str:

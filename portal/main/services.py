@@ -1,8 +1,6 @@
-"""What the home page shows: the dashboard's day, and the newest intelligence the user may read."""
+"""What the home page shows: the newest intelligence the user may read."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -11,11 +9,6 @@ from portal.extensions import db
 from portal.models import IntelligenceItem
 from portal.paging import Page, clamp_page, page_offset
 from portal.policy import Reader, readable_items_clause
-
-
-def today() -> date:
-    """Today's date (tests replace this function to fix the day)."""
-    return date.today()
 
 
 def newest_readable_items(user: Reader, page: int, per_page: int) -> Page:

@@ -7,6 +7,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import clock
 from portal.extensions import db
 from portal.main import bp, services
 from portal.main.dashboard import dashboard, shows_dashboard
@@ -23,7 +24,7 @@ def home() -> ResponseReturnValue:
     if not shows_dashboard(current_user):
         return newest_items_page()
     form = DashboardFilterForm(request.args)
-    page = dashboard(current_user, form, services.today())
+    page = dashboard(current_user, form, clock.today())
     return render_template("main/dashboard.html", page=page, form=form)
 
 

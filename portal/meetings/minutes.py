@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import joinedload
 
+from portal.blobs import blob_content
 from portal.extensions import db
 from portal.meetings.services import approve_minutes, current_agenda
 from portal.models import (
     Action,
     Agency,
-    Blob,
     Decision,
     Discussion,
     Meeting,
@@ -152,7 +152,4 @@ def approve(user: User, meeting: Meeting, today: date, approved_at: datetime | N
 
 def approved_minutes_pdf(meeting: Meeting) -> bytes | None:
     """The approved minutes' PDF, exactly as stored at approval."""
-    if meeting.minutes_sha256 is None:
-        return None
-    blob = db.session.get(Blob, meeting.minutes_sha256)
-    return blob.content if blob else None
+    return blob_content(meeting.minutes_sha256)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal import audit
+from portal.blobs import store_blob
 from portal.extensions import db
 from portal.meetings.proposals import Agenda, agenda
 from portal.models import (
@@ -349,10 +350,8 @@ def approve_minutes(
     user: User, meeting: Meeting, minutes_pdf: bytes, sha256: str, approved_at: datetime
 ) -> None:
     """Approve the minutes: they become read-only and their PDF is kept."""
-    from portal.meetings.packs import store_blob
-
     _ensure_open(meeting)
-    store_blob(minutes_pdf, sha256, approved_at)
+    store_blob(minutes_pdf, approved_at)
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = approved_at
     meeting.minutes_approved_by_id = user.id

@@ -7,12 +7,11 @@ packs and minutes.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import clock
 from portal.meetings import bp, minutes, packs, services
 from portal.meetings.forms import (
     ActionForm,
@@ -30,10 +29,6 @@ from portal.meetings.pages import meeting_page
 from portal.models import Meeting
 from portal.policy import Permission, has_permission, requires
 from portal.views import page_number
-
-
-def _today() -> date:
-    return date.today()
 
 
 def _readable(meeting_id: int) -> Meeting:
@@ -106,7 +101,7 @@ def new_meeting() -> ResponseReturnValue:
 def view_meeting(meeting_id: int) -> ResponseReturnValue:
     """A meeting: its agenda with the reasons, its issued packs and its minutes."""
     meeting = _readable(meeting_id)
-    page = meeting_page(current_user, meeting, _today())
+    page = meeting_page(current_user, meeting, clock.today())
     return render_template("meetings/meeting.html", page=page, form=PlainForm(), move=MoveForm())
 
 
@@ -182,7 +177,7 @@ def move_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
         abort(400)
     try:
         services.move_provider(
-            current_user, meeting, provider_id, form.direction.data or "", _today()
+            current_user, meeting, provider_id, form.direction.data or "", clock.today()
         )
     except services.MeetingLocked as locked:
         flash(str(locked))
@@ -194,7 +189,7 @@ def move_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
 def preview_pack(meeting_id: int) -> ResponseReturnValue:
     """The pack as it would be issued now (HTML; nothing is stored)."""
     meeting = _runnable(meeting_id)
-    return packs.preview(meeting, _today())
+    return packs.preview(meeting, clock.today())
 
 
 @bp.route("/<int:meeting_id>/packs", methods=["POST"])
@@ -204,7 +199,7 @@ def issue_pack(meeting_id: int) -> ResponseReturnValue:
     meeting = _runnable(meeting_id)
     if not PlainForm().validate_on_submit():
         abort(400)
-    issued = packs.issue_pack(current_user, meeting, _today())
+    issued = packs.issue_pack(current_user, meeting, clock.today())
     return _to_meeting(meeting, f"Pack version {issued.version} issued")
 
 
@@ -244,7 +239,7 @@ def _minutes_page(meeting: Meeting, attendee_form: AttendeeForm) -> str:
     attendee_form.agency.choices = [(str(a.id), a.name) for a in meeting.agencies]
     return render_template(
         "meetings/minutes.html",
-        minutes=minutes.minutes(meeting, _today()),
+        minutes=minutes.minutes(meeting, clock.today()),
         can_run=services.runnable_meeting(current_user, meeting.id) is not None,
         attendee_form=attendee_form,
         form=PlainForm(),
@@ -304,7 +299,7 @@ def new_action(meeting_id: int) -> ResponseReturnValue:
     """An action agreed at the meeting: provider, what, owner agency, due date."""
     meeting = _runnable(meeting_id)
     form = ActionForm()
-    providers = services.minuted_providers(meeting, _today())
+    providers = services.minuted_providers(meeting, clock.today())
     form.provider_id.choices = [("", "No provider"), *((str(p), n) for p, n in providers)]
     form.owner.choices = [
         ("", "Choose an agency"),
@@ -364,7 +359,7 @@ def approve_minutes(meeting_id: int) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
-        minutes.approve(current_user, meeting, _today())
+        minutes.approve(current_user, meeting, clock.today())
     except services.MeetingLocked as locked:
         flash(str(locked))
         return redirect(url_for(".view_minutes", meeting_id=meeting.id))

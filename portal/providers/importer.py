@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
@@ -41,6 +41,7 @@ from portal.bulk import (
     young_collected,
 )
 from portal.extensions import db
+from portal.import_report import ImportReport
 from portal.models import (
     Provider,
     ProviderRating,
@@ -70,30 +71,6 @@ class ImportFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass
-class ImportReport:
-    """What an import did."""
-
-    file_name: str
-    layout: str = ""
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_rows: list[SkippedRow] = field(default_factory=list)
-
-    @property
-    def skipped(self) -> int:
-        """How many rows were skipped."""
-        return len(self.skipped_rows)
-
-    def summary(self) -> str:
-        """One line: "Created N, updated N, unchanged N, skipped N"."""
-        return (
-            f"Created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped}"
-        )
 
 
 def import_cqc_file(path: str | Path, user: User | None = None) -> ImportReport:
@@ -191,7 +168,7 @@ def _batches(
         try:
             record = read(row)
         except RowError as error:
-            report.skipped_rows.append(SkippedRow(line, str(error)))
+            report.skip(line, str(error))
             continue
         if len(batch) >= batch_size and record.location_id != batch[-1][1].location_id:
             yield batch
@@ -266,10 +243,9 @@ def _write_batch(batch: Batch, report: ImportReport) -> None:
 
 
 def _count(report: ImportReport, outcomes: Counter[str], skipped: dict[int, str]) -> None:
-    report.skipped_rows.extend(SkippedRow(line, reason) for line, reason in sorted(skipped.items()))
-    report.created += outcomes["created"]
-    report.updated += outcomes["updated"]
-    report.unchanged += outcomes["unchanged"]
+    for line, reason in sorted(skipped.items()):
+        report.skip(line, reason)
+    report.count(outcomes["created"], outcomes["updated"], outcomes["unchanged"])
 
 
 def _write(batches: Iterator[Batch], report: ImportReport) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import clock
 from portal.concerns.services import provider_panel
 from portal.ecm.measures import thresholds
 from portal.extensions import db
@@ -46,7 +45,9 @@ def list_providers() -> ResponseReturnValue:
         open_concern=bool(form.open_concern.data),
         active_embargo=bool(form.active_embargo.data),
     )
-    result = provider_list(current_user, filters, page_number(request.args), _per_page(), _today())
+    result = provider_list(
+        current_user, filters, page_number(request.args), _per_page(), clock.today()
+    )
     if result.message:
         form.q.errors = [result.message]
     return render_template(
@@ -64,13 +65,13 @@ def list_providers() -> ResponseReturnValue:
 @requires(Permission.BROWSE)
 def view_provider(provider_id: int) -> ResponseReturnValue:
     """One provider: address, ratings, concern, embargo, risk and readable intelligence."""
-    page = provider_page(current_user, provider_id, _today())
+    page = provider_page(current_user, provider_id, clock.today())
     if page is None:
         abort(404)
     return render_template(
         "providers/provider.html",
         page=page,
-        panel=provider_panel(current_user, provider_id, _today()),
+        panel=provider_panel(current_user, provider_id, clock.today()),
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
         can_record_monitoring=can_record_monitoring(current_user),
@@ -127,7 +128,3 @@ def import_providers() -> ResponseReturnValue:
 def _add_errors(form: ProviderForm, errors: dict[str, str]) -> None:
     for name, message in errors.items():
         getattr(form, name).errors = [*getattr(form, name).errors, message]
-
-
-def _today() -> date:
-    return date.today()

@@ -1,30 +1,22 @@
 """The embedded engine: a Whoosh index in instance/search/, a cache of the database.
 
-Layout: ``instance/search/CURRENT`` names the live index folder
-(``index-<stamp>``). Each index holds a ``__meta__`` document recording which
-search-change rows it has applied (``hwm``, the highest id, and ``gaps``, lower
-ids not yet committed when it moved on). Before every search a process applies
-the rows it has not seen, under Whoosh's writer lock, so any process's search
-sees every write committed before it. ``reindex`` builds a new folder beside the
-old one and swaps CURRENT; searches keep using the old index meanwhile.
+The index's files, schema and build are in ``whoosh_index``. Before every search a
+process applies the search-change rows it has not seen, under Whoosh's writer lock, so
+any process's search sees every write committed before it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import heapq
 import json
-import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from whoosh import fields, highlight, index
+from whoosh import highlight, index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
@@ -35,59 +27,29 @@ from portal.policy import Reader
 from portal.search import documents
 from portal.search.changes import ITEM, PROVIDER
 from portal.search.interface import EngineHit, EngineResult, SearchRequest
-from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer, pair_analyzer
+from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer
 from portal.search.whoosh_eval import (
-    PAIR_FIELDS,
     Evaluator,
     LongPhrase,
     SegmentData,
     compile_tree,
     contains_run,
 )
+from portal.search.whoosh_index import (
+    INDEX_VERSION,
+    META_ID,
+    build_index,
+    current_folder,
+    file_lock,
+    retrying,
+    swap_to,
+    with_pairs,
+)
 
-META_ID = "__meta__"
 #: How long an unseen change id is waited for (an open transaction) before it is dropped.
 GAP_SECONDS = 600
 MAX_GAPS = 2000
 WRITE_LOCK_SECONDS = 60
-KEEP_OLD_INDEXES = 1
-#: The layout of the index's documents. An index built to another version is rebuilt
-#: when first opened. 2: text fields without positions, with pair fields for phrases.
-INDEX_VERSION = 2
-
-
-def schema() -> fields.Schema:
-    """The index schema: text fields stemmed as PostgreSQL's english config, facets as IDs.
-
-    Text fields keep word counts but no positions; phrases are found through the pair
-    fields, which index each two neighbouring stems as one term.
-    """
-    return fields.Schema(
-        doc_id=fields.ID(stored=True, unique=True),
-        kind=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=analyzer(), phrase=False, field_boost=2.0),
-        body=fields.TEXT(analyzer=analyzer(), phrase=False),
-        provider=fields.TEXT(analyzer=analyzer(), phrase=False),
-        title_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False, field_boost=2.0),
-        body_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
-        provider_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
-        agency=fields.ID(),
-        theme=fields.KEYWORD(),
-        key_question=fields.ID(),
-        marking=fields.ID(),
-        month=fields.ID(),
-        observed=fields.NUMERIC(int, bits=32, signed=False),
-        readers=fields.KEYWORD(),
-        meta=fields.STORED(),
-    )
-
-
-def with_pairs(document: dict[str, Any]) -> dict[str, Any]:
-    """A document with its pair fields filled from its text fields."""
-    for name, pairs in PAIR_FIELDS.items():
-        if name in document:
-            document[pairs] = document[name]
-    return document
 
 
 TEXT_FIELDS = ("title", "body")
@@ -150,19 +112,6 @@ class _Marker(highlight.Formatter):
         return "".join(output)
 
 
-def _retrying(open_: Any, attempts: int = 20) -> Any:
-    """Open an index or searcher, retrying when another process's commit removed the
-    generation being opened (Whoosh deletes superseded table-of-contents files)."""
-    for attempt in range(attempts):
-        try:
-            return open_()
-        except (FileNotFoundError, index.EmptyIndexError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 # --- The engine ------------------------------------------------------------------------
 
 
@@ -183,38 +132,20 @@ class WhooshEngine:
         # carries), so what is read from one is kept for as long as it is in the index.
         self._segments: dict[tuple[str, str], SegmentData] = {}
 
-    # -- files and locks --
-
-    @contextmanager
-    def _file_lock(self, name: str) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / name, "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _current_folder(self) -> str | None:
-        try:
-            return (self.root / "CURRENT").read_text().strip() or None
-        except FileNotFoundError:
-            return None
-
     def _open(self) -> Searcher:
         """The searcher of the live index, reopened when CURRENT or the index changed."""
-        folder = self._current_folder()
+        folder = current_folder(self.root)
         if folder is None:
             self.reindex()
-            folder = self._current_folder()
+            folder = current_folder(self.root)
             if folder is None:
                 raise RuntimeError(f"reindex left no CURRENT index in {self.root}")
         if folder != self._folder or self._index is None:
             if self._searcher is not None:
                 self._searcher.close()
-            self._index = _retrying(lambda: index.open_dir(str(self.root / folder)))
+            self._index = retrying(lambda: index.open_dir(str(self.root / folder)))
             self._folder = folder
-            self._searcher = _retrying(self._index.searcher)
+            self._searcher = retrying(self._index.searcher)
             self._allowed.clear()
             self._columns = None
             self._segments.clear()
@@ -227,7 +158,7 @@ class WhooshEngine:
                 # Not Searcher.refresh(): its reader reuse keeps a segment's old
                 # deletion list, so replaced documents would still be found.
                 self._searcher.close()
-                self._searcher = _retrying(self._index.searcher)
+                self._searcher = retrying(self._index.searcher)
                 self._allowed.clear()
                 self._columns = None
         return self._searcher
@@ -274,7 +205,7 @@ class WhooshEngine:
                     raise
         try:
             # Another process may have applied them while this one waited for the lock.
-            with _retrying(self._index.searcher) as fresh:
+            with retrying(self._index.searcher) as fresh:
                 meta = self._meta(fresh)
             pending = self._pending(meta)
             if not pending:
@@ -334,50 +265,22 @@ class WhooshEngine:
             else:
                 writer.delete_by_term("doc_id", f"item:{iid}")
 
+    def _build(self) -> int:
+        """The rebuild itself, and the swap to it; the caller holds the reindex lock."""
+        folder, count = build_index(self.root)
+        swap_to(self.root, folder)
+        return count
+
     def reindex(self) -> int:
         """Build a fresh index beside the live one from the database, then swap to it."""
-        with self._file_lock(".reindex.lock"):
+        with file_lock(self.root, ".reindex.lock"):
             return self._build()
 
     def _rebuild_stale(self, folder: str) -> None:
         """Rebuild an index of an older layout, unless another process just did."""
-        with self._file_lock(".reindex.lock"):
-            if self._current_folder() == folder:
+        with file_lock(self.root, ".reindex.lock"):
+            if current_folder(self.root) == folder:
                 self._build()
-
-    def _build(self) -> int:
-        """The rebuild itself; the caller holds the reindex lock."""
-        start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
-        present = set(
-            db.session.scalars(sa.select(SearchChange.id).where(SearchChange.id > start - 1000))
-        )
-        now = time.time()
-        gaps = {str(i): now for i in range(max(1, start - 999), start + 1) if i not in present}
-        folder = f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
-        path = self.root / folder
-        path.mkdir(parents=True)
-        new_index = index.create_in(str(path), schema())
-        writer = new_index.writer(limitmb=128)
-        count = 0
-        for document in documents.all_documents():
-            writer.add_document(**with_pairs(document))
-            count += 1
-        meta = {"hwm": start, "gaps": gaps, "version": INDEX_VERSION}
-        writer.add_document(doc_id=META_ID, kind="meta", meta=json.dumps(meta))
-        writer.commit()
-        self._swap_to(folder)
-        return count
-
-    def _swap_to(self, folder: str) -> None:
-        temporary = self.root / f"CURRENT.{os.getpid()}.tmp"
-        temporary.write_text(folder)
-        os.replace(temporary, self.root / "CURRENT")
-        # Keep the previous index: another process may still be reading it.
-        old = sorted(p for p in self.root.glob("index-*") if p.name != folder)
-        for stale in old[: max(0, len(old) - KEEP_OLD_INDEXES)]:
-            for child in stale.iterdir():
-                child.unlink(missing_ok=True)
-            stale.rmdir()
 
     # -- searching --
 

@@ -6,13 +6,12 @@ with one function (``validation.validate_visit``), whose messages are put back o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from portal.config import labels, taxonomy
+from portal.forms import ServiceCheckedForm
 from portal.models import FindingResult, Marking, OverallJudgement, VisitType
 from portal.policy import MARKING_AUDIENCE, MONITORING_MARKINGS
 from portal.visits.validation import principles
@@ -22,7 +21,7 @@ def _graded(section: str) -> list[tuple[str, str]]:
     return [(str(code), f"{code} – {meaning}") for code, meaning in taxonomy()[section].items()]
 
 
-class VisitForm(FlaskForm):
+class VisitForm(ServiceCheckedForm):
     """A contract monitoring visit: when, how, who was seen, the findings and the marking."""
 
     visited_day = StringField("Day", id="visited_on")
@@ -92,16 +91,14 @@ class VisitForm(FlaskForm):
             },
         }
 
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        """Put the service's messages on the fields they belong to."""
-        for key, message in errors.items():
-            name = {"visited_on": "visited_day", "provider_id": "visited_day"}.get(key, key)
-            if name.startswith("findings."):
-                parts = name.split(".")
-                name = f"{parts[1]}-{parts[2]}" if len(parts) > 2 else f"{parts[1]}-result"
-            field = self._fields.get(name) or self._fields.get("summary")
-            if field is not None:
-                field.errors = [*field.errors, message] if field.errors else [message]
+    def field_for_error(self, key: str) -> Field | None:
+        """A finding's message on its box, the date's and provider's on the day box, and a
+        message no field shows on the summary."""
+        name = {"visited_on": "visited_day", "provider_id": "visited_day"}.get(key, key)
+        if name.startswith("findings."):
+            parts = name.split(".")
+            name = f"{parts[1]}-{parts[2]}" if len(parts) > 2 else f"{parts[1]}-result"
+        return self._fields.get(name) or self._fields.get("summary")
 
 
 def _add_finding_fields() -> None:

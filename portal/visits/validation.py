@@ -12,8 +12,21 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from portal import clock
 from portal.config import labels, taxonomy
-from portal.intelligence.validation import _choice, _provider, _scale, _text, parse_date
+from portal.intelligence.validation import (
+    FieldCheck,
+    Reading,
+    _choice,
+    _scale,
+    _text,
+    choice_field,
+    marking_code,
+    past_date_field,
+    provider_field,
+    read_fields,
+    text_field,
+)
 from portal.models import FindingResult, KeyQuestion, Marking, OverallJudgement, Provider, VisitType
 from portal.policy import MONITORING_MARKINGS
 
@@ -93,7 +106,9 @@ class VisitFields:
     findings: list[FindingFields]
 
 
-def _spoke_to(value: Any, errors: dict[str, str]) -> list[str]:
+def _spoke_to(reading: Reading) -> list[str]:
+    """Who was spoken to, as codes in the taxonomy's order."""
+    value, errors = reading.data.get("spoke_to"), reading.errors
     known = labels("visit_contacts")
     if value is None or value == "":
         return []
@@ -150,81 +165,85 @@ def _finding(principle: Principle, value: Any, errors: dict[str, str]) -> Findin
     return FindingFields(principle, result, evidence, likelihood, impact)  # type: ignore[arg-type]
 
 
+def _marking(reading: Reading) -> Marking | None:
+    """The visit's marking (AMBER when none is given); a visit names no readers, so never RED."""
+    marking_data = {"marking": reading.data.get("marking") or Marking.AMBER.value}
+    marking = _choice(
+        marking_data,
+        "marking",
+        Marking,
+        reading.errors,
+        missing="Choose a sharing marking",
+        invalid="Marking must be one of CLEAR, GREEN, AMBER or AMBER+STRICT",
+        normalise=marking_code,
+    )
+    if marking is not None and marking not in MONITORING_MARKINGS:
+        reading.errors["marking"] = (
+            "A visit cannot be marked RED (it names no recipients): choose CLEAR, GREEN, "
+            "AMBER or AMBER+STRICT"
+        )
+    return marking
+
+
+def _findings(reading: Reading) -> list[FindingFields]:
+    """One finding per principle of care (a principle left out is "not seen")."""
+    raw_findings, errors = reading.data.get("findings"), reading.errors
+    findings: list[FindingFields] = []
+    if raw_findings is not None and not isinstance(raw_findings, Mapping):
+        errors["findings"] = "Findings must be an object keyed by principle of care"
+        return findings
+    raw_findings = raw_findings or {}
+    unknown = [k for k in raw_findings if principle_named(str(k)) is None]
+    if unknown:
+        errors["findings"] = f"“{str(unknown[0])[:40]}” is not a principle of care"
+    for principle in principles():
+        finding = _finding(principle, raw_findings.get(principle.code), errors)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+#: A visit's fields in the order they are checked (and their messages listed), by VisitFields name.
+VISIT_CHECKS: tuple[tuple[str, FieldCheck[Reading]], ...] = (
+    ("provider", provider_field),
+    ("visited_on", past_date_field("visited_on", "Date of the visit")),
+    (
+        "visit_type",
+        choice_field(
+            "visit_type",
+            VisitType,
+            missing="Choose the type of visit",
+            invalid="Type of visit must be announced, unannounced or desktop review",
+            normalise=str.lower,
+        ),
+    ),
+    ("spoke_to", _spoke_to),
+    (
+        "overall",
+        choice_field(
+            "overall",
+            OverallJudgement,
+            missing="Choose the overall judgement",
+            invalid="Overall judgement must be good, requires improvement or poor",
+            normalise=str.lower,
+        ),
+    ),
+    ("summary", text_field("summary", "Summary", None, MAX_SUMMARY)),
+    ("marking", _marking),
+    ("findings", _findings),
+)
+
+
 def validate_visit(
     data: object, today: date | None = None
 ) -> tuple[VisitFields | None, dict[str, str]]:
     """Check every field; the clean values, or one message per bad field (and no values)."""
     if not isinstance(data, Mapping):
         return None, {"request": "Send the visit as a JSON object"}
-    errors: dict[str, str] = {}
-    provider = _provider(data, errors)
-    visited_on = parse_date(
-        data.get("visited_on"), "visited_on", "Date of the visit", errors, required=True
-    )
-    if visited_on is not None and visited_on > (today or date.today()):
-        errors["visited_on"] = "Date of the visit must be today or in the past"
-    visit_type = _choice(
-        data,
-        "visit_type",
-        VisitType,
-        errors,
-        missing="Choose the type of visit",
-        invalid="Type of visit must be announced, unannounced or desktop review",
-        normalise=str.lower,
-    )
-    spoke_to = _spoke_to(data.get("spoke_to"), errors)
-    overall = _choice(
-        data,
-        "overall",
-        OverallJudgement,
-        errors,
-        missing="Choose the overall judgement",
-        invalid="Overall judgement must be good, requires improvement or poor",
-        normalise=str.lower,
-    )
-    summary = _text(data, "summary", "Summary", errors, None, MAX_SUMMARY)
-    marking_data = {"marking": data.get("marking") or Marking.AMBER.value}
-    marking = _choice(
-        marking_data,
-        "marking",
-        Marking,
-        errors,
-        missing="Choose a sharing marking",
-        invalid="Marking must be one of CLEAR, GREEN, AMBER or AMBER+STRICT",
-        normalise=lambda v: v.upper().removeprefix("TLP:"),
-    )
-    if marking is not None and marking not in MONITORING_MARKINGS:
-        errors["marking"] = (
-            "A visit cannot be marked RED (it names no recipients): choose CLEAR, GREEN, "
-            "AMBER or AMBER+STRICT"
-        )
-    raw_findings = data.get("findings")
-    findings: list[FindingFields] = []
-    if raw_findings is not None and not isinstance(raw_findings, Mapping):
-        errors["findings"] = "Findings must be an object keyed by principle of care"
-    else:
-        raw_findings = raw_findings or {}
-        unknown = [k for k in raw_findings if principle_named(str(k)) is None]
-        if unknown:
-            errors["findings"] = f"“{str(unknown[0])[:40]}” is not a principle of care"
-        for principle in principles():
-            finding = _finding(principle, raw_findings.get(principle.code), errors)
-            if finding is not None:
-                findings.append(finding)
+    reading = Reading(data, today or clock.today())
+    values = read_fields(reading, VISIT_CHECKS)
     for key in sorted(set(data) - set(FIELDS))[:10]:
-        errors[str(key)[:50]] = "Unknown field"
-    if errors:
-        return None, errors
-    return (
-        VisitFields(
-            provider=provider,  # type: ignore[arg-type]
-            visited_on=visited_on,  # type: ignore[arg-type]
-            visit_type=visit_type,  # type: ignore[arg-type]
-            spoke_to=spoke_to,
-            overall=overall,  # type: ignore[arg-type]
-            summary=summary,
-            marking=marking,  # type: ignore[arg-type]
-            findings=findings,
-        ),
-        {},
-    )
+        reading.errors[str(key)[:50]] = "Unknown field"
+    if reading.errors:
+        return None, reading.errors
+    return VisitFields(**values), {}

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pytest
 from markupsafe import escape
 
+from portal import clock
 from portal.extensions import db
-from portal.main import services
 from portal.models import (
     Action,
     ActionStatus,
@@ -31,8 +31,9 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(services, "today", lambda: TODAY)
+def fixed_today():
+    with clock.fixed_today(TODAY):
+        yield
 
 
 def section(page: str, start: str, end: str | None = None) -> str:

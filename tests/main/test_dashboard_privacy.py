@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
-from portal.main import services
 from portal.models import (
     Action,
     ConcernStage,
@@ -27,8 +27,9 @@ QUERY_LIMIT = 16
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(services, "today", lambda: TODAY)
+def fixed_today():
+    with clock.fixed_today(TODAY):
+        yield
 
 
 @pytest.fixture

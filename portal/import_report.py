@@ -1,0 +1,54 @@
+"""What a file import did, for the CQC and ECM imports alike: the page, the command and the audit.
+
+Counts of records created, updated and left unchanged, and each row skipped with its line
+number and reason. Each import words its one-line summary (``SUMMARY``) as DESIGN.md gives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from portal.bulk import SkippedRow
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    file_name: str
+    #: The layout the file was read as.
+    layout: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_rows: list[SkippedRow] = field(default_factory=list)
+
+    #: The one line of summary(), formatted with the counts.
+    SUMMARY: ClassVar[str] = (
+        "Created {created}, updated {updated}, unchanged {unchanged}, skipped {skipped}"
+    )
+
+    @property
+    def skipped(self) -> int:
+        """How many rows were skipped."""
+        return len(self.skipped_rows)
+
+    def summary(self) -> str:
+        """The counts in one line, e.g. "Created 3, updated 1, unchanged 0, skipped 2"."""
+        return self.SUMMARY.format(
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            skipped=self.skipped,
+        )
+
+    def count(self, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
+        """Add a batch's outcomes to the counts."""
+        self.created += created
+        self.updated += updated
+        self.unchanged += unchanged
+
+    def skip(self, line: int, reason: str) -> None:
+        """Record a row left out, and why."""
+        self.skipped_rows.append(SkippedRow(line, reason))

@@ -1,0 +1,148 @@
+"""The Whoosh index on disk: its schema, its folders, the CURRENT pointer, its locks, its build.
+
+Layout: ``instance/search/CURRENT`` names the live index folder (``index-<stamp>``), and
+``.reindex.lock`` is held while a new folder is built. Each index holds a ``__meta__`` document
+recording which search-change rows it has applied (``hwm``, the highest id, and ``gaps``, lower
+ids not yet committed when it moved on) and the layout it was built to (``version``). A build
+writes a new folder beside the old one and swaps CURRENT; searches keep using the old index
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from whoosh import fields, index
+
+from portal.extensions import db
+from portal.models import SearchChange
+from portal.search import documents
+from portal.search.text import analyzer, pair_analyzer
+from portal.search.whoosh_eval import PAIR_FIELDS
+
+T = TypeVar("T")
+
+META_ID = "__meta__"
+KEEP_OLD_INDEXES = 1
+#: The layout of the index's documents. An index built to another version is rebuilt
+#: when first opened. 2: text fields without positions, with pair fields for phrases.
+INDEX_VERSION = 2
+#: How many change ids below the newest a fresh build records as gaps (open transactions).
+BUILD_GAP_WINDOW = 1000
+
+
+def schema() -> fields.Schema:
+    """The index schema: text fields stemmed as PostgreSQL's english config, facets as IDs.
+
+    Text fields keep word counts but no positions; phrases are found through the pair
+    fields, which index each two neighbouring stems as one term.
+    """
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=analyzer(), phrase=False, field_boost=2.0),
+        body=fields.TEXT(analyzer=analyzer(), phrase=False),
+        provider=fields.TEXT(analyzer=analyzer(), phrase=False),
+        title_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False, field_boost=2.0),
+        body_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
+        provider_pairs=fields.TEXT(analyzer=pair_analyzer(), phrase=False),
+        agency=fields.ID(),
+        theme=fields.KEYWORD(),
+        key_question=fields.ID(),
+        marking=fields.ID(),
+        month=fields.ID(),
+        observed=fields.NUMERIC(int, bits=32, signed=False),
+        readers=fields.KEYWORD(),
+        meta=fields.STORED(),
+    )
+
+
+def with_pairs(document: dict[str, Any]) -> dict[str, Any]:
+    """A document with its pair fields filled from its text fields."""
+    for name, pairs in PAIR_FIELDS.items():
+        if name in document:
+            document[pairs] = document[name]
+    return document
+
+
+def retrying(open_: Callable[[], T], attempts: int = 20) -> T:
+    """Open an index or searcher, retrying when another process's commit removed the
+    generation being opened (Whoosh deletes superseded table-of-contents files)."""
+    for attempt in range(attempts):
+        try:
+            return open_()
+        except (FileNotFoundError, index.EmptyIndexError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def file_lock(root: Path, name: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file `name` in the search folder (across processes)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / name, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_folder(root: Path) -> str | None:
+    """The name of the live index folder, or None before the first build."""
+    try:
+        return (root / "CURRENT").read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def build_index(root: Path) -> tuple[str, int]:
+    """Write a fresh index of every document into a new folder; its name and the count.
+
+    The caller holds the reindex lock and swaps CURRENT to the folder afterwards.
+    """
+    start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+    present = set(
+        db.session.scalars(
+            sa.select(SearchChange.id).where(SearchChange.id > start - BUILD_GAP_WINDOW)
+        )
+    )
+    now = time.time()
+    window = range(max(1, start - BUILD_GAP_WINDOW + 1), start + 1)
+    gaps = {str(i): now for i in window if i not in present}
+    folder = f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+    path = root / folder
+    path.mkdir(parents=True)
+    new_index = index.create_in(str(path), schema())
+    writer = new_index.writer(limitmb=128)
+    count = 0
+    for document in documents.all_documents():
+        writer.add_document(**with_pairs(document))
+        count += 1
+    meta = {"hwm": start, "gaps": gaps, "version": INDEX_VERSION}
+    writer.add_document(doc_id=META_ID, kind="meta", meta=json.dumps(meta))
+    writer.commit()
+    return folder, count
+
+
+def swap_to(root: Path, folder: str) -> None:
+    """Point CURRENT at `folder` atomically and remove indexes older than the one kept."""
+    temporary = root / f"CURRENT.{os.getpid()}.tmp"
+    temporary.write_text(folder)
+    os.replace(temporary, root / "CURRENT")
+    # Keep the previous index: another process may still be reading it.
+    old = sorted(p for p in root.glob("index-*") if p.name != folder)
+    for stale in old[: max(0, len(old) - KEEP_OLD_INDEXES)]:
+        for child in stale.iterdir():
+            child.unlink(missing_ok=True)
+        stale.rmdir()

@@ -1,0 +1,17 @@
+"""The portal's one clock: the day a test fixes is the day every page uses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal import clock
+
+
+def test_the_day_is_the_machines_unless_a_test_fixes_it():
+    assert clock.today() == date.today()
+    with clock.fixed_today(date(2026, 11, 23)):
+        assert clock.today() == date(2026, 11, 23)
+        with clock.fixed_today(date(2020, 1, 1)):
+            assert clock.today() == date(2020, 1, 1)
+        assert clock.today() == date(2026, 11, 23)
+    assert clock.today() == date.today()
