@@ -1,9 +1,10 @@
 """The demo's council monitoring: contract visits with findings, and a year of ECM visit logs.
 
 Made after the rest of the data set, with its own seeded generator, so the agencies,
-providers and intelligence before it are unchanged. Every date is an offset from the
-first day of the current month and every timestamp is set (none from the clock), so two runs
-in the same month load identical data. The text is in portal/data/demo/monitoring.toml.
+providers and intelligence before it are unchanged. Every date is an offset from the first
+day of the current month and every timestamp is set (none from the clock), so two runs in the
+same month load identical data. The text, the weights of findings and the run of missed
+visits are in portal/data/demo/monitoring.toml.
 
 - Contract visits: the councils' monitoring officers visit some of their providers, one to
   three times a year; providers with concerns get more "not met" findings, each of which
@@ -49,13 +50,6 @@ from portal.visits.validation import FindingFields, VisitFields, principles
 SEED = 20_261_121
 COUNCIL_BY_SIDE = {"south": "MERTON", "north": "HARROW"}
 VISITS_PER_MONTH = 30
-#: Result weights (met, partly met, not met, not seen) by the provider's demo profile.
-RESULT_WEIGHTS = {
-    "hot": (40, 25, 25, 10),
-    "open": (40, 25, 25, 10),
-    "concern": (60, 22, 8, 10),
-}
-CALM_WEIGHTS = (80, 10, 0, 10)
 ECM_SUPPLIER = "demo-ecm"
 
 
@@ -111,7 +105,8 @@ class _Monitoring:
         rng, provider, plan = self.rng, self.providers[index], self.plans[index]
         council = COUNCIL_BY_SIDE[plan.side]
         author = rng.choice(self.writers[council])
-        findings = self._findings(RESULT_WEIGHTS.get(plan.profile, CALM_WEIGHTS))
+        weights = self.text.result_weights
+        findings = self._findings(weights.get(plan.profile, weights["other"]))
         not_met = sum(f.result is FindingResult.NOT_MET for f in findings)
         overall = (
             OverallJudgement.POOR
@@ -125,7 +120,7 @@ class _Monitoring:
             provider=provider,
             visited_on=visited_on,
             visit_type=rng.choices(list(VisitType), [3, 6, 1])[0],
-            spoke_to=sorted(rng.sample(["residents", "families", "staff", "manager"], 3)),
+            spoke_to=sorted(rng.sample(self.text.spoke_to, 3)),
             overall=overall,
             summary=rng.choice(self.text.summaries[overall.value]),
             marking=marking,
@@ -223,6 +218,7 @@ class _Monitoring:
         troubled = rng.choice(merton)
         table = cast(sa.Table, CareVisit.__table__)
         imported_at = at(self.anchor, 6)
+        run = self.text.missed_run
         for index in home_care:
             provider, council = self.providers[index], COUNCIL_BY_SIDE[self.plans[index].side]
             agency_id = self.writers[council][0].agency_id
@@ -231,8 +227,8 @@ class _Monitoring:
                 month = months_before(self.anchor, back)
                 # At most one missed visit in 30 (3.3%), except the run: missed visits climb
                 # over the last four months to a fifth of them.
-                if index == troubled and back <= 4:
-                    missed_count = {4: 3, 3: 4, 2: 5, 1: 6}[back]
+                if index == troubled and back <= len(run):
+                    missed_count = run[-back]
                 else:
                     missed_count = rng.choice((0, 0, 1))
                 missed = set(rng.sample(range(VISITS_PER_MONTH), missed_count))

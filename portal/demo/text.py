@@ -214,8 +214,12 @@ class ConcernStory:
 
 @dataclass(frozen=True)
 class Monitoring:
-    """monitoring.toml: contract visits' summaries by judgement, evidence by principle."""
+    """monitoring.toml: contract visits' summaries by judgement, evidence by principle, the
+    weights of findings' results; the run of missed care visits."""
 
+    spoke_to: tuple[str, ...]
+    missed_run: tuple[int, ...]
+    result_weights: dict[str, tuple[int, ...]]
     summaries: dict[str, tuple[str, ...]]
     not_met: dict[str, str]
     partly_met: dict[str, str]
