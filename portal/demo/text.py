@@ -1,9 +1,10 @@
-"""The demo data set's text, read from the TOML files in portal/data/demo/ (see `demo_text`).
+"""The demo data set's text and tables, read from portal/data/demo/*.toml (see `demo_text`).
 
-Names, places, item templates in each agency's voice, and what meetings and provider concerns
-record. `portal.demo` makes the data set from this text and its seeded random draws. Every
-string is read with its runs of whitespace, line breaks included, made single spaces, so the
-files can wrap long texts freely; portal/data/README.md describes each file.
+Names, places, item templates in each agency's voice, what meetings, provider concerns and
+council monitoring record, and the weights and schedules the draws follow. The modules of
+`portal.demo` make the data set from this and their seeded random draws. Every string is read
+with its runs of whitespace, line breaks included, made single spaces, so the files can wrap
+long texts freely; portal/data/README.md describes each file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-FOLDER = Path(__file__).parent / "data" / "demo"
+FOLDER = Path(__file__).parents[1] / "data" / "demo"
 #: The agency kinds that write intelligence items, one file each in voices/, read in this order.
 VOICES = ("council", "cqc", "nhs", "police", "healthwatch")
 #: Where care is given: care homes, care at home (and extra care), supported living.
@@ -101,6 +102,10 @@ class ProviderNames:
     organisation_words: frozenset[str]
     organisation_suffixes: tuple[str, ...]
     groups: tuple[Group, ...]
+    #: How many locations have each main service type (in the order they are shuffled).
+    service_mix: dict[str, int]
+    #: Weights of a rating (outstanding, good, requires improvement, bad) by profile.
+    rating_weights: dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,16 @@ class Edit:
 
 @dataclass(frozen=True)
 class ItemWords:
-    """items.toml: words filled into item templates, and edits and withdrawals."""
+    """items.toml: who writes how many items, words filled into item templates, and edits
+    and withdrawals."""
 
+    writers: dict[str, dict[str, int]]
+    items_per_profile: dict[str, int | tuple[int, int]]
+    severity_weights: dict[str, tuple[float, ...]]
+    focus: dict[str, tuple[str, ...]]
+    titles: tuple[str, ...]
+    other_titles: tuple[str, ...]
+    relatives_of: tuple[str, ...]
     medicines: tuple[str, ...]
     floors: tuple[str, ...]
     sites: tuple[str, ...]
@@ -145,11 +158,15 @@ class Template:
 
 @dataclass(frozen=True)
 class Voice:
-    """voices/<kind>.toml: how one kind of agency writes items."""
+    """voices/<kind>.toml: how one kind of agency writes and grades items."""
 
     closers: tuple[str, ...]
     conditions: tuple[str, ...]
     templates: tuple[Template, ...]
+    marking_weights: tuple[int, ...]
+    source_weights: tuple[int, ...]
+    assessment_weights: tuple[int, ...]
+    condition_share: float
 
 
 @dataclass(frozen=True)
@@ -174,18 +191,38 @@ class Meetings:
     open_discussions: tuple[str, ...]
     open_decisions: tuple[str, ...]
     actions: tuple[ActionText, ...]
+    action_status_weights: tuple[tuple[int, ...], ...]
+    north_owners: dict[str, str]
 
 
 @dataclass(frozen=True)
 class ConcernStory:
-    """A provider concern: its summary, its embargo's reason and a note per stage reached;
-    for a closed one, its outcome and why its embargo was lifted."""
+    """A provider concern: its summary, its embargo's reason and a note per stage reached,
+    when they happened, and how many boroughs were told; for a closed one, its outcome and why
+    and when its embargo was lifted."""
 
     summary: str
     embargo: str
     stages: dict[str, str]
+    days_before: dict[str, int]
+    embargo_days_before: int
+    boroughs_told: int
     outcome: str = ""
     lifted: str = ""
+    lifted_days_before: int = 0
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """monitoring.toml: contract visits' summaries by judgement, evidence by principle, the
+    weights of findings' results; the run of missed care visits."""
+
+    spoke_to: tuple[str, ...]
+    missed_run: tuple[int, ...]
+    result_weights: dict[str, tuple[int, ...]]
+    summaries: dict[str, tuple[str, ...]]
+    not_met: dict[str, str]
+    partly_met: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -199,6 +236,7 @@ class DemoText:
     voices: dict[str, Voice]
     meetings: Meetings
     concerns: dict[str, ConcernStory]
+    monitoring: Monitoring
 
 
 def _tidy(value: Any) -> Any:
@@ -221,9 +259,11 @@ def _read(name: str) -> dict[str, Any]:
 def _voice(kind: str) -> Voice:
     data = _read(f"voices/{kind}.toml")
     return Voice(
-        closers=data.get("closers", ()),
-        conditions=data["conditions"],
-        templates=tuple(Template(kind=kind, **t) for t in data["templates"]),
+        **data
+        | {
+            "closers": data.get("closers", ()),
+            "templates": tuple(Template(kind=kind, **t) for t in data["templates"]),
+        }
     )
 
 
@@ -263,4 +303,5 @@ def demo_text() -> DemoText:
             }
         ),
         concerns={name: ConcernStory(**story) for name, story in _read("concerns.toml").items()},
+        monitoring=Monitoring(**_read("monitoring.toml")),
     )

@@ -1,9 +1,10 @@
 """The demo's council monitoring: contract visits with findings, and a year of ECM visit logs.
 
-Called by portal.demo after the rest of the data set, with its own seeded generator, so the
-agencies, providers and intelligence before it are unchanged. Every date is an offset from the
-first day of the current month and every timestamp is set (none from the clock), so two runs
-in the same month load identical data. The text is in portal/data/demo/monitoring.toml.
+Made after the rest of the data set, with its own seeded generator, so the agencies,
+providers and intelligence before it are unchanged. Every date is an offset from the first
+day of the current month and every timestamp is set (none from the clock), so two runs in the
+same month load identical data. The text, the weights of findings and the run of missed
+visits are in portal/data/demo/monitoring.toml.
 
 - Contract visits: the councils' monitoring officers visit some of their providers, one to
   three times a year; providers with concerns get more "not met" findings, each of which
@@ -16,16 +17,14 @@ in the same month load identical data. The text is in portal/data/demo/monitorin
 from __future__ import annotations
 
 import random
-import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 
 from portal.bulk import execute_many
+from portal.demo.world import Demo, at, months_before
 from portal.ecm.alerts import alert_item_fields
 from portal.ecm.measures import MonthMeasures
 from portal.extensions import db
@@ -49,16 +48,8 @@ from portal.visits.services import finding_item_fields
 from portal.visits.validation import FindingFields, VisitFields, principles
 
 SEED = 20_261_121
-TEXT = Path(__file__).parent / "data" / "demo" / "monitoring.toml"
 COUNCIL_BY_SIDE = {"south": "MERTON", "north": "HARROW"}
 VISITS_PER_MONTH = 30
-#: Result weights (met, partly met, not met, not seen) by the provider's demo profile.
-RESULT_WEIGHTS = {
-    "hot": (40, 25, 25, 10),
-    "open": (40, 25, 25, 10),
-    "concern": (60, 22, 8, 10),
-}
-CALM_WEIGHTS = (80, 10, 0, 10)
 ECM_SUPPLIER = "demo-ecm"
 
 
@@ -71,32 +62,21 @@ class MonitoringCounts:
     items: int = 0
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute))
+def add_monitoring(demo: Demo) -> MonitoringCounts:
+    """Contract visits first, then the ECM logs and the items they raised."""
+    return _Monitoring(demo).build()
 
 
-def _month_start(anchor: date, back: int) -> date:
-    index = anchor.year * 12 + anchor.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-class MonitoringBuilder:
+class _Monitoring:
     """Adds the monitoring data to a demo data set under construction."""
 
-    def __init__(
-        self,
-        anchor: date,
-        providers: Sequence[Provider],
-        ctx: dict[int, dict[str, Any]],
-        writers: dict[str, list[User]],
-    ) -> None:
+    def __init__(self, demo: Demo) -> None:
         self.rng = random.Random(SEED)
-        self.anchor = anchor
-        self.providers = providers
-        self.ctx = ctx
-        self.writers = writers
-        with TEXT.open("rb") as handle:
-            self.text = tomllib.load(handle)
+        self.anchor = demo.anchor
+        self.providers = demo.providers
+        self.plans = demo.plans
+        self.writers = demo.writers
+        self.text = demo.text.monitoring
         self.counts = MonitoringCounts()
 
     def build(self) -> MonitoringCounts:
@@ -111,7 +91,7 @@ class MonitoringBuilder:
     def _contract_visits(self) -> None:
         rng = self.rng
         candidates = [
-            i for i in range(len(self.providers)) if self.ctx[i]["primary"] != "shared-lives"
+            i for i in range(len(self.providers)) if self.plans[i].primary != "shared-lives"
         ]
         chosen = sorted(rng.sample(candidates, 16))
         visits: list[tuple[date, int]] = []
@@ -122,21 +102,11 @@ class MonitoringBuilder:
             self._visit(index, visited_on)
 
     def _visit(self, index: int, visited_on: date) -> None:
-        rng, provider, ctx = self.rng, self.providers[index], self.ctx[index]
-        council = COUNCIL_BY_SIDE[ctx["side"]]
+        rng, provider, plan = self.rng, self.providers[index], self.plans[index]
+        council = COUNCIL_BY_SIDE[plan.side]
         author = rng.choice(self.writers[council])
-        weights = RESULT_WEIGHTS.get(ctx["profile"], CALM_WEIGHTS)
-        findings = []
-        for principle in principles():
-            result = rng.choices(list(FindingResult), weights)[0]
-            evidence = ""
-            if result is FindingResult.NOT_MET:
-                evidence = self.text["not_met"][principle.code]
-            elif result is FindingResult.PARTLY_MET:
-                evidence = self.text["partly_met"][principle.code]
-            findings.append(
-                FindingFields(principle, result, evidence, principle.likelihood, principle.impact)
-            )
+        weights = self.text.result_weights
+        findings = self._findings(weights.get(plan.profile, weights["other"]))
         not_met = sum(f.result is FindingResult.NOT_MET for f in findings)
         overall = (
             OverallJudgement.POOR
@@ -150,13 +120,13 @@ class MonitoringBuilder:
             provider=provider,
             visited_on=visited_on,
             visit_type=rng.choices(list(VisitType), [3, 6, 1])[0],
-            spoke_to=sorted(rng.sample(["residents", "families", "staff", "manager"], 3)),
+            spoke_to=sorted(rng.sample(self.text.spoke_to, 3)),
             overall=overall,
-            summary=rng.choice(self.text["summaries"][overall.value]),
+            summary=rng.choice(self.text.summaries[overall.value]),
             marking=marking,
             findings=findings,
         )
-        recorded = _at(visited_on, 17, rng.randint(0, 59))
+        recorded = at(visited_on, 17, rng.randint(0, 59))
         visit = ContractVisit(
             provider=provider,
             agency_id=author.agency_id,
@@ -184,6 +154,21 @@ class MonitoringBuilder:
                 )
             )
         self.counts.contract_visits += 1
+
+    def _findings(self, weights: tuple[int, ...]) -> list[FindingFields]:
+        """A result for each principle of care, with the evidence for those not fully met."""
+        findings = []
+        for principle in principles():
+            result = self.rng.choices(list(FindingResult), weights)[0]
+            evidence = ""
+            if result is FindingResult.NOT_MET:
+                evidence = self.text.not_met[principle.code]
+            elif result is FindingResult.PARTLY_MET:
+                evidence = self.text.partly_met[principle.code]
+            findings.append(
+                FindingFields(principle, result, evidence, principle.likelihood, principle.impact)
+            )
+        return findings
 
     def _item(self, author: User, fields: ItemFields, logged_at: datetime) -> IntelligenceItem:
         """An item as log_item saves one, with the demo's own timestamps."""
@@ -228,21 +213,22 @@ class MonitoringBuilder:
         merton = [
             i
             for i in home_care
-            if self.ctx[i]["side"] == "south" and self.ctx[i]["profile"] != "closed"
+            if self.plans[i].side == "south" and self.plans[i].profile != "closed"
         ]
         troubled = rng.choice(merton)
         table = cast(sa.Table, CareVisit.__table__)
-        imported_at = _at(self.anchor, 6)
+        imported_at = at(self.anchor, 6)
+        run = self.text.missed_run
         for index in home_care:
-            provider, council = self.providers[index], COUNCIL_BY_SIDE[self.ctx[index]["side"]]
+            provider, council = self.providers[index], COUNCIL_BY_SIDE[self.plans[index].side]
             agency_id = self.writers[council][0].agency_id
             rows = []
             for back in range(12, 0, -1):
-                month = _month_start(self.anchor, back)
+                month = months_before(self.anchor, back)
                 # At most one missed visit in 30 (3.3%), except the run: missed visits climb
                 # over the last four months to a fifth of them.
-                if index == troubled and back <= 4:
-                    missed_count = {4: 3, 3: 4, 2: 5, 1: 6}[back]
+                if index == troubled and back <= len(run):
+                    missed_count = run[-back]
                 else:
                     missed_count = rng.choice((0, 0, 1))
                 missed = set(rng.sample(range(VISITS_PER_MONTH), missed_count))
@@ -265,7 +251,7 @@ class MonitoringBuilder:
         imported_at: datetime,
     ) -> dict[str, Any]:
         rng = self.rng
-        planned = _at(month + timedelta(days=n % 28), rng.choice((7, 8, 12, 13, 17, 20)))
+        planned = at(month + timedelta(days=n % 28), rng.choice((7, 8, 12, 13, 17, 20)))
         minutes = rng.choice((30, 30, 45, 60))
         start = end = None
         delay = stay = None
@@ -304,7 +290,7 @@ class MonitoringBuilder:
             measures = MonthMeasures(month, len(visits), missed, late)
             if missed * 100 <= len(visits) * 5:
                 continue
-            raised = _at(date.fromisoformat(f"{month}-01") + timedelta(days=32), 6).replace(day=2)
+            raised = at(date.fromisoformat(f"{month}-01") + timedelta(days=32), 6).replace(day=2)
             fields = alert_item_fields(provider, measures, Marking.AMBER)
             item = self._item(author, fields, min(raised, imported_at))
             db.session.add(
