@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from portal.meetings.packs import Changes, changes_between
+from portal.meetings.pack_content import Changes, changes_between
 from portal.meetings.proposals import Agenda
 from portal.meetings.services import current_agenda
 from portal.models import Agency, Meeting, MeetingPack, MeetingStatus
