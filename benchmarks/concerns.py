@@ -55,7 +55,7 @@ def run(backend: str, providers: int, items: int, requests: int) -> None:
     from pypdf import PdfReader
 
     from portal import clock, create_app
-    from portal.concerns import notices, services
+    from portal.concerns import embargoes, notices, services
     from portal.extensions import db
     from portal.models import Embargo, ProviderConcern, User
 
@@ -109,7 +109,7 @@ def run(backend: str, providers: int, items: int, requests: int) -> None:
                 seconds, queries = time_pages(app, CHAIR_ID, [path], requests)
                 line(label, seconds, f"{queries} queries")
 
-            embargo = services.load_embargo(embargo_id)
+            embargo = embargoes.load_embargo(embargo_id)
             assert embargo is not None
             seconds, size, pages = [], 0, 0
             with app.test_request_context():

@@ -107,7 +107,7 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
 
     from portal import clock, create_app
     from portal.extensions import db
-    from portal.meetings import packs, proposals
+    from portal.meetings import pack_content, pack_rendering, proposals
     from portal.models import Blob, Meeting, MeetingPack
     from portal.pdf import draw, layout
 
@@ -166,8 +166,10 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
             )
 
             with app.test_request_context("/"):
-                content = packs.build_pack(db.session.get(Meeting, meeting.id), TODAY, version=99)
-                html = packs.render_pack(content, for_pdf=True)
+                content = pack_content.build_pack(
+                    db.session.get(Meeting, meeting.id), TODAY, version=99
+                )
+                html = pack_rendering.render_pack(content, for_pdf=True)
                 started, cpu = time.perf_counter(), time.process_time()
                 laid_out = layout(html)
                 laid, laid_cpu = time.perf_counter(), time.process_time()

@@ -48,10 +48,6 @@ SQL_COMPARISONS = {"in_", "not_in", "notin_", "is_", "is_not", "isnot", "like", 
 ALLOWED: dict[tuple[str, str], str] = {
     # Changing a user's role: compares the old role with the new one to audit only a change.
     ("admin/services.py", "change_role"): "stores a role",
-    # PENDING: portal/concerns/services.py is being split on another branch. When merged,
-    # can_chair's body becomes `return can_run_concerns(user)` (from portal.policy), and this
-    # entry is removed.
-    ("concerns/services.py", "can_chair"): "PENDING: call policy.can_run_concerns",
     # PENDING: the alert's author is an active member or chair of the importing agency, chairs
     # first. When portal/ecm/alerts.py may change, its query uses
     # `policy.intelligence_loggers_clause()` for `User.role.in_([Role.CHAIR, Role.MEMBER])`

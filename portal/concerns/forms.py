@@ -1,7 +1,8 @@
 """The forms of the concerns and embargo pages: they render and carry the CSRF token.
 
-They hold no validators: portal.concerns.services checks the input in one place, and its
-messages are put back on the fields here (``show_errors``).
+They hold no validators: the services (portal.concerns.process, embargoes and notices)
+check the input in one place, and their messages are put back on the fields here
+(``show_errors``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from portal.concerns.services import NOTE_AUDIENCE
+from portal.concerns.process import NOTE_AUDIENCE
 from portal.forms import ServiceCheckedForm
 
 #: Each date is typed into three boxes; the day's box carries the date's id and messages.

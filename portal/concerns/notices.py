@@ -1,12 +1,14 @@
-"""The notice of an embargo (or of its lifting) to other boroughs, as HTML and as PDF.
+"""Telling other boroughs of an embargo (or of its lifting): the notice, and who was told.
 
 One template, ``templates/concerns/notice.html`` (extending the printed document), serves the
-browser preview and the PDF through portal.pdf; each print is an audit event.
+browser preview and the PDF through portal.pdf; each print is an audit event. Each borough
+told is recorded, with the day it was told.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,11 +16,16 @@ from typing import Any
 from flask import Response
 
 from portal import audit, pdf
+from portal.concerns.fields import Errors, past_date
+from portal.config import taxonomy
 from portal.extensions import db
 from portal.intelligence.attachments import content_disposition
-from portal.models import Embargo, User
+from portal.intelligence.validation import clean_text
+from portal.models import Embargo, EmbargoNotice, User, utcnow
 
 TEMPLATE = "concerns/notice.html"
+MAX_BOROUGHS = 50
+MAX_BOROUGH_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,81 @@ def notice_pdf_response(user: User, embargo: Embargo, today: date) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+# --- the boroughs told ---------------------------------------------------------------------
+
+
+def london_boroughs() -> list[str]:
+    """The boroughs a notice may be sent to, from the taxonomy."""
+    return list(taxonomy()["embargo_notices"]["boroughs"])
+
+
+def _boroughs(data: Mapping[str, Any], errors: Errors) -> list[str]:
+    """The boroughs ticked and the other authorities typed (one a line), without repeats."""
+    known = set(london_boroughs())
+    ticked = data.get("boroughs") or []
+    if isinstance(ticked, str):
+        ticked = [ticked]
+    chosen: list[str] = []
+    for name in ticked:
+        if not isinstance(name, str) or name not in known:
+            errors["boroughs"] = "Choose boroughs from the list"
+            return []
+        chosen.append(name)
+    others = data.get("others") or ""
+    if not isinstance(others, str):
+        errors["others"] = "Other authorities must be text"
+        return []
+    for line in others.replace(",", "\n").splitlines():
+        name = clean_text(line)
+        if len(name) > MAX_BOROUGH_NAME:
+            errors["others"] = (
+                f"Each authority's name must be {MAX_BOROUGH_NAME} characters or fewer"
+            )
+            return []
+        if name:
+            chosen.append(name)
+    unique = list(dict.fromkeys(chosen))
+    if not unique:
+        errors["boroughs"] = "Choose at least one borough, or type another authority"
+    elif len(unique) > MAX_BOROUGHS:
+        errors["others"] = f"Record at most {MAX_BOROUGHS} authorities at once"
+    return unique
+
+
+def record_notices(
+    user: User, embargo: Embargo, data: Mapping[str, Any], today: date
+) -> tuple[int, Errors]:
+    """Record the boroughs told of the embargo (or of its lifting) and when (committed)."""
+    errors: Errors = {}
+    boroughs = _boroughs(data, errors)
+    notified_on = past_date(data.get("notified_on"), "notified_on", "Date told", errors, today)
+    subject = data.get("subject") or "embargo"
+    if subject not in ("embargo", "lifting") or (subject == "lifting" and not embargo.lifted):
+        errors["subject"] = "Choose what the boroughs were told"
+    if errors or notified_on is None:
+        return 0, errors
+    about_lifting = subject == "lifting"
+    now = utcnow()
+    for borough in boroughs:
+        embargo.notices.append(
+            EmbargoNotice(
+                borough=borough,
+                notified_on=notified_on,
+                about_lifting=about_lifting,
+                recorded_by_id=user.id,
+                recorded_at=now,
+            )
+        )
+    audit.record(
+        "embargo-notices-recorded",
+        user=user,
+        object_type="embargo",
+        object_id=embargo.id,
+        boroughs=boroughs,
+        notified_on=notified_on.isoformat(),
+        about_lifting=about_lifting,
+    )
+    db.session.commit()
+    return len(boroughs), {}

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.concerns import bp, notices, services
+from portal.concerns import bp, embargoes, notices, process, services
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
 from portal.models import ConcernStatus, Provider
@@ -23,18 +23,18 @@ def _provider_url(provider_id: int) -> str:
 def start_concern(provider_id: int) -> ResponseReturnValue:
     """Start the provider concerns process: the decision to initiate, perhaps a meeting's."""
     provider = db.get_or_404(Provider, provider_id)
-    existing = services.open_concern_for(provider.id)
+    existing = process.open_concern_for(provider.id)
     if existing is not None:
         flash("There is already an open provider concern: record its next stage.", "info")
         return redirect(url_for(".view_concern", concern_id=existing.id))
     form = StartConcernForm()
     form.set_choices(
-        services.meeting_choices(current_user), services.decision_choices(current_user, provider.id)
+        process.meeting_choices(current_user), process.decision_choices(current_user, provider.id)
     )
     if request.method == "GET" and request.args.get("decision"):
         form.decision_id.data = request.args.get("decision", "")
     if request.method == "POST":
-        concern, errors = services.start_concern(
+        concern, errors = process.start_concern(
             current_user, provider, form.as_data(), clock.today()
         )
         if concern is not None:
@@ -48,12 +48,12 @@ def start_concern(provider_id: int) -> ResponseReturnValue:
 @requires(Permission.BROWSE)
 def view_concern(concern_id: int) -> ResponseReturnValue:
     """A provider concern with every stage recorded."""
-    concern = services.load_concern(concern_id)
+    concern = process.load_concern(concern_id)
     if concern is None:
         abort(404)
     return render_template(
         "concerns/concern.html",
-        view=services.concern_view(concern),
+        view=process.concern_view(concern),
         can_chair=services.can_chair(current_user),
     )
 
@@ -62,7 +62,7 @@ def view_concern(concern_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def record_stage(concern_id: int) -> ResponseReturnValue:
     """Record the next stage (forward only); closure records the outcome."""
-    concern = services.load_concern(concern_id)
+    concern = process.load_concern(concern_id)
     if concern is None:
         abort(404)
     if concern.status is ConcernStatus.CLOSED:
@@ -70,21 +70,21 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
         return redirect(url_for(".view_concern", concern_id=concern.id))
     form = StageForm()
     current = concern.current_stage
-    allowed = services.next_stages(current.stage if current else None)
+    allowed = process.next_stages(current.stage if current else None)
     form.set_choices(
-        [(str(s), services.stage_label(s)) for s in allowed],
-        services.meeting_choices(current_user),
+        [(str(s), process.stage_label(s)) for s in allowed],
+        process.meeting_choices(current_user),
     )
     if request.method == "GET":
         form.after.data = str(current.stage) if current else ""
     else:
-        errors = services.record_stage(current_user, concern, form.as_data(), clock.today())
+        errors = process.record_stage(current_user, concern, form.as_data(), clock.today())
         if not errors:
             flash("Stage recorded", "success")
             return redirect(url_for(".view_concern", concern_id=concern.id))
         form.show_errors(errors)
     return render_template(
-        "concerns/stage.html", form=form, view=services.concern_view(concern), allowed=allowed
+        "concerns/stage.html", form=form, view=process.concern_view(concern), allowed=allowed
     )
 
 
@@ -93,13 +93,13 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
 def place_embargo(provider_id: int) -> ResponseReturnValue:
     """Place an embargo on new placements with the provider."""
     provider = db.get_or_404(Provider, provider_id)
-    existing = services.current_embargo_for(provider.id, clock.today())
+    existing = embargoes.current_embargo_for(provider.id, clock.today())
     if existing is not None:
         flash("This provider already has an embargo in force or to come.", "info")
         return redirect(url_for(".view_embargo", embargo_id=existing.id))
     form = EmbargoForm()
     if request.method == "POST":
-        embargo, errors = services.place_embargo(
+        embargo, errors = embargoes.place_embargo(
             current_user, provider, form.as_data(), clock.today()
         )
         if embargo is not None:
@@ -113,14 +113,14 @@ def place_embargo(provider_id: int) -> ResponseReturnValue:
 @requires(Permission.BROWSE)
 def view_embargo(embargo_id: int) -> ResponseReturnValue:
     """An embargo: its dates, reason, lifting and the boroughs told."""
-    embargo = services.load_embargo(embargo_id)
+    embargo = embargoes.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
     day = clock.today()
     return render_template(
         "concerns/embargo.html",
         embargo=embargo,
-        status=services.embargo_status(embargo, day),
+        status=embargoes.embargo_status(embargo, day),
         over=embargo.is_over(day),
         can_chair=services.can_chair(current_user),
     )
@@ -130,7 +130,7 @@ def view_embargo(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def lift_embargo(embargo_id: int) -> ResponseReturnValue:
     """Lift an embargo: placements may resume from the date given."""
-    embargo = services.load_embargo(embargo_id)
+    embargo = embargoes.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
     if embargo.is_over(clock.today()):
@@ -138,7 +138,7 @@ def lift_embargo(embargo_id: int) -> ResponseReturnValue:
         return redirect(url_for(".view_embargo", embargo_id=embargo.id))
     form = LiftForm()
     if request.method == "POST":
-        errors = services.lift_embargo(current_user, embargo, form.as_data(), clock.today())
+        errors = embargoes.lift_embargo(current_user, embargo, form.as_data(), clock.today())
         if not errors:
             flash("Embargo lifted. Tell the boroughs that were told of it.", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -150,15 +150,15 @@ def lift_embargo(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def record_notices(embargo_id: int) -> ResponseReturnValue:
     """Record which boroughs were told of the embargo (or its lifting), and when."""
-    embargo = services.load_embargo(embargo_id)
+    embargo = embargoes.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
     form = NoticesForm()
-    form.set_choices(services.london_boroughs())
+    form.set_choices(notices.london_boroughs())
     if request.method == "GET" and embargo.lifted:
         form.subject.data = "lifting"
     if request.method == "POST":
-        told, errors = services.record_notices(current_user, embargo, form.as_data(), clock.today())
+        told, errors = notices.record_notices(current_user, embargo, form.as_data(), clock.today())
         if not errors:
             flash(f"Recorded {told} {'authority' if told == 1 else 'authorities'} told", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -170,7 +170,7 @@ def record_notices(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def preview_notice(embargo_id: int) -> ResponseReturnValue:
     """The notice to other boroughs, as the browser shows it."""
-    embargo = services.load_embargo(embargo_id)
+    embargo = embargoes.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
     return notices.notice_html(current_user, embargo, clock.today())
@@ -180,7 +180,7 @@ def preview_notice(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def download_notice(embargo_id: int) -> ResponseReturnValue:
     """The notice to other boroughs as a PDF, to attach to an e-mail."""
-    embargo = services.load_embargo(embargo_id)
+    embargo = embargoes.load_embargo(embargo_id)
     if embargo is None:
         abort(404)
     return notices.notice_pdf_response(current_user, embargo, clock.today())

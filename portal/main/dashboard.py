@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal import heatmap as heatmaps
-from portal.concerns.services import embargoed_among
+from portal.concerns.embargoes import embargoed_among
 from portal.config import labels
 from portal.main.forms import DashboardFilterForm, period_label
 from portal.main.worklists import (

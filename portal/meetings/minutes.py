@@ -9,6 +9,7 @@ through portal.pdf) is stored when the chair approves them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -64,8 +65,8 @@ class Minutes:
         return f"{self.meeting.title}: minutes"
 
 
-def minutes(meeting: Meeting, today: date) -> Minutes:
-    """The meeting's minutes as they stand (a fixed number of queries)."""
+def _listed(meeting: Meeting, today: date) -> dict[int, MinutedProvider]:
+    """The providers the meeting had in front of it: the latest issued pack's, else the agenda."""
     if meeting.packs:
         listed = [
             (int(e["provider_id"]), str(e["name"]), str(e.get("reason", "")))
@@ -73,7 +74,41 @@ def minutes(meeting: Meeting, today: date) -> Minutes:
         ]
     else:
         listed = [(e.provider_id, e.name, e.reason) for e in current_agenda(meeting, today).entries]
-    rows = {pid: MinutedProvider(pid, name, reason) for pid, name, reason in listed}
+    return {pid: MinutedProvider(pid, name, reason) for pid, name, reason in listed}
+
+
+def _file_by_provider(
+    rows: dict[int, MinutedProvider],
+    discussions: Sequence[Discussion],
+    decisions: Sequence[Decision],
+    actions: Sequence[Action],
+) -> list[Action]:
+    """Put each note under its provider's row, adding a row for a provider not listed.
+
+    Answers the actions about no provider, which the minutes list on their own.
+    """
+
+    def row(provider: Provider) -> MinutedProvider:
+        if provider.id not in rows:
+            rows[provider.id] = MinutedProvider(provider.id, provider.name, "")
+        return rows[provider.id]
+
+    for discussion in discussions:
+        row(discussion.provider).discussion = discussion
+    for decision in decisions:
+        row(decision.provider).decisions.append(decision)
+    other: list[Action] = []
+    for action in actions:
+        if action.provider is None:
+            other.append(action)
+        else:
+            row(action.provider).actions.append(action)
+    return other
+
+
+def minutes(meeting: Meeting, today: date) -> Minutes:
+    """The meeting's minutes as they stand (a fixed number of queries)."""
+    rows = _listed(meeting, today)
     discussions = db.session.scalars(
         sa.select(Discussion)
         .options(joinedload(Discussion.provider))
@@ -98,22 +133,7 @@ def minutes(meeting: Meeting, today: date) -> Minutes:
         .where(MeetingAttendee.meeting_id == meeting.id)
         .order_by(MeetingAttendee.id)
     ).all()
-
-    def row(provider: Provider) -> MinutedProvider:
-        if provider.id not in rows:
-            rows[provider.id] = MinutedProvider(provider.id, provider.name, "")
-        return rows[provider.id]
-
-    for discussion in discussions:
-        row(discussion.provider).discussion = discussion
-    for decision in decisions:
-        row(decision.provider).decisions.append(decision)
-    other: list[Action] = []
-    for action in actions:
-        if action.provider is None:
-            other.append(action)
-        else:
-            row(action.provider).actions.append(action)
+    other = _file_by_provider(rows, discussions, decisions, actions)
     attending_ids = {a.agency_id for a in attendees}
     invited = sorted(meeting.agencies, key=lambda a: a.name)
     approver = (

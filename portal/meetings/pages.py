@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.meetings.packs import Changes, changes_between
+from portal.meetings.pack_content import Changes, changes_between
 from portal.meetings.proposals import Agenda
 from portal.meetings.services import current_agenda
 from portal.models import Agency, Meeting, MeetingPack, MeetingStatus

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -208,14 +209,9 @@ def _names(provider_ids: set[int]) -> dict[int, str]:
     return {row.id: row.name for row in rows}
 
 
-def agenda(meeting: Meeting, as_of: date) -> Agenda:
-    """The proposals for the meeting as of that day, with the chair's changes applied."""
-    since, since_last_meeting = since_date(meeting)
-    entries: dict[int, AgendaEntry] = {}
-    risks = _risk_reasons(entries, as_of)
-    concerns = concern_stages(None, as_of)
-    embargoes = active_embargoes(None, as_of)
-    ratings = db.session.execute(
+def _poor_ratings(since: date, as_of: date) -> list[tuple[int, Rating, date | None]]:
+    """(provider id, rating, published on) of poor overall ratings published since `since`."""
+    rows = db.session.execute(
         sa.select(ProviderRating.provider_id, ProviderRating.rating, ProviderRating.published_on)
         .where(
             ProviderRating.domain == RatingDomain.OVERALL,
@@ -225,10 +221,24 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
         )
         .order_by(ProviderRating.provider_id)
     ).all()
-    # The chair's choices as plain rows: a month's meeting may take hundreds of proposals off.
+    return [(provider_id, rating, published_on) for provider_id, rating, published_on in rows]
+
+
+class _ChairChoice(NamedTuple):
+    """What the chair chose about one provider: added (and why), its position, or removed."""
+
+    added: bool
+    reason: str
+    position: int | None
+    removed_reason: str | None
+
+
+def _chair_choices(meeting: Meeting) -> dict[int, _ChairChoice]:
+    """Provider id -> the chair's choice about it."""
+    # Plain rows, not objects: a month's meeting may take hundreds of proposals off.
     chosen = MeetingProvider
-    choices = {
-        row.provider_id: row
+    return {
+        row.provider_id: _ChairChoice(row.added, row.reason, row.position, row.removed_reason)
         for row in db.session.execute(
             sa.select(
                 chosen.provider_id,
@@ -239,48 +249,69 @@ def agenda(meeting: Meeting, as_of: date) -> Agenda:
             ).where(chosen.meeting_id == meeting.id)
         )
     }
-    wanted = set(concerns) | set(embargoes) | {r[0] for r in ratings} | set(choices)
-    names = _names(wanted - set(entries))
 
-    def entry_for(provider_id: int) -> AgendaEntry:
-        if provider_id not in entries:
-            entries[provider_id] = AgendaEntry(provider_id, names[provider_id])
-        return entries[provider_id]
 
-    for provider_id, (label, stage_on) in concerns.items():
-        entry = entry_for(provider_id)
-        entry.reasons.append(f"Open provider concern: {label} (since {govuk_date(stage_on)})")
-    for provider_id, embargo in embargoes.items():
-        entry = entry_for(provider_id)
-        entry.reasons.append(
-            f"Embargo on new placements in force since {govuk_date(embargo.starts_on)}"
-        )
-    for provider_id, rating, published_on in ratings:
-        entry = entry_for(provider_id)
-        entry.reasons.append(
-            f"CQC rated {Rating(rating).value} overall, published {govuk_date(published_on)}"
-        )
+def _entry(entries: dict[int, AgendaEntry], names: dict[int, str], provider_id: int) -> AgendaEntry:
+    """The provider's entry, added with its name if it has none yet."""
+    if provider_id not in entries:
+        entries[provider_id] = AgendaEntry(provider_id, names[provider_id])
+    return entries[provider_id]
+
+
+def _apply_choices(
+    entries: dict[int, AgendaEntry], names: dict[int, str], choices: dict[int, _ChairChoice]
+) -> None:
+    """The chair's changes: providers added with a reason, positions, and removals."""
     for provider_id, choice in choices.items():
         if choice.added:
-            entry = entry_for(provider_id)
+            entry = _entry(entries, names, provider_id)
             entry.added = True
             entry.reasons.append(f"Added by the chair: {choice.reason}")
         if provider_id in entries:
             entries[provider_id].position = choice.position
             entries[provider_id].removed_reason = choice.removed_reason
+
+
+def _agenda_order(entry: AgendaEntry) -> tuple[bool, int, int, int, str, int]:
+    """The chair's positions first, then the highest risk, the most items, and the name."""
+    return (
+        entry.position is None,
+        entry.position or 0,
+        -entry.score,
+        -(entry.risk.items if entry.risk else 0),
+        entry.name,
+        entry.provider_id,
+    )
+
+
+def agenda(meeting: Meeting, as_of: date) -> Agenda:
+    """The proposals for the meeting as of that day, with the chair's changes applied."""
+    since, since_last_meeting = since_date(meeting)
+    entries: dict[int, AgendaEntry] = {}
+    risks = _risk_reasons(entries, as_of)
+    concerns = concern_stages(None, as_of)
+    embargoes = active_embargoes(None, as_of)
+    ratings = _poor_ratings(since, as_of)
+    choices = _chair_choices(meeting)
+    wanted = set(concerns) | set(embargoes) | {r[0] for r in ratings} | set(choices)
+    names = _names(wanted - set(entries))
+    for provider_id, (label, stage_on) in concerns.items():
+        entry = _entry(entries, names, provider_id)
+        entry.reasons.append(f"Open provider concern: {label} (since {govuk_date(stage_on)})")
+    for provider_id, embargo in embargoes.items():
+        entry = _entry(entries, names, provider_id)
+        entry.reasons.append(
+            f"Embargo on new placements in force since {govuk_date(embargo.starts_on)}"
+        )
+    for provider_id, rating, published_on in ratings:
+        entry = _entry(entries, names, provider_id)
+        entry.reasons.append(
+            f"CQC rated {Rating(rating).value} overall, published {govuk_date(published_on)}"
+        )
+    _apply_choices(entries, names, choices)
     for provider_id, entry in entries.items():
         entry.risk = risks.get(provider_id)
-    ordered = sorted(
-        entries.values(),
-        key=lambda e: (
-            e.position is None,
-            e.position or 0,
-            -e.score,
-            -(e.risk.items if e.risk else 0),
-            e.name,
-            e.provider_id,
-        ),
-    )
+    ordered = sorted(entries.values(), key=_agenda_order)
     return Agenda(
         entries=[e for e in ordered if e.removed_reason is None],
         removed=[e for e in ordered if e.removed_reason is not None],

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.meetings import bp, minutes, packs, services
+from portal.meetings import bp, minutes, pack_rendering, packs, services
 from portal.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -189,7 +189,7 @@ def move_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
 def preview_pack(meeting_id: int) -> ResponseReturnValue:
     """The pack as it would be issued now (HTML; nothing is stored)."""
     meeting = _runnable(meeting_id)
-    return packs.preview(meeting, clock.today())
+    return pack_rendering.preview(meeting, clock.today())
 
 
 @bp.route("/<int:meeting_id>/packs", methods=["POST"])

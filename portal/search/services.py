@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from portal import audit
-from portal.concerns.services import embargoed_among
+from portal.concerns.embargoes import embargoed_among
 from portal.config import labels
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, KeyQuestion, Marking, Provider

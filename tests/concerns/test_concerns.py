@@ -286,16 +286,16 @@ def test_an_unknown_concern_or_provider_is_not_found(client, login_as):
 
 
 def test_two_chairs_starting_a_concern_at_once_open_only_one(app, monkeypatch):
-    from portal.concerns import services
+    from portal.concerns import process
 
     chair = factories.user(Role.CHAIR)
     provider = factories.provider(name="Aspen Lodge")
     factories.concern(provider, chair)
     db.session.commit()
     # The second chair's check ran before the first chair's concern was committed.
-    monkeypatch.setattr(services, "open_concern_for", lambda provider_id: None)
+    monkeypatch.setattr(process, "open_concern_for", lambda provider_id: None)
     data = {"summary": "Same pattern", "occurred_on": {"day": "1", "month": "1", "year": "2026"}}
-    concern, errors = services.start_concern(chair, provider, data, TODAY)
+    concern, errors = process.start_concern(chair, provider, data, TODAY)
     assert concern is None
     assert errors == {"summary": "Another chair has just opened a concern about Aspen Lodge"}
     assert db.session.scalar(sa.select(sa.func.count(ProviderConcern.id))) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from portal.extensions import db
-from portal.meetings.packs import build_pack
+from portal.meetings.pack_content import build_pack
 from portal.models import Action, ActionStatus, Meeting, MeetingStatus, Role
 from tests import factories
 from tests.meetings.helpers import HELD_ON, add_to_agenda, csrf, meeting, pdf_text, sign_in
