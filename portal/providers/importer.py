@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -273,20 +273,29 @@ def _write(batches: Iterator[Batch], report: ImportReport) -> None:
     """Write the batches: down a pipeline where the database has one and there is more than
     one batch to overlap (a file of one batch starts no second connection), through the
     session otherwise."""
-    first = next(batches, None)
-    if first is None:
-        return
-    second = next(batches, None)
-    if second is None:
-        _write_batch(first, report)
-        return
-    batches = chain((first, second), batches)
-    if PipelinedWriter.supported():
+    pipelined = PipelinedWriter.supported()
+    if pipelined:
+        pipelined, batches = _more_than_one(batches)
+    if pipelined:
         with PipelinedWriter.open() as writer:
             _write_pipelined(batches, report, writer)
     else:
         for batch in batches:
             _write_batch(batch, report)
+
+
+def _more_than_one(batches: Iterator[Batch]) -> tuple[bool, Iterator[Batch]]:
+    """Whether there is more than one batch, and all the batches: the two read ahead are
+    held only until they are written, so memory stays that of the batches in hand."""
+    ahead = list(islice(batches, 2))
+    return len(ahead) > 1, _drained(ahead, batches)
+
+
+def _drained(ahead: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches read ahead, each let go as it is handed on, then the rest."""
+    while ahead:
+        yield ahead.pop(0)
+    yield from rest
 
 
 def _write_pipelined(

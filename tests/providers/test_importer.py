@@ -383,6 +383,25 @@ def test_an_import_in_the_middle_of_the_sessions_own_write_commits_both(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 2
 
 
+def test_the_two_batches_read_ahead_for_a_pipeline_are_let_go_once_handed_on():
+    """Memory stays that of the batches in hand: nothing keeps the first two to the end."""
+    import weakref
+
+    from portal.providers import importer
+
+    class Batch(list):  # a list that can be weakly referenced
+        pass
+
+    batches = [Batch([n]) for n in range(3)]
+    first_two = [weakref.ref(batch) for batch in batches[:2]]
+    more, handed = importer._more_than_one(iter(batches))
+    del batches
+    assert more
+    assert [batch[0] for batch in handed] == [0, 1, 2]
+    assert [ref() for ref in first_two] == [None, None]
+    assert importer._more_than_one(iter([Batch([0])]))[0] is False
+
+
 @pytest.fixture
 def portal(app):
     runner = CliRunner()
