@@ -8,26 +8,20 @@ CONFLICT DO UPDATE`` where rows may already be there), and commits. Nothing from
 kept afterwards, so memory is set by the batch size, never by the file. When the database
 refuses a batch, it is retried a row at a time so that one bad row costs only itself.
 
-An import may instead hand each batch to a background writer, so that one batch is written
-while the import reads and plans the next: on PostgreSQL a pipeline on a connection of its
-own (PipelinedWriter), committing without waiting; on an SQLite file a second process with a
-connection of its own (ProcessWriter)."""
+On PostgreSQL an import may instead hand each batch to a pipeline on a connection of its own
+(PipelinedWriter), committing without waiting, so that one batch is written while the import
+reads and plans the next."""
 
 from __future__ import annotations
 
 import csv
 import gc
-import pickle
-import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
-from typing import IO, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -414,15 +408,10 @@ class SessionWriter:
 
 
 class Statements:
-    """A batch's writes made ready to hand to a background writer (PipelinedWriter,
-    ProcessWriter): each statement with its parameters, built when it is added, so that
-    sending costs nothing more.
-
-    On PostgreSQL the server cannot run a COPY in a pipeline, so rows go in as one
-    ``INSERT ... SELECT FROM json_populate_recordset(...)`` per table. On SQLite each is one
-    executemany, its parameters already through their types' bind processing (plain values a
-    second process can take).
-    """
+    """PostgreSQL: a batch's writes made ready for PipelinedWriter, each statement with its
+    parameters built when it is added, so that sending costs nothing more. The server cannot
+    run a COPY in a pipeline, so rows go in as one ``INSERT ... SELECT FROM
+    json_populate_recordset(...)`` per table."""
 
     def __init__(self) -> None:
         self._dialect = db.session.get_bind().dialect
@@ -432,18 +421,14 @@ class Statements:
         return bool(self.sent)
 
     def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert the rows with one statement (a JSON record set, or one executemany)."""
-        if not rows:
-            return
-        if self._dialect.name == "postgresql":
+        """Insert the rows with one statement (a JSON record set)."""
+        if rows:
             self.sent.append((*_json_insert(table, rows, self._dialect), False))
-        else:
-            self.execute_many(sa.insert(table), table, rows)
 
     def execute_many(
         self, statement: sa.ClauseElement, table: sa.Table, rows: Sequence[dict[str, Any]]
     ) -> None:
-        """Run the statement once per row (pipelined, or one executemany)."""
+        """Run the statement once per row, pipelined."""
         if rows:
             self.sent.append((*_driver_statement(statement, table, rows, self._dialect), True))
 
@@ -455,12 +440,8 @@ class Statements:
         update: Sequence[str],
     ) -> None:
         """Insert or update the rows with one statement (ON CONFLICT)."""
-        if not rows:
-            return
-        if self._dialect.name == "postgresql":
+        if rows:
             self.sent.append((*_json_insert(table, rows, self._dialect, (key, update)), False))
-        else:
-            self.execute_many(_sqlite_upsert(table, key, update), table, rows)
 
 
 #: Where a batch's writes go: the session, or statements for a pipeline.
@@ -561,123 +542,6 @@ class PipelinedWriter:
             self._failed = False
             self._send("ROLLBACK")
             self.confirm()
-
-
-class ProcessWriter:
-    """SQLite: each batch's writes made by a second process, on a connection of its own, so
-    that the import reads and plans the next batch on one core while SQLite writes on the
-    other (SQLite gives up Python's lock while it writes, but a thread would then wait up to
-    5 ms for it back after every row, behind the busy importer).
-
-    The process is a fresh interpreter running ``portal/sqlite_writer.py`` (not a fork: a
-    forked child could inherit SQLite's internal locks held by another thread at that moment).
-    The same three steps as PipelinedWriter: ``send`` a batch's statements (one transaction),
-    ``confirm`` that it was committed (raising SQLAlchemy's error for it if SQLite refused
-    it: the process has rolled it back by then), ``recover`` after a refusal. If the process
-    is gone, every later batch is refused the same way, and the import writes them through
-    the session instead. Lookups stay on the session's connection, which sees what is
-    committed (write-ahead log: readers never wait for the writer).
-    """
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self._open = False
-        self._gone: BaseException | None = None
-
-    @staticmethod
-    def supported() -> bool:
-        """Whether the session's database is an SQLite file another process can open, and
-        the session is not in the middle of a write of its own (it would hold SQLite's one
-        write lock, and the writer process would wait for it in vain)."""
-        url = db.engine.url
-        if url.get_backend_name() != "sqlite" or _sqlite_file(url) is None:
-            return False
-        session = db.session()
-        if session.new or session.dirty or session.deleted:
-            return False
-        if session.in_transaction():
-            driver = session.connection().connection.driver_connection
-            return not getattr(driver, "in_transaction", True)
-        return True
-
-    @classmethod
-    @contextmanager
-    def open(cls) -> Iterator[ProcessWriter]:
-        """A writer process on the session's database file, stopped afterwards."""
-        path = _sqlite_file(db.engine.url)
-        assert path is not None, "ProcessWriter.supported() was not asked"  # noqa: S101
-        process = subprocess.Popen(  # noqa: S603 - our own script, our own database file
-            [sys.executable, "-I", "-S", str(_SQLITE_WRITER), path],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        writer = cls(process)
-        try:
-            yield writer
-        finally:
-            # What was sent is committed or rolled back before the process is stopped.
-            with suppress(SQLAlchemyError):
-                writer.recover()
-            with suppress(OSError):
-                cast(IO[bytes], process.stdin).close()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            cast(IO[bytes], process.stdout).close()
-
-    def send(self, statements: Statements) -> None:
-        """Hand the statements over as one transaction, not waiting for SQLite."""
-        self._open = True
-        if self._gone is None:
-            requests = cast(IO[bytes], self.process.stdin)
-            try:
-                pickle.dump(statements.sent, requests, protocol=pickle.HIGHEST_PROTOCOL)
-                requests.flush()
-            except OSError as error:
-                self._gone = error
-
-    def confirm(self) -> None:
-        """Wait until the batch sent is committed; raise what SQLite refused."""
-        if not self._open:
-            return
-        self._open = False
-        if self._gone is None:
-            try:
-                refused = pickle.load(cast(IO[bytes], self.process.stdout))  # noqa: S301 - our own process's answer
-            except (EOFError, OSError, pickle.UnpicklingError) as lost:
-                self._gone = lost
-            else:
-                if refused is not None:
-                    kind, message = refused
-                    refusal = getattr(sqlite3, kind, None)
-                    if not (isinstance(refusal, type) and issubclass(refusal, sqlite3.Error)):
-                        refusal = sqlite3.DatabaseError
-                    reason = refusal(message)
-                    raise sa.exc.DBAPIError.instance("COMMIT", None, reason, sqlite3.Error)
-        if self._gone is not None:
-            reason = sqlite3.OperationalError(f"the writer process is gone ({self._gone!r})")
-            raise sa.exc.DBAPIError.instance("COMMIT", None, reason, sqlite3.Error)
-
-    def recover(self) -> None:
-        """After a refusal: the batch was rolled back already; wait for anything still sent."""
-        with suppress(SQLAlchemyError):
-            self.confirm()
-
-
-_SQLITE_WRITER = Path(__file__).with_name("sqlite_writer.py")
-#: Writes a batch while the import plans the next: PostgreSQL's pipeline, SQLite's process.
-BackgroundWriter = PipelinedWriter | ProcessWriter
-
-
-def _sqlite_file(url: sa.URL) -> str | None:
-    """The file an SQLite URL names; None for an in-memory database, or one named by a URI
-    (its options are the URL's, which the writer process would not have)."""
-    database = url.database
-    if not database or database == ":memory:" or "uri" in url.query or "mode" in url.query:
-        return None
-    return database
 
 
 def refusal_reason(error: SQLAlchemyError) -> str:

@@ -3,10 +3,9 @@
 The file is streamed and written in batches by the shared bulk loader (portal.bulk): each batch
 looks up its locations, their ratings and service types in one query per table, writes with
 one statement per table (new locations, changed locations, ratings, service types), and is
-committed, so memory stays flat however long the file is and nothing is done per row. The
-writes go to a background writer (PostgreSQL's pipeline, or a second process on an SQLite
-file) and the next batch is read and planned while they are made (see _write_in_background).
-A row that cannot be read is skipped with its line
+committed, so memory stays flat however long the file is and nothing is done per row. On
+PostgreSQL the writes go down a pipeline and the next batch is read and planned while the
+server makes them (see _write_pipelined). A row that cannot be read is skipped with its line
 number and reason; the rest carry on. Re-importing the same file changes nothing: values are
 compared before they are set, so an unchanged location is neither written nor counted as
 updated. Counts are of locations (a ratings file has a row per key question)."""
@@ -17,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -26,9 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import audit
 from portal.bulk import (
-    BackgroundWriter,
     PipelinedWriter,
-    ProcessWriter,
     SessionWriter,
     SkippedRow,
     Statements,
@@ -249,37 +246,42 @@ def _count(report: ImportReport, outcomes: Counter[str], skipped: dict[int, str]
 
 
 def _write(batches: Iterator[Batch], report: ImportReport) -> None:
-    """Write the batches: through a background writer where the database has one and there
-    is more than one batch to overlap (a file of one batch starts no second connection or
-    process), through the session otherwise."""
-    first = next(batches, None)
-    if first is None:
-        return
-    second = next(batches, None)
-    if second is None:
-        _write_batch(first, report)
-        return
-    batches = chain((first, second), batches)
-    if PipelinedWriter.supported():
+    """Write the batches: down a pipeline where the database has one and there is more than
+    one batch to overlap (a file of one batch starts no second connection), through the
+    session otherwise."""
+    pipelined = PipelinedWriter.supported()
+    if pipelined:
+        pipelined, batches = _more_than_one(batches)
+    if pipelined:
         with PipelinedWriter.open() as writer:
-            _write_in_background(batches, report, writer)
-    elif ProcessWriter.supported():
-        with ProcessWriter.open() as process:
-            _write_in_background(batches, report, process)
+            _write_pipelined(batches, report, writer)
     else:
         for batch in batches:
             _write_batch(batch, report)
 
 
-def _write_in_background(
-    batches: Iterator[Batch], report: ImportReport, writer: BackgroundWriter
+def _more_than_one(batches: Iterator[Batch]) -> tuple[bool, Iterator[Batch]]:
+    """Whether there is more than one batch, and all the batches: the two read ahead are
+    held only until they are written, so memory stays that of the batches in hand."""
+    ahead = list(islice(batches, 2))
+    return len(ahead) > 1, _drained(ahead, batches)
+
+
+def _drained(ahead: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches read ahead, each let go as it is handed on, then the rest."""
+    while ahead:
+        yield ahead.pop(0)
+    yield from rest
+
+
+def _write_pipelined(
+    batches: Iterator[Batch], report: ImportReport, writer: PipelinedWriter
 ) -> None:
-    """Each batch is handed to the writer (PostgreSQL's pipeline, SQLite's second process)
-    without waiting, and the next one read and planned while it is written; the answer is
-    awaited only before the next batch is handed over.
+    """PostgreSQL: each batch is sent without waiting, and the next one read and planned while
+    the server writes it; the server's answer is awaited only before the next batch is sent.
 
     The next batch is planned from the committed register plus the batch in flight (a location
-    in both is taken as the batch in flight leaves it). If the database refuses the batch in
+    in both is taken as the batch in flight leaves it). If the server refuses the batch in
     flight, it is rolled back, retried through the session a row at a time, and the next batch
     planned again from what was saved.
     """
@@ -299,14 +301,14 @@ def _write_in_background(
 
 
 def _prepare(batch: Batch, in_flight: _Plan | None) -> tuple[_Plan, Statements]:
-    """The batch's plan and its statements, ready to hand over as soon as the writer is free."""
+    """The batch's plan and its statements, ready to send as soon as the server is free."""
     plan = _plan(batch, in_flight)
     statements = Statements()
     _write_plan(plan, statements)
     return plan, statements
 
 
-def _settle(writer: BackgroundWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
+def _settle(writer: PipelinedWriter, batch: Batch, plan: _Plan, report: ImportReport) -> bool:
     """Wait for the batch in flight; count it, or retry it row by row if it was refused."""
     try:
         writer.confirm()
@@ -377,19 +379,19 @@ def _plan(batch: Sequence[tuple[int, LocationRecord]], in_flight: _Plan | None) 
     for loc in changed:
         loc.outcome = "updated"
     if created:
-        ids = _new_ids(len(created), in_flight)
+        ids = _new_ids(len(created))
         for loc, pid in zip(created, ids, strict=True):
             loc.provider_id = pid
     return _Plan(locations, before, created, changed, skipped)
 
 
-def _new_ids(count: int, in_flight: _Plan | None) -> Iterable[int]:
+def _new_ids(count: int) -> Iterable[int]:
     """Ids for the batch's new locations, drawn before they are written: one query, and
     their service types and ratings go in the same batch without reading anything back.
 
     PostgreSQL draws them from the table's sequence. SQLite's are the next after the highest
-    id, committed or in flight (as SQLite itself picks a rowid); if another writer takes one
-    first, the batch is refused and retried a row at a time, with ids drawn again.
+    (as SQLite itself picks a rowid); if another writer takes one first, the batch is refused
+    and retried a row at a time, with ids drawn again.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         return db.session.execute(
@@ -399,8 +401,6 @@ def _new_ids(count: int, in_flight: _Plan | None) -> Iterable[int]:
             {"n": count},
         ).scalars()
     highest = db.session.scalar(sa.select(sa.func.max(PROVIDERS.c.id))) or 0
-    if in_flight is not None:
-        highest = max([highest, *(loc.provider_id or 0 for loc in in_flight.created)])
     return range(highest + 1, highest + 1 + count)
 
 

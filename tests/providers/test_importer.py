@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from sqlalchemy.engine import make_url
 
-from portal.bulk import PipelinedWriter, ProcessWriter, _sqlite_file
+from portal.bulk import PipelinedWriter
 from portal.cli import main
 from portal.extensions import db
 from portal.models import AuditEvent, Provider, ProviderRating, Rating, RatingDomain
@@ -302,10 +301,10 @@ def test_a_refused_batch_is_retried_before_the_next_one_is_written(app, monkeypa
     assert provider("1-7200000003").name == "Third House Renamed"
     assert provider("1-7200000009").name == "Taken House"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 5
-    # Only the refused batch went through the session: the background writer (PostgreSQL's
-    # pipeline, SQLite's second process) carried on after it, its transaction rolled back,
-    # not left open to refuse every batch after it.
-    assert retried == [[4, 5]]
+    if db.engine.dialect.name == "postgresql":
+        # Only the refused batch went through the session: the pipeline carried on after it
+        # (its transaction rolled back, not left open to refuse every batch after it).
+        assert retried == [[4, 5]]
 
 
 def test_a_location_in_two_batches_in_a_row_is_created_then_updated(app):
@@ -357,95 +356,50 @@ def test_the_garbage_collector_is_paused_for_the_import_and_as_it_was_afterwards
         gc.enable()
 
 
-def test_without_a_background_writer_the_import_writes_through_the_session(app, monkeypatch):
-    """A libpq older than 14 cannot pipeline, an in-memory SQLite database has no file for a
-    second process to open: the import writes batch by batch instead."""
-    for writer in (PipelinedWriter, ProcessWriter):
-        monkeypatch.setattr(writer, "supported", staticmethod(lambda: False))
-        monkeypatch.setattr(writer, "open", None)  # never reached
+def test_without_a_pipeline_the_import_writes_through_the_session(app, monkeypatch):
+    """A libpq older than 14 cannot pipeline: the import writes batch by batch instead."""
+    monkeypatch.setattr(PipelinedWriter, "supported", staticmethod(lambda: False))
+    monkeypatch.setattr(PipelinedWriter, "open", None)  # never reached
     report = import_cqc_file(DATA / "directory.csv")
     assert (report.created, report.skipped) == (3, 4)
     assert provider("1-1000000001") is not None
 
 
-def test_a_file_of_one_batch_starts_no_background_writer(app, monkeypatch):
-    """Nothing to overlap: no second connection or process for a small file."""
-    for writer in (PipelinedWriter, ProcessWriter):
-        monkeypatch.setattr(writer, "open", None)  # would raise if called
+def test_a_file_of_one_batch_starts_no_pipeline(app, monkeypatch):
+    """Nothing to overlap: no second connection for a small file."""
+    monkeypatch.setattr(PipelinedWriter, "open", None)  # would raise if called
     report = import_cqc_file(DATA / "directory.csv")
     assert (report.created, report.skipped) == (3, 4)
 
 
-@pytest.mark.parametrize(
-    ("url", "file"),
-    [
-        ("sqlite:////srv/portal/portal.db", "/srv/portal/portal.db"),
-        ("sqlite://", None),
-        ("sqlite:///:memory:", None),
-        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", None),
-        ("sqlite:///file:portal.db?uri=true", None),
-    ],
-)
-def test_only_an_sqlite_file_is_written_by_a_second_process(url, file):
-    assert _sqlite_file(make_url(url)) == file
-
-
-def test_on_sqlite_a_second_process_writes_the_batches_and_is_gone_afterwards(app, monkeypatch):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's writer process (PostgreSQL pipelines: tested above)")
-    assert ProcessWriter.supported()
-    sent: list[object] = []
-    writers: list[ProcessWriter] = []
-    send = ProcessWriter.send
-
-    def spied(self, statements):  # noqa: ANN001, ANN202
-        sent.append(statements)
-        writers.append(self)
-        return send(self, statements)
-
-    monkeypatch.setattr(ProcessWriter, "send", spied)
-    lines = ["Location ID,Location Name"] + [f"1-{7500000000 + n},Home {n}" for n in range(6)]
-    report = import_cqc(io.StringIO("\n".join(lines)), "p.csv", batch_size=2)
-    assert (report.created, report.skipped) == (6, 0)
-    assert len(sent) == 3
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 6
-    assert writers and all(writer.process.returncode == 0 for writer in writers)
-
-
-def test_an_import_in_the_middle_of_the_sessions_own_write_uses_no_second_process(app):
-    """The session's uncommitted write holds SQLite's one write lock: a writer process would
-    wait for it in vain, so the import writes through the session, and commits both."""
+def test_an_import_in_the_middle_of_the_sessions_own_write_commits_both(app):
+    """The session's uncommitted write (which holds SQLite's one write lock) is committed
+    with the import's first batch, not lost or waited on."""
     db.session.add(Provider(name="Pending House", name_key="pending house"))
     db.session.flush()
-    if db.engine.dialect.name == "sqlite":
-        assert not ProcessWriter.supported()
     report = import_cqc(io.StringIO("Location ID,Location Name\n1-7700000001,Home\n"), "w.csv")
     assert report.created == 1
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 2
 
 
-def test_if_the_writer_process_dies_the_import_writes_through_the_session(app, monkeypatch):
-    """Killed half way (out of memory, say): the batch it had is lost with it, and that batch
-    and every later one are written through the session; nothing is lost or doubled."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's writer process")
-    sent: list[object] = []
-    send = ProcessWriter.send
+def test_the_two_batches_read_ahead_for_a_pipeline_are_let_go_once_handed_on():
+    """Memory stays that of the batches in hand: nothing keeps the first two to the end."""
+    import weakref
 
-    def killed_at_the_second_batch(self, statements):  # noqa: ANN001, ANN202
-        sent.append(statements)
-        if len(sent) == 2:
-            self.process.kill()
-            self.process.wait()
-        return send(self, statements)
+    from portal.providers import importer
 
-    monkeypatch.setattr(ProcessWriter, "send", killed_at_the_second_batch)
-    lines = ["Location ID,Location Name"] + [f"1-{7600000000 + n},Home {n}" for n in range(8)]
-    report = import_cqc(io.StringIO("\n".join(lines)), "d.csv", batch_size=2)
-    assert (report.created, report.skipped) == (8, 0)
-    names = db.session.scalars(sa.select(Provider.name).where(Provider.name.like("Home %")))
-    assert sorted(names) == [f"Home {n}" for n in range(8)]
+    class Batch(list):  # a list that can be weakly referenced
+        pass
+
+    batches = [Batch([n]) for n in range(3)]
+    first_two = [weakref.ref(batch) for batch in batches[:2]]
+    more, handed = importer._more_than_one(iter(batches))
+    del batches
+    assert more
+    assert [batch[0] for batch in handed] == [0, 1, 2]
+    assert [ref() for ref in first_two] == [None, None]
+    assert importer._more_than_one(iter([Batch([0])]))[0] is False
 
 
 @pytest.fixture
