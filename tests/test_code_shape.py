@@ -26,11 +26,6 @@ MAX_FUNCTION_LINES = 60
 #: table it holds. Steps never belong here, however long; split them instead.
 DATA_TABLES: dict[str, str] = {}
 
-#: Places over the limits that other branches of issue 28 are shrinking at the same time as
-#: this test is written. Each entry goes when its branch is merged: THIS SET MUST END EMPTY.
-#: An entry that is already within the limits fails the test, so that it is removed.
-PENDING: frozenset[str] = frozenset({"portal/bulk.py"})
-
 _DocstringOwner = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 _NOT_CODE = frozenset(
     {
@@ -100,17 +95,15 @@ def over_the_limits() -> dict[str, str]:
 
 def test_no_module_or_function_in_portal_is_longer_than_a_reader_can_hold() -> None:
     found = over_the_limits()
-    allowed = set(DATA_TABLES) | PENDING
+    allowed = set(DATA_TABLES)
     too_long = [f"{place}: {size}" for place, size in found.items() if place not in allowed]
     assert not too_long, "split these into named steps or modules:\n" + "\n".join(too_long)
 
 
 def test_every_place_allowed_past_the_limits_still_needs_it() -> None:
     found = over_the_limits()
-    stale = sorted((set(DATA_TABLES) | PENDING) - set(found))
-    assert not stale, "within the limits now; remove from DATA_TABLES or PENDING: " + ", ".join(
-        stale
-    )
+    stale = sorted((set(DATA_TABLES)) - set(found))
+    assert not stale, "within the limits now; remove from DATA_TABLES: " + ", ".join(stale)
 
 
 @pytest.mark.parametrize(
