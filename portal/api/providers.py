@@ -9,8 +9,8 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
 from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.blueprint import bp
 from portal.api.openapi import PATHS, SCHEMAS
 from portal.inputs import parse_page
 from portal.models import Embargo, IntelligenceItem, Provider, RatingDomain

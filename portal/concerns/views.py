@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.concerns import bp, notices, services
+from portal.concerns import notices, services
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
 from portal.models import ConcernStatus, Provider
 from portal.policy import Permission, requires
+
+bp = Blueprint("concerns", __name__)
 
 
 def today() -> date:

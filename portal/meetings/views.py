@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.meetings import bp, minutes, packs, services
+from portal.meetings import minutes, packs, services
 from portal.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -30,6 +40,8 @@ from portal.meetings.pages import meeting_page
 from portal.models import Meeting
 from portal.policy import Permission, has_permission, requires
 from portal.views import page_number
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 def _today() -> date:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, can_record_monitoring, requires
-from portal.visits import bp, services
+from portal.visits import services
 from portal.visits.forms import VisitForm
 from portal.visits.validation import validate_visit
+
+bp = Blueprint("visits", __name__)
 
 
 @bp.route("/providers/<int:provider_id>/contract-visits/new", methods=["GET", "POST"])
