@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import islice
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from portal.ecm.measures import MonthMeasures, measure_columns, thresholds
+from portal.ecm.report import EcmReport
 from portal.extensions import db
 from portal.intelligence.services import log_item
 from portal.intelligence.validation import ItemFields
@@ -32,9 +32,6 @@ from portal.models import (
     SourceEvaluation,
     User,
 )
-
-if TYPE_CHECKING:
-    from portal.ecm.importer import EcmReport
 
 THEME = "missed-visits"
 # A missed visit leaves someone without care they were assessed as needing: likely to

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -32,7 +32,9 @@ from portal.bulk import (
     write_batch,
     young_collected,
 )
+from portal.ecm.alerts import raise_alerts
 from portal.ecm.mappings import BadValue, Mapping
+from portal.ecm.report import EcmReport
 from portal.extensions import db
 from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
 
@@ -67,31 +69,6 @@ class EcmImportFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass
-class EcmReport:
-    """What an import did."""
-
-    file_name: str
-    mapping: str
-    imported: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_rows: list[SkippedRow] = field(default_factory=list)
-    # (provider id, month) pairs this import wrote: where thresholds are checked.
-    touched: set[tuple[int, str]] = field(default_factory=set)
-    alert_item_ids: list[int] = field(default_factory=list)
-    alert_note: str = ""
-
-    @property
-    def skipped(self) -> int:
-        """How many rows were skipped."""
-        return len(self.skipped_rows)
-
-    def summary(self) -> str:
-        """One line: "Imported N, updated N, skipped N" (DESIGN.md's contract)."""
-        return f"Imported {self.imported}, updated {self.updated}, skipped {self.skipped}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +117,6 @@ def import_ecm(
     batch_size: int = BATCH_SIZE,
 ) -> EcmReport:
     """Import an ECM log from a stream; return the report (commits batch by batch)."""
-    from portal.ecm.alerts import raise_alerts
-
     report = EcmReport(file_name=file_name, mapping=mapping.name)
     rows = csv_rows(stream, report.skipped_rows)
     indexes = _find_header(rows, mapping)

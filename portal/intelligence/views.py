@@ -26,6 +26,7 @@ from portal.intelligence.forms import ItemForm, ListFilterForm, WithdrawForm
 from portal.intelligence.validation import validate_item
 from portal.models import IntelligenceItem, ItemStatus, Provider
 from portal.policy import Permission, can_edit_item, requires
+from portal.providers.search import find_providers
 from portal.risk import EXPLANATION
 from portal.views import page_number
 
@@ -100,8 +101,6 @@ def new_item() -> ResponseReturnValue:
 
 def _choose_provider() -> ResponseReturnValue:
     """Step one: find the provider by name, CQC ID or postcode."""
-    from portal.providers.search import find_providers
-
     query = request.args.get("q", "").strip()[:200]
     matches = find_providers(query) if query else []
     missing = "provider_id" in request.args

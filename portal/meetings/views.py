@@ -316,7 +316,7 @@ def new_action(meeting_id: int) -> ResponseReturnValue:
     """An action agreed at the meeting: provider, what, owner agency, due date."""
     meeting = _runnable(meeting_id)
     form = ActionForm()
-    providers = services.minuted_providers(meeting, _today())
+    providers = minutes.minuted_providers(meeting, _today())
     form.provider_id.choices = [("", "No provider"), *((str(p), n) for p, n in providers)]
     form.owner.choices = [
         ("", "Choose an agency"),
