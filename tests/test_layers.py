@@ -7,8 +7,10 @@ same promises in the suite, so a cycle fails a test run as well as the lint.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -16,7 +18,8 @@ import pytest
 
 from tests.import_cycles import strongly_connected_groups
 
-PORTAL = Path(__file__).resolve().parent.parent / "portal"
+ROOT = Path(__file__).resolve().parent.parent
+PORTAL = ROOT / "portal"
 # Where an import may sit inside a function: create_app wires the areas in named steps, and
 # the commands import only the work they run.
 LATE_IMPORTS_ALLOWED = {"portal", "portal.cli"}
@@ -115,6 +118,24 @@ def test_importing_every_service_defines_no_blueprint() -> None:
         cwd=PORTAL.parent,
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def layer_modules() -> set[str]:
+    """The modules named in the layer contract of pyproject.toml."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in settings["contracts"] if c["id"] == "layers"]
+    return {name.strip().strip("()") for layer in layers for name in re.split(r"[:|]", layer)}
+
+
+def test_every_module_has_a_place_in_the_layer_contract(graph: grimp.ImportGraph) -> None:
+    placed = layer_modules()
+    areas = {module_name(p) for p in PORTAL.glob("*/__init__.py")} - FACADES
+    unplaced = sorted(
+        module
+        for module in graph.modules - areas - {"portal"}
+        if not any(module == name or module.startswith(name + ".") for name in placed)
+    )
+    assert unplaced == [], "add them to the layer contract in pyproject.toml"
 
 
 def test_portal_imports_sit_at_the_top_of_modules_outside_the_factory_and_the_cli() -> None:
