@@ -77,10 +77,11 @@ screens: $(VENV)/.installed-test assets ## Refresh docs/screenshots/ from the br
 	PORTAL_SCREENSHOTS_DIR="$(abspath docs/screenshots)" $(BIN)/pytest tests/browser/test_journeys.py -q -k "sqlite and js and not no-js"
 
 .PHONY: lint
-lint: $(VENV)/.installed-test ## ruff check, format check and the type checker (mypy over portal/)
+lint: $(VENV)/.installed-test ## ruff check, format check, the type checker (mypy over portal/) and the layer contract
 	$(BIN)/ruff check portal tests benchmarks
 	$(BIN)/ruff format --check portal tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 .PHONY: format
 format: $(VENV)/.installed-test ## Format the code with ruff

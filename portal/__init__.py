@@ -126,18 +126,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Each area registers its own blueprint."""
-    from portal.admin import bp as admin_bp
-    from portal.api import bp as api_bp
-    from portal.auth import bp as auth_bp
-    from portal.concerns import bp as concerns_bp
-    from portal.ecm import bp as ecm_bp
-    from portal.intelligence import bp as intelligence_bp
-    from portal.main import bp as main_bp
-    from portal.meetings import bp as meetings_bp
-    from portal.providers import bp as providers_bp
-    from portal.search import bp as search_bp
-    from portal.visits import bp as visits_bp
+    """Register each area's blueprint, defined in its views module beside its routes."""
+    from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.concerns.views import bp as concerns_bp
+    from portal.ecm.views import bp as ecm_bp
+    from portal.intelligence.views import bp as intelligence_bp
+    from portal.main.views import bp as main_bp
+    from portal.meetings.views import bp as meetings_bp
+    from portal.providers.views import bp as providers_bp
+    from portal.search.views import bp as search_bp
+    from portal.visits.views import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)

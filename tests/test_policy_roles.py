@@ -48,19 +48,13 @@ SQL_COMPARISONS = {"in_", "not_in", "notin_", "is_", "is_not", "isnot", "like", 
 ALLOWED: dict[tuple[str, str], str] = {
     # Changing a user's role: compares the old role with the new one to audit only a change.
     ("admin/services.py", "change_role"): "stores a role",
-    # PENDING: the alert's author is an active member or chair of the importing agency, chairs
-    # first. When portal/ecm/alerts.py may change, its query uses
-    # `policy.intelligence_loggers_clause()` for `User.role.in_([Role.CHAIR, Role.MEMBER])`
-    # and `policy.chairs_first()` for `User.role == Role.MEMBER` in the order_by, and this
-    # entry is removed.
-    ("ecm/alerts.py", "alert_author"): "PENDING: call policy.intelligence_loggers_clause",
 }
 
 
 #: The demo casts its made-up people (who logs, who chairs, who is at a meeting) by role: it
 #: writes demo data and grants nothing, and the policy still decides what each of them may do.
-#: Named by module, so the entry holds while the demo moves from demo.py to a package.
-DEMO = ("demo.py", "demo/")
+#: Named by its package.
+DEMO = ("demo/",)
 
 
 def _mentions_role(node: ast.AST) -> bool:

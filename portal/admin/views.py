@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -19,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import audit
-from portal.admin import audit_trail, bp, services
+from portal.admin import audit_trail, services
 from portal.admin.forms import (
     AgencyForm,
     AuditFilterForm,
@@ -36,6 +37,8 @@ from portal.inputs import parse_id
 from portal.models import Agency, ApiToken, User
 from portal.policy import Permission, requires
 from portal.views import page_number
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _per_page() -> int:

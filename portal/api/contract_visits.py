@@ -6,14 +6,13 @@ The input is checked by the same function as the web form
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
+from portal import clock
 from portal.api.auth import api_requires, json_error, not_found, validation_errors
+from portal.api.blueprint import bp
 from portal.inputs import InputError, read_json_object
 from portal.policy import Permission, can_record_monitoring
 from portal.visits import services
@@ -30,7 +29,7 @@ def create_contract_visit() -> ResponseReturnValue:
         data = read_json_object(request.get_data(cache=False), request.is_json)
     except InputError as exc:
         return validation_errors(exc.errors)
-    fields, errors = validate_visit(data, date.today())
+    fields, errors = validate_visit(data, clock.today())
     if fields is None or errors:
         return validation_errors(errors)
     visit = services.record_visit(current_user, fields, via="api")

@@ -12,8 +12,8 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
 from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.blueprint import bp
 from portal.inputs import InputError, read_json_object
 from portal.intelligence import services
 from portal.intelligence.validation import validate_item

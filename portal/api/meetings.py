@@ -9,8 +9,9 @@ from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
+from portal import clock
 from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.blueprint import bp
 from portal.inputs import InputError, read_json_object
 from portal.intelligence.validation import parse_date
 from portal.meetings import packs, services
@@ -42,7 +43,7 @@ def meeting_json(meeting: Meeting, *, detail: bool = False) -> dict[str, Any]:
     if detail:
         answer["agenda"] = [
             {"provider_id": e.provider_id, "reason": e.reason}
-            for e in services.current_agenda(meeting, date.today()).entries
+            for e in services.current_agenda(meeting, clock.today()).entries
         ]
     return answer
 
@@ -119,7 +120,7 @@ def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
         return not_found()
     if meeting.minutes_approved_at is not None:
         return validation_errors({"meeting": "The minutes are approved: no more packs"})
-    issued = packs.issue_pack(current_user, meeting, date.today(), via="api")
+    issued = packs.issue_pack(current_user, meeting, clock.today(), via="api")
     pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
     response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})
     response.status_code = 201

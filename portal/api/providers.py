@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
+from portal import clock
 from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.blueprint import bp
 from portal.inputs import parse_page
 from portal.models import Embargo, IntelligenceItem, Provider, RatingDomain
 from portal.policy import Permission
@@ -122,7 +122,7 @@ def providers_list() -> ResponseReturnValue:
 @api_requires(Permission.BROWSE)
 def provider_detail(provider_id: int) -> ResponseReturnValue:
     """One provider with its ratings, risk, concern, embargo and the items the caller may read."""
-    detail = services.provider_detail(current_user, provider_id, date.today())
+    detail = services.provider_detail(current_user, provider_id, clock.today())
     if detail is None:
         return not_found()
     stage = detail.concern.current_stage if detail.concern else None

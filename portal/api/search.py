@@ -6,8 +6,8 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api import bp
 from portal.api.auth import api_requires, validation_errors
+from portal.api.blueprint import bp
 from portal.auth import limits
 from portal.extensions import limiter
 from portal.inputs import parse_page

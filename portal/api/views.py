@@ -1,11 +1,13 @@
-"""API routes that belong to no single area: the OpenAPI document."""
+"""The API's routes: the endpoint modules', and the OpenAPI document, which belongs to no area."""
 
 from __future__ import annotations
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from portal.api import bp
+# The endpoint modules add their routes (and their OpenAPI paths) to the blueprint on import.
+from portal.api import contract_visits, intelligence, meetings, providers, search  # noqa: F401
+from portal.api.blueprint import bp
 from portal.api.openapi import document
 from portal.policy import public
 
@@ -15,7 +17,3 @@ from portal.policy import public
 def openapi() -> ResponseReturnValue:
     """The OpenAPI 3 document describing /api/v1."""
     return jsonify(document())
-
-
-# The endpoint modules register their routes on import.
-from portal.api import contract_visits, intelligence, meetings, providers, search  # noqa: E402,F401

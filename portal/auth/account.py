@@ -7,7 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.admin import services as admin_services
-from portal.auth import bp, invitations, limits, second_factor, sessions
+from portal.auth import invitations, limits, second_factor, sessions
+from portal.auth.blueprint import bp
 from portal.auth.forms import SetPasswordForm
 from portal.extensions import db, limiter
 from portal.models import User

@@ -16,7 +16,14 @@ from flask_login import current_user
 
 from portal import audit
 from portal.api.auth import bearer_token, unauthorised
-from portal.auth import bp, limits, second_factor, sessions, sso
+from portal.auth import (
+    account,  # noqa: F401  (a person's own pages: on this blueprint too)
+    limits,
+    second_factor,
+    sessions,
+    sso,
+)
+from portal.auth.blueprint import bp
 from portal.auth.forms import CodeForm, SecondFactorForm, SignInForm, SingleSignOnForm
 from portal.auth.lockout import is_locked, locked_message, record_failure
 from portal.auth.services import SIGN_IN_FAILED, check_sign_in, safe_next_url, user_for_token

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.concerns import bp, embargoes, notices, process, services
+from portal.concerns import embargoes, notices, process, services
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
 from portal.models import ConcernStatus, Provider
 from portal.policy import Permission, requires
+
+bp = Blueprint("concerns", __name__)
 
 
 def _provider_url(provider_id: int) -> str:

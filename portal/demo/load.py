@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.demo.concerns import add_concerns
 from portal.demo.items import add_items
 from portal.demo.meetings import add_meetings, issue_packs_and_minutes
@@ -76,7 +77,7 @@ def load_demo(today: date | None = None) -> DemoReport:
             care_visits=_count(CareVisit),
             sign_ins=sign_ins(),
         )
-    report = _build(Demo((today or date.today()).replace(day=1), demo_text()))
+    report = _build(Demo((today or clock.today()).replace(day=1), demo_text()))
     db.session.commit()
     report.sign_ins = sign_ins()
     return report

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import islice
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from portal.ecm.measures import MonthMeasures, measure_columns, thresholds
+from portal.ecm.report import EcmReport
 from portal.extensions import db
 from portal.intelligence.services import log_item
 from portal.intelligence.validation import ItemFields
@@ -28,13 +28,10 @@ from portal.models import (
     KeyQuestion,
     Marking,
     Provider,
-    Role,
     SourceEvaluation,
     User,
 )
-
-if TYPE_CHECKING:
-    from portal.ecm.importer import EcmReport
+from portal.policy import chairs_first, intelligence_loggers_clause
 
 THEME = "missed-visits"
 # A missed visit leaves someone without care they were assessed as needing: likely to
@@ -52,9 +49,9 @@ def alert_author(agency: Agency, user: User | None) -> User | None:
         .where(
             User.agency_id == agency.id,
             User.active.is_(True),
-            User.role.in_([Role.CHAIR, Role.MEMBER]),
+            intelligence_loggers_clause(),
         )
-        .order_by(User.role == Role.MEMBER, User.id)
+        .order_by(chairs_first(), User.id)
         .limit(1)
     )
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar, cast
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,9 +31,10 @@ from portal.bulk import (
     write_batch,
     young_collected,
 )
+from portal.ecm.alerts import raise_alerts
 from portal.ecm.mappings import BadValue, Mapping
+from portal.ecm.report import EcmReport
 from portal.extensions import db
-from portal.import_report import ImportReport
 from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
 
 __all__ = ["EcmImportFailed", "EcmReport", "import_ecm", "import_ecm_file"]
@@ -67,25 +68,6 @@ class EcmImportFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(kw_only=True)
-class EcmReport(ImportReport):
-    """What an ECM import did: the shared report, and the threshold alerts it raised."""
-
-    mapping: str
-    # (provider id, month) pairs this import wrote: where thresholds are checked.
-    touched: set[tuple[int, str]] = field(default_factory=set)
-    alert_item_ids: list[int] = field(default_factory=list)
-    alert_note: str = ""
-
-    #: DESIGN.md's contract: "Imported N, updated N, skipped N".
-    SUMMARY: ClassVar[str] = "Imported {created}, updated {updated}, skipped {skipped}"
-
-    @property
-    def imported(self) -> int:
-        """How many visits were new."""
-        return self.created
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +116,6 @@ def import_ecm(
     batch_size: int = BATCH_SIZE,
 ) -> EcmReport:
     """Import an ECM log from a stream; return the report (commits batch by batch)."""
-    from portal.ecm.alerts import raise_alerts
-
     report = EcmReport(file_name=file_name, mapping=mapping.name)
     rows = csv_rows(stream, report.skipped_rows)
     indexes = _find_header(rows, mapping)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.ecm import bp
 from portal.ecm.forms import EcmImportForm
 from portal.ecm.mappings import mappings
 from portal.ecm.services import import_upload
 from portal.policy import Permission, can_record_monitoring, requires
+
+bp = Blueprint("ecm", __name__)
 
 
 @bp.route("/care-monitoring/import", methods=["GET", "POST"])

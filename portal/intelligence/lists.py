@@ -21,6 +21,7 @@ from portal.intelligence.validation import clean_text, parse_date
 from portal.models import Agency, IntelligenceItem, ItemTheme, KeyQuestion, Marking, Provider, User
 from portal.paging import Page, clamp_page, page_offset
 from portal.policy import readable_items_clause
+from portal.providers.search import find_providers
 
 MAX_PROVIDER_MATCHES = 50
 
@@ -82,8 +83,6 @@ def _provider_condition(filters: ListFilters) -> sa.ColumnElement[bool] | None:
         return IntelligenceItem.provider_id == filters.provider_id
     if not filters.provider:
         return None
-    from portal.providers.search import find_providers
-
     ids = [p.id for p in find_providers(filters.provider, limit=MAX_PROVIDER_MATCHES)]
     return IntelligenceItem.provider_id.in_(ids) if ids else sa.false()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -19,14 +20,17 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from portal.errors import render_error
-from portal.intelligence import bp, lists, services
+from portal.intelligence import lists, services
 from portal.intelligence.attachments import Upload, download_headers, human_size, max_bytes
 from portal.intelligence.forms import ItemForm, ListFilterForm, WithdrawForm
 from portal.intelligence.validation import validate_item
 from portal.models import IntelligenceItem, ItemStatus, Provider
 from portal.policy import Permission, can_edit_item, requires
+from portal.providers.search import find_providers
 from portal.risk import EXPLANATION
 from portal.views import page_number
+
+bp = Blueprint("intelligence", __name__, url_prefix="/intelligence")
 
 
 def _max_mb() -> int:
@@ -97,8 +101,6 @@ def new_item() -> ResponseReturnValue:
 
 def _choose_provider() -> ResponseReturnValue:
     """Step one: find the provider by name, CQC ID or postcode."""
-    from portal.providers.search import find_providers
-
     query = request.args.get("q", "").strip()[:200]
     matches = find_providers(query) if query else []
     missing = "provider_id" in request.args

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
 from portal.extensions import db
-from portal.main import bp, services
+from portal.main import services
 from portal.main.dashboard import dashboard, shows_dashboard
 from portal.main.forms import DashboardFilterForm
 from portal.policy import Permission, public, requires
 from portal.risk import EXPLANATION
 from portal.views import page_number
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

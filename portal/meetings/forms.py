@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from portal.inputs import parse_id
 from portal.intelligence.validation import parse_date
 from portal.models import ActionStatus, Agency
 
@@ -161,7 +162,5 @@ class ActionUpdateForm(FlaskForm):
 
 def choice_id(value: Any, allowed: set[int]) -> int | None:
     """An id chosen from a select, if it is one of those offered."""
-    from portal.inputs import parse_id
-
     number = parse_id(value)
     return number if number in allowed else None

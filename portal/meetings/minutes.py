@@ -153,6 +153,11 @@ def minutes(meeting: Meeting, today: date) -> Minutes:
     )
 
 
+def minuted_providers(meeting: Meeting, today: date) -> list[tuple[int, str]]:
+    """(id, name) of the providers the minutes cover, for choosing an action's provider."""
+    return [(p.provider_id, p.name) for p in minutes(meeting, today).providers]
+
+
 def minutes_pdf(content: Minutes) -> tuple[bytes, str]:
     """The minutes as a PDF, and its SHA-256."""
     pdf = html_to_pdf(

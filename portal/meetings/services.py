@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.blobs import store_blob
 from portal.extensions import db
+from portal.inputs import parse_id
 from portal.meetings.proposals import Agenda, agenda
 from portal.models import (
     Action,
@@ -39,6 +40,7 @@ from portal.policy import (
     can_update_action,
     readable_meetings_clause,
 )
+from portal.providers.search import find_providers as search_providers
 
 MAX_TITLE = 200
 MAX_TEXT = 5_000
@@ -369,17 +371,13 @@ def when(value: datetime | None) -> str:
 
 def provider_by_id(value: Any) -> Provider | None:
     """The provider with this id (from a form or URL), if there is one."""
-    from portal.inputs import parse_id
-
     provider_id = parse_id(value)
     return db.session.get(Provider, provider_id) if provider_id else None
 
 
 def find_providers(query: str) -> list[Provider]:
     """Providers by name, CQC ID or postcode, to add to an agenda."""
-    from portal.providers.search import find_providers as search
-
-    return list(search(query))
+    return list(search_providers(query))
 
 
 def discussion_notes(meeting: Meeting, provider_id: int) -> str:
@@ -390,13 +388,6 @@ def discussion_notes(meeting: Meeting, provider_id: int) -> str:
         )
     )
     return notes or ""
-
-
-def minuted_providers(meeting: Meeting, today: date) -> list[tuple[int, str]]:
-    """(id, name) of the providers the minutes cover, for choosing an action's provider."""
-    from portal.meetings.minutes import minutes
-
-    return [(p.provider_id, p.name) for p in minutes(meeting, today).providers]
 
 
 def record_minutes_download(user: User, meeting: Meeting) -> None:

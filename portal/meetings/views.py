@@ -7,12 +7,22 @@ packs and minutes.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.meetings import bp, minutes, pack_rendering, packs, services
+from portal.meetings import minutes, pack_rendering, packs, services
 from portal.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -29,6 +39,8 @@ from portal.meetings.pages import meeting_page
 from portal.models import Meeting
 from portal.policy import Permission, has_permission, requires
 from portal.views import page_number
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 def _readable(meeting_id: int) -> Meeting:
@@ -299,7 +311,7 @@ def new_action(meeting_id: int) -> ResponseReturnValue:
     """An action agreed at the meeting: provider, what, owner agency, due date."""
     meeting = _runnable(meeting_id)
     form = ActionForm()
-    providers = services.minuted_providers(meeting, clock.today())
+    providers = minutes.minuted_providers(meeting, clock.today())
     form.provider_id.choices = [("", "No provider"), *((str(p), n) for p, n in providers)]
     form.owner.choices = [
         ("", "Choose an agency"),

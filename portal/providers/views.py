@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,7 +12,6 @@ from portal.ecm.measures import thresholds
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, can_record_monitoring, has_permission, requires
-from portal.providers import bp
 from portal.providers.admin import form_data, save_provider
 from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
 from portal.providers.importer import ImportFailed, import_cqc
@@ -24,6 +23,8 @@ from portal.providers.services import (
     provider_page,
 )
 from portal.views import page_number
+
+bp = Blueprint("providers", __name__)
 
 
 def _per_page() -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from markupsafe import Markup
 
-from portal import audit
+from portal import audit, clock
 from portal.concerns.embargoes import embargoed_among
 from portal.config import labels
 from portal.extensions import db
@@ -242,7 +242,7 @@ def run_search(
         facets=_labelled(found.facets),
         message=parsed.message,
         engine=engine.name,
-        embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], date.today()),
+        embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], clock.today()),
     )
     return results
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.auth import limits
 from portal.extensions import limiter
 from portal.policy import Permission, requires
-from portal.search import bp
 from portal.search.interface import SearchFilters
 from portal.search.presenter import search_page_context
 from portal.search.services import FilterError, read_filters, run_search
 from portal.views import page_number
+
+bp = Blueprint("search", __name__)
 
 
 @bp.route("/search")

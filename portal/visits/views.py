@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, can_record_monitoring, requires
-from portal.visits import bp, services
+from portal.visits import services
 from portal.visits.forms import VisitForm
 from portal.visits.validation import validate_visit
+
+bp = Blueprint("visits", __name__)
 
 
 @bp.route("/providers/<int:provider_id>/contract-visits/new", methods=["GET", "POST"])
@@ -26,7 +27,7 @@ def new_visit(provider_id: int) -> ResponseReturnValue:
     form = VisitForm()
     # CSRF is checked for every POST before the view (CSRFProtect); validate_visit does the rest.
     if request.method == "POST":
-        fields, errors = validate_visit(form.submitted_data(provider.id), date.today())
+        fields, errors = validate_visit(form.submitted_data(provider.id), clock.today())
         if fields is not None:
             visit = services.record_visit(current_user, fields)
             flash("Visit recorded", "success")
