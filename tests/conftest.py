@@ -1,10 +1,14 @@
-"""Shared fixtures: a migrated database per backend per run, an app per test, login_as."""
+"""Shared fixtures: a migrated database and an app per backend per worker, a clean slate per
+test, login_as."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,11 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Role, User
 from tests import factories
 from tests.databases import (
-    empty_all_tables,
+    CleanSlate,
+    clean_slate,
     fresh_postgres_database,
     fresh_sqlite_database,
     postgres_unavailable_reason,
@@ -45,7 +50,7 @@ def migrate_to_head(url: str) -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A database migrated from empty, one per backend for the whole run."""
+    """A database migrated from empty, one per backend for each worker of the run."""
     if request.param == "postgresql":
         reason = postgres_unavailable_reason()
         if reason:
@@ -64,17 +69,65 @@ def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path) -> Iterator[Flask]:
-    """The application on a clean database; every table is emptied afterwards."""
+@pytest.fixture(scope="session")
+def shared_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, CleanSlate]]:
+    """One application per backend per worker, and the way back to its empty database."""
     application = create_app(
-        {"env": "test", "database_url": database_url, "instance_path": str(tmp_path / "instance")}
+        {
+            "env": "test",
+            "database_url": database_url,
+            "instance_path": str(tmp_path_factory.mktemp("instance")),
+        }
     )
     with application.app_context():
-        yield application
-        db.session.remove()
-        empty_all_tables(db.engine, db.metadata)
+        slate = clean_slate(db.engine, db.metadata)
         db.engine.dispose()
+    yield application, slate
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(
+    shared_app: tuple[Flask, CleanSlate], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The application on an empty database, as each test leaves it untouched for the next.
+
+    SQLite starts each test from a copy of the migrated file; PostgreSQL runs each test
+    inside a transaction rolled back afterwards (its commits are savepoints), unless the
+    test is marked `committed`: then other connections see its data, and every table is
+    emptied afterwards. The app's configuration, search index and instance folder are
+    the test's own.
+    """
+    application, slate = shared_app
+    with app_on(application, slate, tmp_path, request) as ready:
+        yield ready
+
+
+@contextmanager
+def app_on(
+    application: Flask, slate: CleanSlate, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The shared app for one test, starting from the slate; put back as it was afterwards."""
+    committed = request.node.get_closest_marker("committed") is not None
+    if committed and slate.holding is not None:
+        raise pytest.UsageError("a test on data built once per module cannot be `committed`")
+    saved = copy.deepcopy(dict(application.config))
+    application.instance_path = str(tmp_path / "instance")
+    Path(application.instance_path).mkdir()
+    application.extensions.pop("portal_search", None)
+    # The limiter is one object for every app of the process, and a test that makes an app
+    # of its own with rate limits on (tests/auth/test_abuse.py) leaves it switched on.
+    limiter.enabled = bool(application.config["RATELIMIT_ENABLED"])
+    try:
+        with application.app_context(), slate.isolated(db, committed=committed):
+            yield application
+    finally:
+        application.config.clear()
+        application.config.update(saved)
+        application.extensions.pop("portal_search", None)
 
 
 @pytest.fixture

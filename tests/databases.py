@@ -7,16 +7,23 @@ never clobbers data and two runs never meet.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
 from portal.config import normalise_database_url
 
 POSTGRES_ENV = "PORTAL_TEST_DATABASE_URL"
+
+T = TypeVar("T")
 
 
 def postgres_server_url() -> str | None:
@@ -78,3 +85,124 @@ def empty_all_tables(engine: sa.Engine, metadata: sa.MetaData) -> None:
             ).first()
             if exists:
                 conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+@dataclass(frozen=True)
+class CleanSlate:
+    """How one test leaves an empty, migrated database as it found it.
+
+    SQLite: the migrated file is kept as a template and copied back before each test
+    (a new file, so every connection of any process opened afterwards sees it empty).
+    PostgreSQL: each test runs in a transaction rolled back afterwards, with the
+    sequences set back; a test whose data other connections must see (a server in
+    another thread or process, a bulk loader's second connection) commits for real,
+    and every table is emptied afterwards.
+    """
+
+    dialect: str
+    template: Path | None = None
+    sequences_reset: str = ""
+    #: PostgreSQL, for tests that share data built once: the connection whose open
+    #: transaction holds it; each test is a savepoint within it.
+    holding: sa.Connection | None = None
+
+    @contextmanager
+    def isolated(self, db: SQLAlchemy, committed: bool) -> Iterator[None]:
+        """The body of one test, on the empty database; put back afterwards."""
+        if self.dialect == "sqlite":
+            with self._sqlite_copy(db):
+                yield
+        elif committed:
+            try:
+                yield
+            finally:
+                db.session.remove()
+                empty_all_tables(db.engine, db.metadata)
+        else:
+            with self._rolled_back(db):
+                yield
+
+    @contextmanager
+    def _sqlite_copy(self, db: SQLAlchemy) -> Iterator[None]:
+        assert self.template is not None
+        path = Path(db.engine.url.database or "")
+        db.session.remove()
+        db.engine.dispose()
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(self.template, path)
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+    @contextmanager
+    def prepared(self, db: SQLAlchemy, build: Callable[[], T]) -> Iterator[tuple[T, CleanSlate]]:
+        """Build data once (in an app context); yield it and the slate each test starts from.
+
+        For a module of many tests over the same records (the access table): SQLite copies
+        the file as it is after the build; PostgreSQL keeps the build's transaction open
+        and runs each test in a savepoint inside it. Tests on it may not be `committed`.
+        """
+        if self.dialect == "sqlite":
+            with self._sqlite_copy(db):
+                built = build()
+                db.session.commit()
+            assert self.template is not None
+            template = self.template.with_name(f"{self.template.name}-{uuid.uuid4().hex[:8]}")
+            shutil.copyfile(Path(db.engine.url.database or ""), template)
+            try:
+                yield built, CleanSlate("sqlite", template=template)
+            finally:
+                template.unlink(missing_ok=True)
+            return
+        with self._rolled_back(db) as connection:
+            built = build()
+            db.session.commit()
+            db.session.remove()
+            yield built, CleanSlate("postgresql", holding=connection)
+
+    @contextmanager
+    def _rolled_back(self, db: SQLAlchemy) -> Iterator[sa.Connection]:
+        if self.holding is not None:
+            connection = self.holding
+            transaction = connection.begin_nested()
+        else:
+            connection = db.engine.connect()
+            transaction = connection.begin()
+            if self.sequences_reset:
+                connection.exec_driver_sql(self.sequences_reset)
+        db.session.remove()
+        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
+            if transaction.is_active:
+                transaction.rollback()
+            if self.holding is None:
+                connection.close()
+
+
+def clean_slate(engine: sa.Engine, metadata: sa.MetaData) -> CleanSlate:
+    """Note the state of a freshly migrated, empty database, to return to before each test."""
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+                raise AssertionError(f"the migrated test database is not empty: {table.name}")
+        if engine.dialect.name != "postgresql":
+            path = Path(engine.url.database or "")
+            engine.dispose()
+            template = path.with_name(path.name + ".template")
+            shutil.copyfile(path, template)
+            return CleanSlate("sqlite", template=template)
+        rows = conn.execute(
+            sa.text(
+                "SELECT format('%I.%I', schemaname, sequencename), start_value "
+                "FROM pg_sequences ORDER BY 1"
+            )
+        ).all()
+    calls = ", ".join(f"setval('{name}', {start}, false)" for name, start in rows)
+    return CleanSlate("postgresql", sequences_reset=f"SELECT {calls}" if calls else "")

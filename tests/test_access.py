@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from flask import Flask
 
 from portal import create_app
 from portal.extensions import db
 from portal.models import Marking, Role
 from portal.policy import declared_access
 from tests import factories
-from tests.conftest import api_token_for
+from tests.conftest import api_token_for, app_on
+from tests.databases import CleanSlate
 from tests.intelligence.helpers import attachment_url
 from tests.meetings.helpers import meeting_world
 
@@ -351,10 +356,10 @@ ACCESS_TABLE |= {
 UNDECLARED_ALLOWED = {"static"}
 
 
-@pytest.fixture
-def world(app):
+def build_world() -> dict[str, Any]:
     """A provider and one item of each marking, logged by a police officer; another provider
-    with an open concern and an embargo in force, placed by a Harrow chair."""
+    with an open concern and an embargo in force, placed by a Harrow chair. Built once per
+    module and backend."""
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
     provider = factories.provider(name="Cedar Lodge Care Home")
     items = {marking: factories.item(officer, marking, provider) for marking in Marking}
@@ -366,16 +371,62 @@ def world(app):
     harrow = factories.user(Role.MEMBER, factories.agency("HARROW"))
     visit = factories.contract_visit(harrow, provider, Marking.GREEN)
     db.session.commit()
+    return {
+        "provider": provider,
+        "items": items,
+        "officer": officer,
+        "concern": concern,
+        "embargo": embargo,
+        "meeting": meeting,
+        "action": action,
+        "approved": approved,
+        "visit": visit,
+    }
+
+
+def record_ids(world: dict[str, Any]) -> dict[str, Any]:
+    """(model, id) of each record of the world, to load again in each test's session."""
+    return {
+        name: {key: (type(r), r.id) for key, r in value.items()}
+        if isinstance(value, dict)
+        else (type(value), value.id)
+        for name, value in world.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def prepared(shared_app: tuple[Flask, CleanSlate]) -> Iterator[tuple[dict[str, Any], CleanSlate]]:
+    """The world's records, built once per module and backend, and the slate each test
+    starts from."""
+    application, slate = shared_app
+    with application.app_context(), slate.prepared(db, lambda: record_ids(build_world())) as ready:
+        yield ready
+
+
+@pytest.fixture
+def app(
+    shared_app: tuple[Flask, CleanSlate],
+    prepared: tuple[dict[str, Any], CleanSlate],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """The shared app, each test starting from the world (its changes rolled back)."""
+    with app_on(shared_app[0], prepared[1], tmp_path, request) as ready:
+        yield ready
+
+
+@pytest.fixture
+def world(app: Flask, prepared: tuple[dict[str, Any], CleanSlate]) -> SimpleNamespace:
+    """The world's records, in this test's session."""
+
+    def load(key: tuple[type, int]) -> Any:
+        return db.session.get(*key)
+
     return SimpleNamespace(
-        provider=provider,
-        items=items,
-        officer=officer,
-        concern=concern,
-        embargo=embargo,
-        meeting=meeting,
-        action=action,
-        approved=approved,
-        visit=visit,
+        **{
+            name: {k: load(v) for k, v in value.items()} if isinstance(value, dict) else load(value)
+            for name, value in prepared[0].items()
+        }
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -167,6 +168,7 @@ def snapshot() -> list[tuple]:
     return [*map(tuple, items), *map(tuple, providers), *map(tuple, users)]
 
 
+@pytest.mark.committed
 def test_the_demo_data_is_realistic_idempotent_and_repeatable(app):
     report = load_demo(TODAY)
     assert report.created

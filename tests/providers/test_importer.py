@@ -17,6 +17,10 @@ from portal.extensions import db
 from portal.models import AuditEvent, Provider, ProviderRating, Rating, RatingDomain
 from portal.providers.importer import ImportFailed, import_cqc, import_cqc_file
 
+# A file of more than one batch is written on PostgreSQL by a pipeline on a second
+# connection, which must see (and leave) committed data.
+pytestmark = pytest.mark.committed
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from portal.extensions import db
+from portal.inputs import text_problem
 from portal.models import ContractVisit, IntelligenceItem, Meeting, Provider, Role
 from portal.providers.admin import EDITABLE
 from tests import factories
@@ -109,9 +110,14 @@ def test_every_api_route_is_fuzzed(app: Flask) -> None:
 def test_any_query_alone_gets_results_or_a_message(
     client: FlaskClient, world: SimpleNamespace, query: str
 ) -> None:
-    """A query is never refused: it is searched, or read as plain words, or explained."""
+    """A query is searched, or read as plain words, or explained; only text that no request
+    may carry (a NUL byte, a lone surrogate) is refused, with its message."""
     response = client.get("/api/v1/search", query_string={"q": query}, headers=world.headers)
     assert_answer(response, f"/api/v1/search q={query!r}")
+    if text_problem(query):
+        assert response.status_code == 422 and response.get_json()["errors"]
+        assert client.get("/search", query_string={"q": query}).status_code == 400
+        return
     assert response.status_code == 200
     body = response.get_json()
     assert body["hits"] or body["message"] or body["total"] == 0

@@ -194,6 +194,7 @@ def item_fields(provider_id: int, word: str, n: int) -> dict:
     }
 
 
+@pytest.mark.committed
 def test_gunicorn_workers_writing_and_searching_at_once_neither_fail_nor_corrupt(
     app, database_url, tmp_path
 ):

@@ -101,6 +101,7 @@ def test_the_theme_facet_counts_only_readable_items(app, backend):
     assert theme_counts(outsider) == {"falls": 1}
 
 
+@pytest.mark.committed
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_transactions_adding_themes_to_one_item_at_once_keep_both(app, backend):
     member, item = unthemed_item("A wombat in the hall.")
