@@ -101,6 +101,9 @@ class CleanSlate:
 
     dialect: str
     template: Path | None = None
+    #: SQLite: the migrated, empty file, put back after each test, so that what runs
+    #: outside the app fixture (a browser test's server, a test's own app) finds it empty.
+    empty: Path | None = None
     sequences_reset: str = ""
     #: PostgreSQL, for tests that share data built once: the connection whose open
     #: transaction holds it; each test is a savepoint within it.
@@ -124,18 +127,13 @@ class CleanSlate:
 
     @contextmanager
     def _sqlite_copy(self, db: SQLAlchemy) -> Iterator[None]:
-        assert self.template is not None
+        assert self.template is not None and self.empty is not None
         path = Path(db.engine.url.database or "")
-        db.session.remove()
-        db.engine.dispose()
-        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            stale.unlink(missing_ok=True)
-        shutil.copyfile(self.template, path)
+        _copy_sqlite(db, self.template, path)
         try:
             yield
         finally:
-            db.session.remove()
-            db.engine.dispose()
+            _copy_sqlite(db, self.empty, path)
 
     @contextmanager
     def prepared(self, db: SQLAlchemy, build: Callable[[], T]) -> Iterator[tuple[T, CleanSlate]]:
@@ -146,14 +144,16 @@ class CleanSlate:
         and runs each test in a savepoint inside it. Tests on it may not be `committed`.
         """
         if self.dialect == "sqlite":
+            assert self.template is not None
+            template = self.template.with_name(f"{self.template.name}-{uuid.uuid4().hex[:8]}")
             with self._sqlite_copy(db):
                 built = build()
                 db.session.commit()
-            assert self.template is not None
-            template = self.template.with_name(f"{self.template.name}-{uuid.uuid4().hex[:8]}")
-            shutil.copyfile(Path(db.engine.url.database or ""), template)
+                db.session.remove()
+                db.engine.dispose()
+                shutil.copyfile(Path(db.engine.url.database or ""), template)
             try:
-                yield built, CleanSlate("sqlite", template=template)
+                yield built, CleanSlate("sqlite", template=template, empty=self.empty)
             finally:
                 template.unlink(missing_ok=True)
             return
@@ -186,6 +186,15 @@ class CleanSlate:
                 connection.close()
 
 
+def _copy_sqlite(db: SQLAlchemy, source: Path, path: Path) -> None:
+    """Close every pooled connection and put a copy of the source file in the database's place."""
+    db.session.remove()
+    db.engine.dispose()
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(source, path)
+
+
 def clean_slate(engine: sa.Engine, metadata: sa.MetaData) -> CleanSlate:
     """Note the state of a freshly migrated, empty database, to return to before each test."""
     with engine.connect() as conn:
@@ -197,7 +206,7 @@ def clean_slate(engine: sa.Engine, metadata: sa.MetaData) -> CleanSlate:
             engine.dispose()
             template = path.with_name(path.name + ".template")
             shutil.copyfile(path, template)
-            return CleanSlate("sqlite", template=template)
+            return CleanSlate("sqlite", template=template, empty=template)
         rows = conn.execute(
             sa.text(
                 "SELECT format('%I.%I', schemaname, sequencename), start_value "

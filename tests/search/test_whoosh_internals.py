@@ -52,7 +52,7 @@ def _documents() -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def ix(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """An index of three segments: many documents; a few more; one with a deletion."""
-    from portal.search.whoosh_engine import schema, with_pairs
+    from portal.search.whoosh_index import schema, with_pairs
 
     folder: Path = tmp_path_factory.mktemp("whoosh-internals")
     built = index.create_in(str(folder), schema())
