@@ -74,7 +74,7 @@ run: install ## Install, migrate, load the demo data and serve on http://127.0.0
 
 .PHONY: test
 test: $(VENV)/.installed-test assets ## Install the test extras and assets (axe-core too) and run the whole suite
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: screens
 screens: $(VENV)/.installed-test assets ## Refresh docs/screenshots/ from the browser journeys (needs /usr/bin/chromium)

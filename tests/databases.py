@@ -70,21 +70,25 @@ def fresh_sqlite_database(folder: Path):
     yield f"sqlite:///{path}"
 
 
-def empty_all_tables(engine: sa.Engine, metadata: sa.MetaData) -> None:
-    """Remove every row (and reset ids) so the next test starts clean."""
+def empty_all_tables(bind: sa.Engine | sa.Connection, metadata: sa.MetaData) -> None:
+    """Remove every row (and reset ids): committed when given an engine, in the
+    connection's transaction when given a connection."""
+    if isinstance(bind, sa.Engine):
+        with bind.begin() as conn:
+            empty_all_tables(conn, metadata)
+        return
     tables = [t.name for t in metadata.sorted_tables]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                conn.execute(sa.text(f'DELETE FROM "{table}"'))
-            exists = conn.execute(
-                sa.text("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
-            ).first()
-            if exists:
-                conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+    if bind.dialect.name == "postgresql":
+        names = ", ".join(f'"{t}"' for t in tables)
+        bind.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    for table in reversed(tables):
+        bind.execute(sa.text(f'DELETE FROM "{table}"'))
+    exists = bind.execute(
+        sa.text("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+    ).first()
+    if exists:
+        bind.execute(sa.text("DELETE FROM sqlite_sequence"))
 
 
 @dataclass(frozen=True)
