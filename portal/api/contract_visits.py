@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.api import bp
-from portal.api.auth import api_requires, json_error, not_found, validation_errors
-from portal.inputs import InputError, read_json_object
+from portal.api.auth import api_requires, json_error, not_found
+from portal.inputs import read_json_object
 from portal.policy import Permission, can_record_monitoring
 from portal.visits import services
 from portal.visits.validation import validate_visit
@@ -26,13 +26,8 @@ def create_contract_visit() -> ResponseReturnValue:
     """Record a visit: 201 and the visit, or 422 with a message per bad field (nothing saved)."""
     if not can_record_monitoring(current_user):
         return json_error(403, "Only members and chairs of a council record contract visits.")
-    try:
-        data = read_json_object(request.get_data(cache=False), request.is_json)
-    except InputError as exc:
-        return validation_errors(exc.errors)
-    fields, errors = validate_visit(data, date.today())
-    if fields is None or errors:
-        return validation_errors(errors)
+    data = read_json_object(request.get_data(cache=False), request.is_json)
+    fields = validate_visit(data, date.today())
     visit = services.record_visit(current_user, fields, via="api")
     response = jsonify(services.visit_json(visit))
     response.status_code = 201
