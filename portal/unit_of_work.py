@@ -1,7 +1,8 @@
 """One unit of work per request, and the one exception for refused input.
 
-Services change the session and never commit. A page or an API call commits once, here, when
-it has answered without an exception, whatever its status: a failed sign-in (a 200 page), a
+Services change the session and never commit. A page or an API call that changed something
+commits once, here, when it has answered without an exception, whatever its status (a request
+that only read ends without a commit, as it always did): a failed sign-in (a 200 page), a
 lockout, a refused single sign-on (a 400 page) and a read that is audited all save their audit
 events, exactly as when each view committed them itself. An exception raised by a view, an
 ``abort()`` included, rolls back everything the request changed; the error handlers then
@@ -14,8 +15,10 @@ and the API answers 422 ``{"errors": ...}`` through one handler (``portal.errors
 answer, not a failure, so the request still commits what it did before (an API token's last
 use, as before).
 
-The CLI commands (``portal/cli.py``), the demo loader and the bulk imports commit for
-themselves: they run outside any request.
+Outside a request, each CLI command (``portal/cli.py``) and the demo loader commit for
+themselves. The CQC and ECM imports commit batch by batch, from the command or the upload page
+alike, so memory stays flat and a refused batch does not undo the ones written before it.
+tests/test_unit_of_work.py lists every place that may commit, and why.
 """
 
 from __future__ import annotations
@@ -25,8 +28,14 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from portal.extensions import db
+
+#: Set on a session's info when its transaction has written (a flush, or a statement that is
+#: not a SELECT); cleared when the transaction ends.
+WROTE = "unit_of_work_wrote"
 
 
 class ValidationFailed(ValueError):
@@ -62,8 +71,33 @@ def _rolled_back_on_exception(view: Callable[..., Any]) -> Callable[..., Any]:
     return in_unit_of_work
 
 
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
+
+
+def has_changes() -> bool:
+    """Whether the session holds anything to commit (pending objects or a written transaction)."""
+    session = db.session
+    return bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
+
+
 def _commit(response: Response) -> Response:
-    """Commit what the request changed (nothing is left to commit after a rollback)."""
+    """Commit what the request changed; a request that only read ends as it always did."""
+    if not has_changes():
+        return response
     try:
         db.session.commit()
     except BaseException:
