@@ -217,7 +217,7 @@ def run_search(
         return results
     request = SearchRequest(parsed, filters, user_principals(user), page, per_page)
     found = engine.search(user, request)
-    # Audit (and commit) before loading the hits, so the commit does not expire them.
+    # Audit the search; the request commits it once the page or answer is made.
     _audit(text, filters, found.total)
     hits = _reread(user, found.hits)
     snippets = engine.snippets(request, {(h.type, h.id): _text_of(h.record) for h in hits})
