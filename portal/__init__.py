@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
+    register_unit_of_work(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_security_headers(app)
@@ -152,6 +153,13 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """Each request commits once when it answers, or rolls back when its view raises."""
+    from portal.unit_of_work import register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from portal.inputs import DatabaseIdConverter, pairs_problems
+from portal.unit_of_work import ValidationFailed
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back, check what you entered and try again."),
@@ -81,6 +82,13 @@ def register(app: Flask) -> None:
             400,
             "The form had expired or was sent from elsewhere. Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(ValidationFailed)
+    def refused_input(error: ValidationFailed) -> ResponseReturnValue:
+        """Refused input no page caught: the API's 422 with a message per field."""
+        if _wants_json():
+            return jsonify({"errors": error.errors}), 422
+        return render_error(400, " ".join(sorted(set(error.errors.values()))) + ".")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -13,6 +13,8 @@ from typing import Any
 
 from werkzeug.routing import IntegerConverter
 
+from portal.unit_of_work import ValidationFailed
+
 #: The largest id a table can hold: PostgreSQL's `integer`, so both databases agree.
 MAX_ID = 2**31 - 1
 #: The deepest page a list offers: beyond it there is nothing anybody reads.
@@ -23,12 +25,8 @@ NUL_MESSAGE = "contains a character that cannot be used (a NUL byte)"
 SURROGATE_MESSAGE = "contains text that is not valid Unicode"
 
 
-class InputError(ValueError):
+class InputError(ValidationFailed):
     """Input that cannot be used; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def _ascii_number(text: str, max_digits: int) -> int | None:

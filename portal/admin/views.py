@@ -80,7 +80,6 @@ def new_agency() -> ResponseReturnValue:
             db.session.rollback()
             getattr(form, exc.field).errors = [exc.message]
         else:
-            db.session.commit()
             flash(f"{agency.name} ({agency.code}) added.", "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_new.html", form=form)
@@ -114,7 +113,6 @@ def identity_provider(agency_id: int) -> ResponseReturnValue:
             db.session.rollback()
             getattr(form, exc.field).errors = [exc.message]
         else:
-            db.session.commit()
             flash(f"Single sign-on for {agency.name} saved.", "success")
             return redirect(url_for("admin.agencies"))
     redirect_uri = url_for("auth.sso_callback", agency_code=agency.code, _external=True)
@@ -164,7 +162,6 @@ def invite_user() -> ResponseReturnValue:
             db.session.rollback()
             getattr(form, exc.field).errors = [exc.message]
         else:
-            db.session.commit()
             return _show_link(user, token)
     return render_template("admin/user_new.html", form=form)
 
@@ -216,9 +213,9 @@ def change_role(user_id: int) -> ResponseReturnValue:
     try:
         services.change_role(_me(), user, form.role.data or "")
     except AccountError as exc:
+        db.session.rollback()
         form.role.errors = [exc.message]
         return _user_page(user, form)
-    db.session.commit()
     flash(f"{user.name} is now a {user.role}.", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -240,7 +237,6 @@ def _button_action(user_id: int, action: str) -> ResponseReturnValue:
     except AccountError as exc:
         db.session.rollback()
         return _user_page(user, error=exc.message)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -276,8 +272,8 @@ def set_up_link(user_id: int) -> ResponseReturnValue:
     try:
         token = services.new_set_up_link(_me(), user)
     except AccountError as exc:
+        db.session.rollback()
         return _user_page(user, error=exc.message)
-    db.session.commit()
     return _show_link(user, token)
 
 
@@ -305,7 +301,6 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
     services.revoke_token(token)
-    db.session.commit()
     flash(f"Token {token.prefix}… revoked.", "success")
     return redirect(url_for("admin.tokens"))
 
@@ -361,7 +356,6 @@ def audit_export() -> ResponseReturnValue:
     """The filtered trail as CSV, streamed."""
     _, filters = _audit_filters()
     audit.record("export", what="audit-trail", rows=audit_trail.count(filters))
-    db.session.commit()
     response = Response(stream_with_context(audit_trail.export_lines(filters)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response

@@ -37,11 +37,6 @@ def unauthorised() -> tuple[Response, int]:
     return response, status
 
 
-def validation_errors(errors: dict[str, str]) -> tuple[Response, int]:
-    """422 with one message per field, as the API contract says."""
-    return jsonify({"errors": errors}), 422
-
-
 def not_found() -> tuple[Response, int]:
     """404: also the answer for anything the caller may not read."""
     return json_error(404, "Not found")

@@ -11,9 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.api.auth import api_requires, json_error, not_found, validation_errors
+from portal.api.auth import api_requires, json_error, not_found
 from portal.api.blueprint import bp
-from portal.inputs import InputError, read_json_object
+from portal.inputs import read_json_object
 from portal.policy import Permission, can_record_monitoring
 from portal.visits import services
 from portal.visits.validation import validate_visit
@@ -25,13 +25,8 @@ def create_contract_visit() -> ResponseReturnValue:
     """Record a visit: 201 and the visit, or 422 with a message per bad field (nothing saved)."""
     if not can_record_monitoring(current_user):
         return json_error(403, "Only members and chairs of a council record contract visits.")
-    try:
-        data = read_json_object(request.get_data(cache=False), request.is_json)
-    except InputError as exc:
-        return validation_errors(exc.errors)
-    fields, errors = validate_visit(data, clock.today())
-    if fields is None or errors:
-        return validation_errors(errors)
+    data = read_json_object(request.get_data(cache=False), request.is_json)
+    fields = validate_visit(data, clock.today())
     visit = services.record_visit(current_user, fields, via="api")
     response = jsonify(services.visit_json(visit))
     response.status_code = 201

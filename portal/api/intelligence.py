@@ -12,13 +12,14 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.auth import api_requires, not_found
 from portal.api.blueprint import bp
-from portal.inputs import InputError, read_json_object
+from portal.inputs import read_json_object
 from portal.intelligence import services
 from portal.intelligence.validation import validate_item
 from portal.models import IntelligenceItem
 from portal.policy import Permission
+from portal.unit_of_work import ValidationFailed
 
 FIELDS = (
     "provider_id",
@@ -82,16 +83,14 @@ def item_json(item: IntelligenceItem) -> dict[str, Any]:
 @api_requires(Permission.LOG_INTELLIGENCE)
 def create_intelligence() -> ResponseReturnValue:
     """Log an item: 201 and the item, or 422 with a message per bad field (nothing saved)."""
+    data = read_json_object(request.get_data(cache=False), request.is_json)
+    unknown = {key[:50]: "Unknown field" for key in sorted(set(data) - set(FIELDS))[:10]}
     try:
-        data = read_json_object(request.get_data(cache=False), request.is_json)
-    except InputError as exc:
-        return validation_errors(exc.errors)
-    unknown = sorted(set(data) - set(FIELDS))
-    fields, errors = validate_item(data, current_user)
-    for key in unknown[:10]:
-        errors[key[:50]] = "Unknown field"
-    if fields is None or errors:
-        return validation_errors(errors)
+        fields = validate_item(data, current_user)
+    except ValidationFailed as refused:
+        raise ValidationFailed(refused.errors | unknown) from None
+    if unknown:
+        raise ValidationFailed(unknown)
     item = services.log_item(current_user, fields, via="api")
     created = services.readable_item(current_user, item.id)
     if created is None:  # never: the policy lets every author read what they logged

@@ -10,13 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.auth import api_requires, not_found
 from portal.api.blueprint import bp
-from portal.inputs import InputError, read_json_object
+from portal.inputs import read_json_object
 from portal.intelligence.validation import parse_date
 from portal.meetings import packs, services
 from portal.models import Meeting
 from portal.policy import Permission
+from portal.unit_of_work import ValidationFailed
 
 FIELDS = ("held_on", "title", "location", "agencies")
 
@@ -76,10 +77,7 @@ def _agency_codes(value: Any, errors: dict[str, str]) -> list[str]:
 @api_requires(Permission.CHAIR_MEETINGS)
 def create_meeting() -> ResponseReturnValue:
     """Create a planned meeting: 201 and the meeting, or 422 with a message per field."""
-    try:
-        data = read_json_object(request.get_data(cache=False), request.is_json)
-    except InputError as exc:
-        return validation_errors(exc.errors)
+    data = read_json_object(request.get_data(cache=False), request.is_json)
     errors: dict[str, str] = {}
     held_on: date | None = None
     if data.get("held_on") is None:
@@ -95,15 +93,17 @@ def create_meeting() -> ResponseReturnValue:
     for key in ("title", "location"):
         if key in data and not isinstance(data[key], str):
             errors[key] = f"{key} must be text"
-    details, problems = services.validate_meeting(
-        held_on, data.get("title"), data.get("location", ""), invited
-    )
-    for key, message in problems.items():
-        errors.setdefault(key, message)
+    details: services.NewMeeting | None = None
+    try:
+        details = services.validate_meeting(
+            held_on, data.get("title"), data.get("location", ""), invited
+        )
+    except ValidationFailed as refused:
+        errors = refused.errors | errors  # a message of the API's own stands
     for key in sorted(set(data) - set(FIELDS))[:10]:
         errors[key[:50]] = "Unknown field"
     if details is None or errors:
-        return validation_errors(errors)
+        raise ValidationFailed(errors)
     meeting = services.create_meeting(current_user, details, via="api")
     response = jsonify(meeting_json(meeting, detail=True))
     response.status_code = 201
@@ -119,7 +119,7 @@ def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
     if meeting is None:
         return not_found()
     if meeting.minutes_approved_at is not None:
-        return validation_errors({"meeting": "The minutes are approved: no more packs"})
+        raise ValidationFailed({"meeting": "The minutes are approved: no more packs"})
     issued = packs.issue_pack(current_user, meeting, clock.today(), via="api")
     pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
     response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})

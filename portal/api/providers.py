@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.api.auth import api_requires, not_found, validation_errors
+from portal.api.auth import api_requires, not_found
 from portal.api.blueprint import bp
 from portal.inputs import parse_page
 from portal.models import Embargo, IntelligenceItem, Provider, RatingDomain
@@ -17,6 +17,7 @@ from portal.policy import Permission
 from portal.postcodes import InvalidPostcode, parse_postcode
 from portal.providers import services
 from portal.providers.search import Distance, clean_query
+from portal.unit_of_work import ValidationFailed
 
 PAGE_MESSAGE = "Page must be a whole number from 1"
 
@@ -101,7 +102,7 @@ def providers_list() -> ResponseReturnValue:
         except InvalidPostcode as invalid:
             errors["postcode"] = invalid.message
     if errors or page is None:
-        return validation_errors(errors)
+        raise ValidationFailed(errors)
     per_page = int(current_app.config["PORTAL"]["page_size"])
     found = services.find_provider_page(
         request.args.get("q", ""), page, per_page, postcode=postcode, clamp=False

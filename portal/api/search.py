@@ -6,13 +6,14 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.api.auth import api_requires, validation_errors
+from portal.api.auth import api_requires
 from portal.api.blueprint import bp
 from portal.auth import limits
 from portal.extensions import limiter
 from portal.inputs import parse_page
 from portal.policy import Permission
 from portal.search.services import MAX_PAGE, FilterError, read_filters, run_search
+from portal.unit_of_work import ValidationFailed
 
 
 @bp.route("/search")
@@ -29,7 +30,7 @@ def api_search() -> ResponseReturnValue:
     except FilterError as exc:
         errors |= exc.errors
     if errors:
-        return validation_errors(errors)
+        raise ValidationFailed(errors)
     per_page = int(current_app.config["PORTAL"]["page_size"])
     results = run_search(current_user, request.args.get("q", ""), filters, page or 1, per_page)
     return jsonify(

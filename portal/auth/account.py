@@ -10,7 +10,7 @@ from portal.admin import services as admin_services
 from portal.auth import invitations, limits, second_factor, sessions
 from portal.auth.blueprint import bp
 from portal.auth.forms import SetPasswordForm
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.models import User
 from portal.policy import Permission, public, requires
 
@@ -40,7 +40,6 @@ def account() -> ResponseReturnValue:
 def sign_out_everywhere() -> ResponseReturnValue:
     """End every session of mine, on every device, this one included."""
     sessions.sign_out_everywhere(_me())
-    db.session.commit()
     sessions.end()
     flash("You have been signed out on every device. Sign in again to go on.", "info")
     return redirect(url_for("auth.sign_in"))
@@ -55,7 +54,6 @@ def revoke_my_token(token_id: int) -> ResponseReturnValue:
     if token is None:
         abort(404)
     admin_services.revoke_token(token)
-    db.session.commit()
     flash(f"Token {token.prefix}… revoked. Systems using it can no longer call the API.", "success")
     return redirect(url_for("auth.account"))
 
@@ -75,7 +73,6 @@ def set_up_account(token: str) -> ResponseReturnValue:
         except invitations.InvitationError as exc:
             form.password.errors = [str(exc)]
         else:
-            db.session.commit()
             sessions.end()
             flash("Your password is set. Sign in, then set up your authenticator app.", "success")
             return redirect(url_for("auth.sign_in"))

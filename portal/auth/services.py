@@ -223,7 +223,6 @@ def user_for_token(token: str) -> User | None:
     now = utcnow()
     if record.last_used_at is None or now - record.last_used_at > TOKEN_USE_RESOLUTION:
         record.last_used_at = now
-        db.session.commit()
     return record.user
 
 

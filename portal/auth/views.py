@@ -31,6 +31,7 @@ from portal.extensions import db, limiter, login_manager
 from portal.inputs import parse_id
 from portal.models import IdentityProvider, User
 from portal.policy import public
+from portal.unit_of_work import commit_refused_sign_in
 
 #: Where to go after a single sign-on, kept while the browser is at the provider.
 SSO_NEXT_KEY = "sso_next"
@@ -78,7 +79,6 @@ def end_expired_sessions() -> ResponseReturnValue | None:
     if reason is None:
         return None
     sessions.end(reason)
-    db.session.commit()
     flash(IDLE_MESSAGE if reason == "idle" else LIFETIME_MESSAGE, "info")
     return redirect(url_for("auth.sign_in"))
 
@@ -113,8 +113,8 @@ def sign_in() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_sign_in(form)
     check = check_sign_in(form.email.data or "", form.password.data or "")
-    db.session.commit()
     if check.user is None:
+        commit_refused_sign_in()
         return _render_sign_in(form, locked_message() if check.locked else SIGN_IN_FAILED)
     sessions.begin_pending(check.user, safe_next_url(request.args.get("next")))
     if second_factor.needs_enrolment(check.user):
@@ -124,7 +124,6 @@ def sign_in() -> ResponseReturnValue:
 
 def _finish(user: User, method: str, next_url: str | None) -> ResponseReturnValue:
     sessions.start(user, method)
-    db.session.commit()
     return redirect(next_url or url_for("main.home"))
 
 
@@ -147,14 +146,12 @@ def set_up_second_factor() -> ResponseReturnValue:
     if not second_factor.needs_enrolment(user):
         return redirect(url_for("auth.second_factor_check"))
     secret = second_factor.begin_enrolment(user)
-    db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
         codes = second_factor.confirm_enrolment(user, form.code.data or "")
         if codes is not None:
             audit.record("second-factor-enrolled", user=user, object_type="user", object_id=user.id)
             sessions.start(user, "password+totp")
-            db.session.commit()
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=pending.next_url
             )
@@ -176,7 +173,7 @@ def _wrong_code(user: User, reason: str) -> None:
         "second-factor-failed", user=user, object_type="user", object_id=user.id, reason=reason
     )
     record_failure(user.email)
-    db.session.commit()
+    commit_refused_sign_in()
 
 
 def _locked_out() -> ResponseReturnValue:
@@ -252,7 +249,7 @@ def choose_single_sign_on() -> ResponseReturnValue:
 
 def _sso_failed(idp: IdentityProvider | None, failure: sso.SsoFailure) -> ResponseReturnValue:
     sso.record_failure(idp, failure)
-    db.session.commit()
+    commit_refused_sign_in()
     return render_template("auth/sso_failed.html", message=failure.message), 400
 
 
@@ -295,6 +292,5 @@ def sign_out() -> ResponseReturnValue:
     """Sign out (POST only, so a link elsewhere cannot sign anyone out)."""
     if current_user.is_authenticated:
         audit.record("sign-out")
-        db.session.commit()
         sessions.end()
     return redirect(url_for("auth.sign_in"))

@@ -19,6 +19,7 @@ from portal.concerns.fields import MAX_REASON, Errors, free_text, long_date, pas
 from portal.extensions import db
 from portal.intelligence.validation import parse_date
 from portal.models import Embargo, Provider, User, utcnow
+from portal.unit_of_work import ValidationFailed
 
 
 def current_embargo_for(provider_id: int, today: date) -> Embargo | None:
@@ -44,16 +45,16 @@ def embargoed_among(provider_ids: Sequence[int], today: date) -> frozenset[int]:
     )
 
 
-def place_embargo(
-    user: User, provider: Provider, data: Mapping[str, Any], today: date
-) -> tuple[Embargo | None, Errors]:
-    """Place an embargo on new placements with the provider (committed)."""
+def place_embargo(user: User, provider: Provider, data: Mapping[str, Any], today: date) -> Embargo:
+    """Place an embargo on new placements with the provider; ValidationFailed if refused."""
     errors: Errors = {}
     if current_embargo_for(provider.id, today) is not None:
-        return None, {
-            "starts_on": f"{provider.name} already has an embargo that is in force or to come: "
-            "lift it before placing another"
-        }
+        raise ValidationFailed(
+            {
+                "starts_on": f"{provider.name} already has an embargo that is in force or to "
+                "come: lift it before placing another"
+            }
+        )
     starts_on = parse_date(data.get("starts_on"), "starts_on", "Start date", errors, True)
     ends_on = parse_date(data.get("ends_on"), "ends_on", "Planned end date", errors)
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
@@ -69,7 +70,7 @@ def place_embargo(
         "Enter the reason for the embargo",
     )
     if errors or starts_on is None:
-        return None, errors
+        raise ValidationFailed(errors)
     embargo = Embargo(
         provider_id=provider.id,
         starts_on=starts_on,
@@ -88,14 +89,13 @@ def place_embargo(
         starts_on=starts_on.isoformat(),
         ends_on=ends_on.isoformat() if ends_on else None,
     )
-    db.session.commit()
-    return embargo, {}
+    return embargo
 
 
-def lift_embargo(user: User, embargo: Embargo, data: Mapping[str, Any], today: date) -> Errors:
-    """Lift the embargo from a day (today or earlier), with a reason (committed)."""
+def lift_embargo(user: User, embargo: Embargo, data: Mapping[str, Any], today: date) -> None:
+    """Lift the embargo from a day (today or earlier), with a reason; ValidationFailed if refused."""
     if embargo.is_over(today):
-        return {"lifted_on": "This embargo has already been lifted or has ended"}
+        raise ValidationFailed({"lifted_on": "This embargo has already been lifted or has ended"})
     errors: Errors = {}
     lifted_on = past_date(data.get("lifted_on"), "lifted_on", "Date lifted", errors, today)
     earliest = min(embargo.starts_on, today)
@@ -110,7 +110,7 @@ def lift_embargo(user: User, embargo: Embargo, data: Mapping[str, Any], today: d
         "Enter why the embargo is lifted",
     )
     if errors or lifted_on is None:
-        return errors
+        raise ValidationFailed(errors)
     embargo.lifted_on = lifted_on
     embargo.lifted_at = utcnow()
     embargo.lifted_by_id = user.id
@@ -123,8 +123,6 @@ def lift_embargo(user: User, embargo: Embargo, data: Mapping[str, Any], today: d
         provider_id=embargo.provider_id,
         lifted_on=lifted_on.isoformat(),
     )
-    db.session.commit()
-    return {}
 
 
 def load_embargo(embargo_id: int) -> Embargo | None:

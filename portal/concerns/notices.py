@@ -18,10 +18,10 @@ from flask import Response
 from portal import audit, pdf
 from portal.concerns.fields import Errors, past_date
 from portal.config import taxonomy
-from portal.extensions import db
 from portal.intelligence.attachments import content_disposition
 from portal.intelligence.validation import clean_text
 from portal.models import Embargo, EmbargoNotice, User, utcnow
+from portal.unit_of_work import ValidationFailed
 
 TEMPLATE = "concerns/notice.html"
 MAX_BOROUGHS = 50
@@ -68,7 +68,6 @@ def _printed(user: User, embargo: Embargo, form: str) -> None:
         format=form,
         about_lifting=embargo.lifted,
     )
-    db.session.commit()
 
 
 def notice_html(user: User, embargo: Embargo, today: date) -> str:
@@ -139,10 +138,8 @@ def _boroughs(data: Mapping[str, Any], errors: Errors) -> list[str]:
     return unique
 
 
-def record_notices(
-    user: User, embargo: Embargo, data: Mapping[str, Any], today: date
-) -> tuple[int, Errors]:
-    """Record the boroughs told of the embargo (or of its lifting) and when (committed)."""
+def record_notices(user: User, embargo: Embargo, data: Mapping[str, Any], today: date) -> int:
+    """Record the boroughs told of the embargo (or of its lifting) and when; how many."""
     errors: Errors = {}
     boroughs = _boroughs(data, errors)
     notified_on = past_date(data.get("notified_on"), "notified_on", "Date told", errors, today)
@@ -150,7 +147,7 @@ def record_notices(
     if subject not in ("embargo", "lifting") or (subject == "lifting" and not embargo.lifted):
         errors["subject"] = "Choose what the boroughs were told"
     if errors or notified_on is None:
-        return 0, errors
+        raise ValidationFailed(errors)
     about_lifting = subject == "lifting"
     now = utcnow()
     for borough in boroughs:
@@ -172,5 +169,4 @@ def record_notices(
         notified_on=notified_on.isoformat(),
         about_lifting=about_lifting,
     )
-    db.session.commit()
-    return len(boroughs), {}
+    return len(boroughs)

@@ -41,6 +41,7 @@ from portal.models import (
     User,
     meeting_agencies,
 )
+from portal.unit_of_work import ValidationFailed
 
 MEETING_CHOICES = 60
 
@@ -181,24 +182,28 @@ def _new_concern(
 
 def start_concern(
     user: User, provider: Provider, data: Mapping[str, Any], today: date
-) -> tuple[ProviderConcern | None, Errors]:
-    """Open the process with its first stage, the decision to initiate (committed)."""
+) -> ProviderConcern:
+    """Open the process with its first stage, the decision to initiate; ValidationFailed if not."""
     if open_concern_for(provider.id) is not None:
-        return None, {
-            "summary": f"There is already an open provider concern about {provider.name}: "
-            "record its next stage instead"
-        }
+        raise ValidationFailed(
+            {
+                "summary": f"There is already an open provider concern about {provider.name}: "
+                "record its next stage instead"
+            }
+        )
     errors: Errors = {}
     concern = _new_concern(user, provider, data, today, errors)
     if concern is None:
-        return None, errors
+        raise ValidationFailed(errors)
     db.session.add(concern)
     try:
         db.session.flush()
     except IntegrityError:
         # Another chair opened one at the same moment (one open concern per provider).
         db.session.rollback()
-        return None, {"summary": f"Another chair has just opened a concern about {provider.name}"}
+        raise ValidationFailed(
+            {"summary": f"Another chair has just opened a concern about {provider.name}"}
+        ) from None
     first = concern.stages[0]
     audit.record(
         "concern-started",
@@ -210,8 +215,7 @@ def start_concern(
         meeting_id=first.meeting_id,
         occurred_on=first.occurred_on.isoformat(),
     )
-    db.session.commit()
-    return concern, {}
+    return concern
 
 
 @dataclass(frozen=True)
@@ -272,20 +276,24 @@ def _next_stage(
 
 def record_stage(
     user: User, concern: ProviderConcern, data: Mapping[str, Any], today: date
-) -> Errors:
-    """Record the concern's next stage (closure closes it with its outcome); committed."""
+) -> None:
+    """Record the concern's next stage (closure closes it with its outcome); ValidationFailed if not."""
     errors: Errors = {}
     current = concern.current_stage
     if concern.status is ConcernStatus.CLOSED:
-        return {"stage": "This provider concern is closed: no more stages can be recorded"}
+        raise ValidationFailed(
+            {"stage": "This provider concern is closed: no more stages can be recorded"}
+        )
     if str(data.get("after") or "") != (str(current.stage) if current else ""):
-        return {
-            "stage": "Another chair has recorded a stage since you opened this page: "
-            "check the stages below and choose again"
-        }
+        raise ValidationFailed(
+            {
+                "stage": "Another chair has recorded a stage since you opened this page: "
+                "check the stages below and choose again"
+            }
+        )
     given = _next_stage(user, current, data, today, errors)
     if given is None:
-        return errors
+        raise ValidationFailed(errors)
     concern.stages.append(
         ProviderConcernStage(
             stage=given.stage,
@@ -309,12 +317,13 @@ def record_stage(
         meeting_id=given.meeting_id,
     )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another chair recorded the same stage at the same moment: theirs stands.
         db.session.rollback()
-        return {"stage": "Another chair has just recorded this stage: check the stages below"}
-    return {}
+        raise ValidationFailed(
+            {"stage": "Another chair has just recorded this stage: check the stages below"}
+        ) from None
 
 
 # --- what the pages show -------------------------------------------------------------------

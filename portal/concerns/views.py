@@ -12,6 +12,7 @@ from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm,
 from portal.extensions import db
 from portal.models import ConcernStatus, Provider
 from portal.policy import Permission, requires
+from portal.unit_of_work import ValidationFailed
 
 bp = Blueprint("concerns", __name__)
 
@@ -36,13 +37,13 @@ def start_concern(provider_id: int) -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("decision"):
         form.decision_id.data = request.args.get("decision", "")
     if request.method == "POST":
-        concern, errors = process.start_concern(
-            current_user, provider, form.as_data(), clock.today()
-        )
-        if concern is not None:
+        try:
+            process.start_concern(current_user, provider, form.as_data(), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             flash("Provider concerns process started", "success")
             return redirect(_provider_url(provider.id) + "#concerns")
-        form.show_errors(errors)
     return render_template("concerns/start.html", form=form, provider=provider)
 
 
@@ -80,11 +81,13 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.after.data = str(current.stage) if current else ""
     else:
-        errors = process.record_stage(current_user, concern, form.as_data(), clock.today())
-        if not errors:
+        try:
+            process.record_stage(current_user, concern, form.as_data(), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             flash("Stage recorded", "success")
             return redirect(url_for(".view_concern", concern_id=concern.id))
-        form.show_errors(errors)
     return render_template(
         "concerns/stage.html", form=form, view=process.concern_view(concern), allowed=allowed
     )
@@ -101,13 +104,13 @@ def place_embargo(provider_id: int) -> ResponseReturnValue:
         return redirect(url_for(".view_embargo", embargo_id=existing.id))
     form = EmbargoForm()
     if request.method == "POST":
-        embargo, errors = embargoes.place_embargo(
-            current_user, provider, form.as_data(), clock.today()
-        )
-        if embargo is not None:
+        try:
+            embargo = embargoes.place_embargo(current_user, provider, form.as_data(), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             flash("Embargo placed. Now send the notice to other boroughs.", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
-        form.show_errors(errors)
     return render_template("concerns/embargo_form.html", form=form, provider=provider)
 
 
@@ -140,11 +143,13 @@ def lift_embargo(embargo_id: int) -> ResponseReturnValue:
         return redirect(url_for(".view_embargo", embargo_id=embargo.id))
     form = LiftForm()
     if request.method == "POST":
-        errors = embargoes.lift_embargo(current_user, embargo, form.as_data(), clock.today())
-        if not errors:
+        try:
+            embargoes.lift_embargo(current_user, embargo, form.as_data(), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             flash("Embargo lifted. Tell the boroughs that were told of it.", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
-        form.show_errors(errors)
     return render_template("concerns/lift.html", form=form, embargo=embargo)
 
 
@@ -160,11 +165,13 @@ def record_notices(embargo_id: int) -> ResponseReturnValue:
     if request.method == "GET" and embargo.lifted:
         form.subject.data = "lifting"
     if request.method == "POST":
-        told, errors = notices.record_notices(current_user, embargo, form.as_data(), clock.today())
-        if not errors:
+        try:
+            told = notices.record_notices(current_user, embargo, form.as_data(), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             flash(f"Recorded {told} {'authority' if told == 1 else 'authorities'} told", "success")
             return redirect(url_for(".view_embargo", embargo_id=embargo.id))
-        form.show_errors(errors)
     return render_template("concerns/notices_form.html", form=form, embargo=embargo)
 
 

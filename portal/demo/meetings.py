@@ -235,7 +235,12 @@ def issue_packs_and_minutes(demo: Demo) -> None:
     with _request_context():
         for number, meeting in enumerate(past):
             issued = meeting.held_on - timedelta(days=7)
+            # The loader commits each pack and each approval, as a chair's request would: the
+            # next pack is built from what was committed, not from objects loaded before the
+            # demo wrote its items with plain SQL.
             packs.issue_pack(chair, meeting, issued, via="demo", issued_at=at(issued, 10))
+            db.session.commit()
             if number < 2:
                 approved = meeting.held_on + timedelta(days=12)
                 minutes.approve(chair, meeting, approved, approved_at=at(approved, 14))
+                db.session.commit()

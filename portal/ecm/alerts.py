@@ -142,9 +142,7 @@ def raise_alerts(report: EcmReport, agency: Agency, marking: Marking, user: User
         if provider is None:
             continue
         # The item and the record that it was raised commit together: never raised twice.
-        item = log_item(
-            author, alert_item_fields(provider, measures, marking), via="ecm-import", commit=False
-        )
+        item = log_item(author, alert_item_fields(provider, measures, marking), via="ecm-import")
         db.session.add(
             CareMonitoringAlert(provider_id=provider_id, month=measures.month, item_id=item.id)
         )

@@ -12,6 +12,7 @@ from portal.ecm.mappings import DEFAULT_MAPPING, Mapping, mapping_named, mapping
 from portal.extensions import db
 from portal.models import Agency, Marking, User
 from portal.policy import MONITORING_MARKINGS, can_record_monitoring
+from portal.unit_of_work import ValidationFailed
 
 MARKING_CHOICES = [(m.value, m.label) for m in MONITORING_MARKINGS]
 
@@ -83,18 +84,17 @@ def import_options(
 
 def import_upload(
     user: User, stream: IO[bytes] | Any, file_name: str, mapping_name: str, marking: str
-) -> tuple[EcmReport | None, dict[str, str]]:
-    """Import an uploaded log as the user's agency: (report, {}) or (None, {field: message})."""
+) -> EcmReport:
+    """Import an uploaded log as the user's agency: its report, or ValidationFailed."""
     mapping = mapping_named(mapping_name)
     if mapping is None:
-        return None, {"mapping": "Choose the layout of the file"}
+        raise ValidationFailed({"mapping": "Choose the layout of the file"})
     try:
         checked = check_marking(marking)
     except ImportOptionsError as exc:
-        return None, {"marking": exc.message[0].upper() + exc.message[1:]}
+        raise ValidationFailed({"marking": exc.message[0].upper() + exc.message[1:]}) from None
     try:
-        report = import_ecm(stream, file_name, mapping, user.agency, checked, user=user)
+        return import_ecm(stream, file_name, mapping, user.agency, checked, user=user)
     except EcmImportFailed as exc:
         db.session.rollback()
-        return None, {"file": exc.message}
-    return report, {}
+        raise ValidationFailed({"file": exc.message}) from None

@@ -10,6 +10,7 @@ from portal.ecm.forms import EcmImportForm
 from portal.ecm.mappings import mappings
 from portal.ecm.services import import_upload
 from portal.policy import Permission, can_record_monitoring, requires
+from portal.unit_of_work import ValidationFailed
 
 bp = Blueprint("ecm", __name__)
 
@@ -24,15 +25,17 @@ def import_log() -> ResponseReturnValue:
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        report, errors = import_upload(
-            current_user,
-            upload.stream,
-            upload.filename or "upload.csv",
-            form.mapping.data or "",
-            form.marking.data or "",
-        )
-        for name, message in errors.items():
-            getattr(form, name).errors = [message]
+        try:
+            report = import_upload(
+                current_user,
+                upload.stream,
+                upload.filename or "upload.csv",
+                form.mapping.data or "",
+                form.marking.data or "",
+            )
+        except ValidationFailed as refused:
+            for name, message in refused.errors.items():
+                getattr(form, name).errors = [message]
     return render_template(
         "ecm/import.html",
         form=form,

@@ -35,6 +35,7 @@ from portal.models import (
 )
 from portal.policy import Reader, can_edit_item, can_read_item
 from portal.risk_bands import band_for
+from portal.unit_of_work import ValidationFailed
 
 MAX_REASON = 2_000
 
@@ -75,14 +76,8 @@ def _apply(item: IntelligenceItem, fields: ItemFields) -> None:
     ]
 
 
-def log_item(
-    author: User, fields: ItemFields, via: str = "form", *, commit: bool = True
-) -> IntelligenceItem:
-    """Save a new item with its first revision and attachments; audited and committed.
-
-    With commit=False the item is flushed only, to commit with the caller's other work (a
-    contract visit and the items its findings become, say).
-    """
+def log_item(author: User, fields: ItemFields, via: str = "form") -> IntelligenceItem:
+    """Save a new item with its first revision and attachments; audited, flushed for its id."""
     item = IntelligenceItem(source_agency_id=author.agency_id, author_id=author.id)
     _apply(item, fields)
     db.session.add(item)
@@ -101,8 +96,6 @@ def log_item(
         attachments=len(fields.uploads),
         via=via,
     )
-    if commit:
-        db.session.commit()
     return item
 
 
@@ -137,22 +130,21 @@ def edit_item(item: IntelligenceItem, editor: User, fields: ItemFields, reason: 
             marking=str(item.marking),
             attachments=len(fields.uploads),
         )
-    db.session.commit()
     return changed or bool(fields.uploads)
 
 
-def check_withdrawal_reason(raw: Any) -> tuple[str, str | None]:
-    """The reason for a withdrawal, or a message saying what is wrong with it."""
+def check_withdrawal_reason(raw: Any) -> str:
+    """The reason for a withdrawal, or ValidationFailed saying what is wrong with it."""
     reason = clean_text(raw) if isinstance(raw, str) else ""
     if not reason:
-        return reason, "Enter why you are withdrawing it"
+        raise ValidationFailed({"reason": "Enter why you are withdrawing it"})
     if len(reason) > MAX_REASON:
-        return reason, f"The reason must be {MAX_REASON:,} characters or fewer"
-    return reason, None
+        raise ValidationFailed({"reason": f"The reason must be {MAX_REASON:,} characters or fewer"})
+    return reason
 
 
 def withdraw_item(item: IntelligenceItem, user: User, reason: str) -> None:
-    """Withdraw an item: it stays, labelled, out of risk and packs; audited and committed."""
+    """Withdraw an item: it stays, labelled, out of risk and packs; audited."""
     item.status = ItemStatus.WITHDRAWN
     item.withdrawn_at = utcnow()
     item.withdrawn_by_id = user.id
@@ -175,7 +167,6 @@ def withdraw_item(item: IntelligenceItem, user: User, reason: str) -> None:
         object_id=item.id,
         reason=reason,
     )
-    db.session.commit()
 
 
 # --- Reading ------------------------------------------------------------------------
@@ -209,7 +200,7 @@ def editable_item(
 
 
 def record_read(user: User, item: IntelligenceItem, revision: int | None = None) -> None:
-    """Audit one read of an item (the page, a revision, or the API) and commit it."""
+    """Audit one read of an item (the page, a revision, or the API)."""
     audit.record(
         "intelligence-read",
         user=user,
@@ -217,7 +208,6 @@ def record_read(user: User, item: IntelligenceItem, revision: int | None = None)
         object_id=item.id,
         revision=revision or item.revision_count,
     )
-    db.session.commit()
 
 
 def readable_attachment(user: Reader, item_id: int, attachment_id: int) -> Attachment | None:
@@ -230,7 +220,7 @@ def readable_attachment(user: Reader, item_id: int, attachment_id: int) -> Attac
 
 
 def record_download(user: User, attachment: Attachment) -> bytes:
-    """Audit the download (committed) and give the content."""
+    """Audit the download and give the content."""
     audit.record(
         "attachment-downloaded",
         user=user,
@@ -239,7 +229,6 @@ def record_download(user: User, attachment: Attachment) -> bytes:
         item_id=attachment.item_id,
         sha256=attachment.sha256,
     )
-    db.session.commit()
     return attachments.content_of(attachment)
 
 

@@ -32,6 +32,7 @@ from portal.models import (
     User,
 )
 from portal.policy import is_active_user
+from portal.unit_of_work import ValidationFailed
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -252,16 +253,16 @@ def validate_item(
     author: User,
     uploads: Sequence[Upload] = (),
     today: date | None = None,
-) -> tuple[ItemFields | None, dict[str, str]]:
-    """Check every field; the clean values, or one message per bad field (and no values)."""
+) -> ItemFields:
+    """Check every field; the clean values, or ValidationFailed with one message per bad field."""
     if not isinstance(data, Mapping):
-        return None, {"request": "Send the item as a JSON object"}
+        raise ValidationFailed({"request": "Send the item as a JSON object"})
     reading = ItemReading(data, today or clock.today(), author=author, uploads=uploads)
     values = read_fields(reading, ITEM_CHECKS)
     if reading.errors or any(value is None for value in values.values()):
         # Every missing value has its message already; the fallback is never shown.
-        return None, reading.errors or {"request": "The item could not be read"}
-    return ItemFields(**values), {}
+        raise ValidationFailed(reading.errors or {"request": "The item could not be read"})
+    return ItemFields(**values)
 
 
 def clean_text(value: str) -> str:

@@ -28,6 +28,7 @@ from portal.models import IntelligenceItem, ItemStatus, Provider
 from portal.policy import Permission, can_edit_item, requires
 from portal.providers.search import find_providers
 from portal.risk import EXPLANATION
+from portal.unit_of_work import ValidationFailed
 from portal.views import page_number
 
 bp = Blueprint("intelligence", __name__, url_prefix="/intelligence")
@@ -84,12 +85,14 @@ def new_item() -> ResponseReturnValue:
     form = ItemForm()
     if request.method == "POST":
         uploads = _uploads()
-        fields, errors = validate_item(form.submitted_data(), current_user, uploads)
-        if fields is not None:
+        try:
+            fields = validate_item(form.submitted_data(), current_user, uploads)
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             item = services.log_item(current_user, fields)
             flash("Intelligence logged", "success")
             return redirect(url_for(".view_item", item_id=item.id))
-        form.show_errors(errors)
         provider = services.provider_by_id(form.provider_id.data)
         return _render_form(form, provider, chosen=[u.filename for u in uploads])
     provider = services.provider_by_id(request.args.get("provider_id"))
@@ -174,12 +177,14 @@ def edit_item(item_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         uploads = _uploads()
         data = form.submitted_data() | {"provider_id": item.provider_id}
-        fields, errors = validate_item(data, current_user, uploads)
-        if fields is not None:
+        try:
+            fields = validate_item(data, current_user, uploads)
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             changed = services.edit_item(item, current_user, fields, form.reason.data or "")
             flash("Changes saved" if changed else "You did not change anything", "success")
             return redirect(url_for(".view_item", item_id=item.id))
-        form.show_errors(errors)
         return _render_form(form, item.provider, item, [u.filename for u in uploads])
     form.fill_from(item, services.recipient_emails(item))
     return _render_form(form, item.provider, item)
@@ -199,12 +204,14 @@ def withdraw_item(item_id: int) -> ResponseReturnValue:
         return redirect(url_for(".view_item", item_id=item.id))
     form = WithdrawForm()
     if request.method == "POST":
-        reason, problem = services.check_withdrawal_reason(form.reason.data)
-        if problem is None:
+        try:
+            reason = services.check_withdrawal_reason(form.reason.data)
+        except ValidationFailed as refused:
+            form.reason.errors = [refused.errors["reason"]]
+        else:
             services.withdraw_item(item, current_user, reason)
             flash("Item withdrawn", "success")
             return redirect(url_for(".view_item", item_id=item.id))
-        form.reason.errors = [problem]
     return render_template("intelligence/withdraw.html", form=form, item=item)
 
 

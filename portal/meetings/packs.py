@@ -47,7 +47,7 @@ def issue_pack(
         item_ids=content.item_ids,
         pages=pages,
     )
-    db.session.add(pack)
+    meeting.packs.append(pack)  # the meeting's list holds it before anything commits
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.PACK_ISSUED
     db.session.flush()
@@ -60,7 +60,6 @@ def issue_pack(
         sha256=sha256,
         via=via,
     )
-    db.session.commit()
     return pack
 
 
@@ -80,7 +79,6 @@ def pack_pdf(user: User, meeting: Meeting, pack: MeetingPack, via: str = "web") 
         format="pdf",
         via=via,
     )
-    db.session.commit()
     return blob_content(pack.pdf_sha256) or b""
 
 
@@ -95,4 +93,3 @@ def record_html_read(user: User, meeting: Meeting, pack: MeetingPack) -> None:
         format="html",
         via="web",
     )
-    db.session.commit()

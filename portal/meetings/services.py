@@ -1,7 +1,7 @@
 """Meetings: the list, creating one, the agenda's changes, attendance, minutes and actions.
 
 Who may read or run a meeting is decided by portal.policy; every function here that
-changes something records an audit event and commits.
+changes something records an audit event; the request or command commits (portal.unit_of_work).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from portal.policy import (
     readable_meetings_clause,
 )
 from portal.providers.search import find_providers as search_providers
+from portal.unit_of_work import ValidationFailed
 
 MAX_TITLE = 200
 MAX_TEXT = 5_000
@@ -118,8 +119,8 @@ class NewMeeting:
 
 def validate_meeting(
     held_on: date | None, title: Any, location: Any, agency_list: list[Agency]
-) -> tuple[NewMeeting | None, dict[str, str]]:
-    """The meeting's details, or a message per field."""
+) -> NewMeeting:
+    """The meeting's details, or ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
     title_text = title.strip() if isinstance(title, str) else ""
     location_text = location.strip() if isinstance(location, str) else ""
@@ -134,8 +135,8 @@ def validate_meeting(
     if not agency_list:
         errors.setdefault("agencies", "Choose at least one agency to invite")
     if errors or held_on is None:
-        return None, errors
-    return NewMeeting(held_on, title_text, location_text, agency_list), {}
+        raise ValidationFailed(errors)
+    return NewMeeting(held_on, title_text, location_text, agency_list)
 
 
 def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting:
@@ -162,7 +163,6 @@ def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting
         agencies=sorted(a.code for a in invited),
         via=via,
     )
-    db.session.commit()
     return meeting
 
 
@@ -195,7 +195,6 @@ def _agenda_changed(user: User, meeting: Meeting, change: str, provider_id: int)
         change=change,
         provider_id=provider_id,
     )
-    db.session.commit()
 
 
 def add_provider(user: User, meeting: Meeting, provider: Provider, reason: str) -> None:
@@ -252,7 +251,6 @@ def _minutes_changed(user: User, meeting: Meeting, what: str) -> None:
     audit.record(
         "minutes-changed", user=user, object_type="meeting", object_id=meeting.id, what=what
     )
-    db.session.commit()
 
 
 def add_attendee(user: User, meeting: Meeting, name: str, agency: Agency) -> None:
@@ -345,7 +343,6 @@ def update_action(user: User, action: Action, status: ActionStatus, note: str) -
         object_id=action.id,
         status=status.value,
     )
-    db.session.commit()
 
 
 def approve_minutes(
@@ -361,7 +358,6 @@ def approve_minutes(
     audit.record(
         "minutes-approved", user=user, object_type="meeting", object_id=meeting.id, sha256=sha256
     )
-    db.session.commit()
 
 
 def when(value: datetime | None) -> str:
@@ -399,4 +395,3 @@ def record_minutes_download(user: User, meeting: Meeting) -> None:
         object_id=meeting.id,
         sha256=meeting.minutes_sha256,
     )
-    db.session.commit()

@@ -38,6 +38,7 @@ from portal.meetings.forms import (
 from portal.meetings.pages import meeting_page
 from portal.models import Meeting
 from portal.policy import Permission, has_permission, requires
+from portal.unit_of_work import ValidationFailed
 from portal.views import page_number
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -95,14 +96,16 @@ def new_meeting() -> ResponseReturnValue:
     elif form.validate_on_submit():
         held_on = form.date_value("Date of the meeting", required=True)
         invited, _unknown = services.agencies_by_code(list(form.agencies.data or []))
-        details, errors = services.validate_meeting(
-            held_on, form.title.data, form.location.data, invited
-        )
-        for key, message in errors.items():
-            target = {"held_on": form.day}.get(key) or getattr(form, key)
-            if message not in target.errors:
-                target.errors = [*target.errors, message]
-        if details is not None:
+        try:
+            details = services.validate_meeting(
+                held_on, form.title.data, form.location.data, invited
+            )
+        except ValidationFailed as refused:
+            for key, message in refused.errors.items():
+                target = {"held_on": form.day}.get(key) or getattr(form, key)
+                if message not in target.errors:
+                    target.errors = [*target.errors, message]
+        else:
             meeting = services.create_meeting(current_user, details)
             return _to_meeting(meeting, "Meeting created")
     return render_template("meetings/new.html", form=form)

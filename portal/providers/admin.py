@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import Provider, ProviderServiceType
 from portal.postcodes import normalise_postcode
 from portal.providers.names import cqc_id, name_key
+from portal.unit_of_work import ValidationFailed
 
 #: The form's fields that map straight onto Provider attributes.
 EDITABLE = (
@@ -30,11 +31,10 @@ EDITABLE = (
 
 @dataclass
 class SaveResult:
-    """A saved provider and the fields that changed, or the errors that stopped it."""
+    """A saved provider and the fields that changed."""
 
-    provider: Provider | None
+    provider: Provider
     changes: list[str]
-    errors: dict[str, str]
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +82,14 @@ def _duplicate_location(location_id: str | None, provider_id: int | None) -> str
 
 
 def save_provider(provider: Provider | None, data: dict[str, Any]) -> SaveResult:
-    """Create (provider None) or update a provider from form data; audit what changed."""
+    """Create (provider None) or update a provider from form data; audit what changed.
+
+    A CQC location ID another provider has is refused (ValidationFailed) before anything changes.
+    """
     cleaned = _clean(data)
     duplicate = _duplicate_location(cleaned["cqc_location_id"], provider.id if provider else None)
     if duplicate:
-        return SaveResult(provider, [], {"cqc_location_id": duplicate})
+        raise ValidationFailed({"cqc_location_id": duplicate})
     creating = provider is None
     if provider is None:
         provider = Provider()
@@ -115,8 +118,7 @@ def save_provider(provider: Provider | None, data: dict[str, Any]) -> SaveResult
             changes=changes,
             via="web",
         )
-    db.session.commit()
-    return SaveResult(provider, changes, {})
+    return SaveResult(provider, changes)
 
 
 def form_data(provider: Provider) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from portal.providers.services import (
     provider_list,
     provider_page,
 )
+from portal.unit_of_work import ValidationFailed
 from portal.views import page_number
 
 bp = Blueprint("providers", __name__)
@@ -86,11 +87,13 @@ def create_provider() -> ResponseReturnValue:
     """Add a provider the CQC files do not (yet) have."""
     form = ProviderForm()
     if form.validate_on_submit():
-        result = save_provider(None, form.data)
-        if not result.errors and result.provider is not None:
+        try:
+            result = save_provider(None, form.data)
+        except ValidationFailed as refused:
+            _add_errors(form, refused.errors)
+        else:
             flash(f"{result.provider.name} added to the register", "success")
             return redirect(url_for("providers.view_provider", provider_id=result.provider.id))
-        _add_errors(form, result.errors)
     return render_template("providers/edit.html", form=form, provider=None)
 
 
@@ -101,12 +104,14 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
     provider = db.get_or_404(Provider, provider_id)
     form = ProviderForm(data=form_data(provider))
     if form.validate_on_submit():
-        result = save_provider(provider, form.data)
-        if not result.errors:
+        try:
+            result = save_provider(provider, form.data)
+        except ValidationFailed as refused:
+            _add_errors(form, refused.errors)
+        else:
             message = "Changes saved" if result.changes else "Nothing was changed"
             flash(message, "success")
             return redirect(url_for("providers.view_provider", provider_id=provider.id))
-        _add_errors(form, result.errors)
     return render_template("providers/edit.html", form=form, provider=provider)
 
 

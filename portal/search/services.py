@@ -34,6 +34,7 @@ from portal.search.query import (
     parse_query,
 )
 from portal.search.text import is_stop_word, plain_snippet, render_snippet
+from portal.unit_of_work import ValidationFailed
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
@@ -72,12 +73,8 @@ class SearchResults:
         return page_count(self.total, self.per_page)
 
 
-class FilterError(ValueError):
+class FilterError(ValidationFailed):
     """A filter value that cannot be used; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
@@ -220,7 +217,7 @@ def run_search(
         return results
     request = SearchRequest(parsed, filters, user_principals(user), page, per_page)
     found = engine.search(user, request)
-    # Audit (and commit) before loading the hits, so the commit does not expire them.
+    # Audit the search; the request commits it once the page or answer is made.
     _audit(text, filters, found.total)
     hits = _reread(user, found.hits)
     snippets = engine.snippets(request, {(h.type, h.id): _text_of(h.record) for h in hits})
@@ -326,4 +323,3 @@ def _labelled(facets: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, st
 def _audit(text: str, filters: SearchFilters, total: int) -> None:
     used = {k: str(v) for k, v in vars(filters).items() if v is not None}
     audit.record("search", query=text[:500], filters=used, total=total)
-    db.session.commit()

@@ -63,7 +63,7 @@ def finding_item_fields(visit: VisitFields, finding: FindingFields) -> ItemField
 
 
 def record_visit(author: User, fields: VisitFields, via: str = "form") -> ContractVisit:
-    """Save the visit, and an intelligence item per "not met" finding; audited, committed."""
+    """Save the visit, and an intelligence item per "not met" finding; audited."""
     visit = ContractVisit(
         provider=fields.provider,
         agency_id=author.agency_id,
@@ -80,9 +80,7 @@ def record_visit(author: User, fields: VisitFields, via: str = "form") -> Contra
     for position, finding in enumerate(fields.findings):
         item = None
         if finding.result is FindingResult.NOT_MET:
-            item = log_item(
-                author, finding_item_fields(fields, finding), via="contract-visit", commit=False
-            )
+            item = log_item(author, finding_item_fields(fields, finding), via="contract-visit")
             not_met += 1
         visit.findings.append(
             VisitFinding(
@@ -103,7 +101,6 @@ def record_visit(author: User, fields: VisitFields, via: str = "form") -> Contra
         not_met=not_met,
         via=via,
     )
-    db.session.commit()
     return visit
 
 
@@ -114,9 +111,8 @@ def readable_visit(user: Reader, visit_id: int) -> ContractVisit | None:
 
 
 def record_read(user: User, visit: ContractVisit, what: str = "contract-visit-read") -> None:
-    """Audit one read of a visit (the page, the API or the report) and commit it."""
+    """Audit one read of a visit (the page, the API or the report)."""
     audit.record(what, user=user, object_type="contract-visit", object_id=visit.id)
-    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from portal.intelligence.validation import (
 )
 from portal.models import FindingResult, KeyQuestion, Marking, OverallJudgement, Provider, VisitType
 from portal.policy import MONITORING_MARKINGS
+from portal.unit_of_work import ValidationFailed
 
 MAX_SUMMARY = 10_000
 MAX_EVIDENCE = 5_000
@@ -234,16 +235,14 @@ VISIT_CHECKS: tuple[tuple[str, FieldCheck[Reading]], ...] = (
 )
 
 
-def validate_visit(
-    data: object, today: date | None = None
-) -> tuple[VisitFields | None, dict[str, str]]:
-    """Check every field; the clean values, or one message per bad field (and no values)."""
+def validate_visit(data: object, today: date | None = None) -> VisitFields:
+    """Check every field; the clean values, or ValidationFailed with one message per bad field."""
     if not isinstance(data, Mapping):
-        return None, {"request": "Send the visit as a JSON object"}
+        raise ValidationFailed({"request": "Send the visit as a JSON object"})
     reading = Reading(data, today or clock.today())
     values = read_fields(reading, VISIT_CHECKS)
     for key in sorted(set(data) - set(FIELDS))[:10]:
         reading.errors[str(key)[:50]] = "Unknown field"
     if reading.errors:
-        return None, reading.errors
-    return VisitFields(**values), {}
+        raise ValidationFailed(reading.errors)
+    return VisitFields(**values)

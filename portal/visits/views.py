@@ -10,6 +10,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, can_record_monitoring, requires
+from portal.unit_of_work import ValidationFailed
 from portal.visits import services
 from portal.visits.forms import VisitForm
 from portal.visits.validation import validate_visit
@@ -27,12 +28,14 @@ def new_visit(provider_id: int) -> ResponseReturnValue:
     form = VisitForm()
     # CSRF is checked for every POST before the view (CSRFProtect); validate_visit does the rest.
     if request.method == "POST":
-        fields, errors = validate_visit(form.submitted_data(provider.id), clock.today())
-        if fields is not None:
+        try:
+            fields = validate_visit(form.submitted_data(provider.id), clock.today())
+        except ValidationFailed as refused:
+            form.show_errors(refused.errors)
+        else:
             visit = services.record_visit(current_user, fields)
             flash("Visit recorded", "success")
             return redirect(url_for("visits.view_visit", visit_id=visit.id))
-        form.show_errors(errors)
     return render_template("visits/form.html", form=form, provider=provider)
 
 

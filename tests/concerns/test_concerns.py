@@ -17,6 +17,7 @@ from portal.models import (
     ProviderConcernStage,
     Role,
 )
+from portal.unit_of_work import ValidationFailed
 from tests import factories
 from tests.concerns.helpers import (
     audit_actions,
@@ -295,7 +296,9 @@ def test_two_chairs_starting_a_concern_at_once_open_only_one(app, monkeypatch):
     # The second chair's check ran before the first chair's concern was committed.
     monkeypatch.setattr(process, "open_concern_for", lambda provider_id: None)
     data = {"summary": "Same pattern", "occurred_on": {"day": "1", "month": "1", "year": "2026"}}
-    concern, errors = process.start_concern(chair, provider, data, TODAY)
-    assert concern is None
-    assert errors == {"summary": "Another chair has just opened a concern about Aspen Lodge"}
+    with pytest.raises(ValidationFailed) as refused:
+        process.start_concern(chair, provider, data, TODAY)
+    assert refused.value.errors == {
+        "summary": "Another chair has just opened a concern about Aspen Lodge"
+    }
     assert db.session.scalar(sa.select(sa.func.count(ProviderConcern.id))) == 1

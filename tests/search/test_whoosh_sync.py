@@ -95,6 +95,7 @@ def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoos
     db.session.commit()
     engine = get_engine()
     assert run_search(author, "capybara", SearchFilters()).total == 150
+    db.session.commit()  # the search's request commits its audit
     before = (Path(whoosh_app.instance_path) / "search" / "CURRENT").read_text()
 
     failures: list[BaseException] = []
@@ -108,6 +109,7 @@ def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoos
             while not stop.is_set():
                 try:
                     totals.append(run_search(reader, "capybara", SearchFilters()).total)
+                    db.session.commit()  # each search is a request: it commits its audit
                 except BaseException as exc:  # noqa: BLE001 - any failure fails the test
                     failures.append(exc)
 
@@ -141,6 +143,7 @@ def _worker(database_url, instance_path, author_id, provider_id, worker, rounds,
                 factories.item(author, Marking.GREEN, home, body=f"Visit {n}: {word} seen.")
                 db.session.commit()
                 found = run_search(author, word, SearchFilters()).total
+                db.session.commit()  # the search's request commits its audit
                 if found != 1:
                     problems.append(f"{word}: found {found}")
             except Exception as exc:  # noqa: BLE001 - reported to the parent
@@ -154,6 +157,7 @@ def test_several_processes_writing_and_searching_at_once_neither_fail_nor_corrup
     home = factories.provider()
     db.session.commit()
     run_search(author, "warm up", SearchFilters())
+    db.session.commit()  # the search's request commits its audit
     url = whoosh_app.config["SQLALCHEMY_DATABASE_URI"]
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
