@@ -10,6 +10,9 @@ from pypdf import PdfReader
 
 from portal.pdf import ExternalResourceRefused, html_to_pdf, render_document
 
+# Run once, on SQLite: the documents are laid out from fixed HTML: nothing is read from the database.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 DOCUMENT = """{% extends "print/document.html" %}
 {% block title %}Joint Intelligence Group pack{% endblock %}
 {% block content %}<h1>Pack</h1>{% for n in range(pages) %}
