@@ -8,7 +8,7 @@ end (if any), unless a chair lifts it sooner: ``Embargo.in_force_on`` gives the 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,6 +62,32 @@ class ProviderConcern(Base):
     def current_stage(self) -> ProviderConcernStage | None:
         """The latest stage recorded."""
         return self.stages[-1] if self.stages else None
+
+    # Open on a day, and its stage that day: the one rule the provider page, the dashboard,
+    # the agenda, the pack, the minutes and the API read.
+
+    def is_open_on(self, on: date) -> bool:
+        """Whether the concern had been opened and not yet closed on that day (see open_on)."""
+        return self.opened_at.date() <= on and (
+            self.status is ConcernStatus.OPEN
+            or (self.closed_on is not None and self.closed_on > on)
+        )
+
+    @classmethod
+    def open_on(cls, on: date) -> sa.ColumnElement[bool]:
+        """SQL: opened by that day and not closed by it (the same rule as is_open_on)."""
+        return sa.and_(
+            cls.opened_at < datetime.combine(on + timedelta(days=1), time.min),
+            sa.or_(
+                cls.status == ConcernStatus.OPEN,
+                sa.and_(cls.closed_on.is_not(None), cls.closed_on > on),
+            ),
+        )
+
+    def stage_on(self, on: date) -> ProviderConcernStage | None:
+        """The latest stage recorded on or before that day."""
+        reached = [s for s in self.stages if s.occurred_on <= on]
+        return reached[-1] if reached else None
 
 
 class ProviderConcernStage(Base):

@@ -53,6 +53,65 @@ class Meeting(Base):
     decisions: Mapped[list[Decision]] = relationship(back_populates="meeting")
     actions: Mapped[list[Action]] = relationship(back_populates="meeting")
 
+    # Where the meeting has got to: the one rule every page, document and the API reads.
+    # Held means its day is past, or the chair has recorded what it said; from then on its
+    # agenda is frozen. Minutes may be approved on or after its day, and are then final.
+
+    @property
+    def minutes_approved(self) -> bool:
+        """Whether the chair has approved the minutes (they are then read-only)."""
+        return self.minutes_approved_at is not None
+
+    def is_held(self, today: date) -> bool:
+        """Whether the meeting has taken place by that day (same rule as held_by)."""
+        return (
+            self.held_on < today
+            or self.minutes_approved
+            or self.status in (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED)
+        )
+
+    @classmethod
+    def held_by(cls, today: date) -> sa.ColumnElement[bool]:
+        """SQL: the meeting has taken place by that day (the same rule as is_held)."""
+        return sa.or_(
+            cls.held_on < today,
+            cls.minutes_approved_at.is_not(None),
+            cls.status.in_((MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED)),
+        )
+
+    def minutes_due(self, today: date) -> bool:
+        """Whether the meeting is held and its minutes still wait for approval."""
+        return self.is_held(today) and not self.minutes_approved
+
+    @classmethod
+    def minutes_due_by(cls, today: date) -> sa.ColumnElement[bool]:
+        """SQL: held by that day and the minutes not approved (the same rule as minutes_due)."""
+        return sa.and_(cls.held_by(today), cls.minutes_approved_at.is_(None))
+
+    def minutes_may_be_approved(self, today: date) -> bool:
+        """Minutes are approved on or after the meeting's day, and only once."""
+        return self.held_on <= today and not self.minutes_approved
+
+    def stage_on(self, today: date) -> MeetingStatus:
+        """Planned, pack issued, held or minutes approved, as of that day (see stage_by)."""
+        if self.minutes_approved:
+            return MeetingStatus.MINUTES_APPROVED
+        if self.is_held(today):
+            return MeetingStatus.HELD
+        if self.status is MeetingStatus.PACK_ISSUED:
+            return MeetingStatus.PACK_ISSUED
+        return MeetingStatus.PLANNED
+
+    @classmethod
+    def stage_by(cls, today: date) -> sa.ColumnElement[str]:
+        """SQL: the stage's value as of that day (the same rule as stage_on)."""
+        return sa.case(
+            (cls.minutes_approved_at.is_not(None), MeetingStatus.MINUTES_APPROVED.value),
+            (cls.held_by(today), MeetingStatus.HELD.value),
+            (cls.status == MeetingStatus.PACK_ISSUED, MeetingStatus.PACK_ISSUED.value),
+            else_=MeetingStatus.PLANNED.value,
+        )
+
 
 class MeetingProvider(Base):
     """The chair's word on one provider's place on a meeting's agenda.
@@ -71,6 +130,8 @@ class MeetingProvider(Base):
     added_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     position: Mapped[int | None]
+    # The chair's choice of list: "discussion" or "noting"; None leaves it to the rules.
+    listed_for: Mapped[str | None] = mapped_column(sa.String(20))
     removed_reason: Mapped[str | None] = mapped_column(sa.Text)
     removed_at: Mapped[datetime | None]
 
@@ -97,6 +158,10 @@ class MeetingPack(Base):
     agenda: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     item_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     pages: Mapped[int] = mapped_column(default=0)
+    # Whether the chair asked for the items' full texts in an appendix when issuing.
+    appendix: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Why a version issued after the meeting was held was needed: it is then a correction.
+    correction_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="packs")
     issued_by: Mapped[User] = relationship()
@@ -171,3 +236,25 @@ class Action(Base):
     meeting: Mapped[Meeting] = relationship(back_populates="actions")
     provider: Mapped[Provider | None] = relationship()
     owner_agency: Mapped[Agency] = relationship()
+
+    # Open, done, dropped and overdue: the one rule the dashboard, the actions page, the
+    # pack's action log, the minutes and the API read.
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the action still carries over to later packs."""
+        return self.status is ActionStatus.OPEN
+
+    @classmethod
+    def open_clause(cls) -> sa.ColumnElement[bool]:
+        """SQL: the action is open (the same rule as is_open)."""
+        return cls.status == ActionStatus.OPEN
+
+    def is_overdue(self, today: date) -> bool:
+        """Open, with a due date before that day (the same rule as overdue_on)."""
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+    @classmethod
+    def overdue_on(cls, today: date) -> sa.ColumnElement[bool]:
+        """SQL: open with a due date before that day (the same rule as is_overdue)."""
+        return sa.and_(cls.open_clause(), cls.due_on.is_not(None), cls.due_on < today)
