@@ -8,7 +8,6 @@ packs and minutes.
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,6 +22,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.meetings import minutes, pack_rendering, packs, services
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -40,8 +40,6 @@ from portal.models import Meeting
 from portal.policy import Permission, has_permission, requires
 from portal.unit_of_work import ValidationFailed
 from portal.views import page_number
-
-bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 def _readable(meeting_id: int) -> Meeting:
