@@ -30,7 +30,6 @@ from portal.meetings.proposals import (
 )
 from portal.models import (
     Action,
-    ActionStatus,
     Agency,
     Embargo,
     IntelligenceItem,
@@ -231,12 +230,12 @@ def _actions(meeting: Meeting, since: date) -> tuple[list[Action], list[Action]]
         .join(Meeting, Meeting.id == Action.meeting_id)
         .where(
             Meeting.held_on < meeting.held_on,
-            sa.or_(Action.status == ActionStatus.OPEN, Action.closed_at > end_of(since)),
+            sa.or_(Action.open_clause(), Action.closed_at > end_of(since)),
         )
         .order_by(sa.case((Action.due_on.is_(None), 1), else_=0), Action.due_on, Action.id)
     ).all()
-    open_actions = [a for a in rows if a.status is ActionStatus.OPEN]
-    return open_actions, [a for a in rows if a.status is not ActionStatus.OPEN]
+    open_actions = [a for a in rows if a.is_open]
+    return open_actions, [a for a in rows if not a.is_open]
 
 
 def _changes(

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from portal.config import labels
 from portal.extensions import db
 from portal.models import (
-    ConcernStatus,
     Embargo,
     Meeting,
     MeetingProvider,
@@ -147,7 +146,11 @@ def _risk_reasons(entries: dict[int, AgendaEntry], as_of: date) -> dict[int, Pro
 
 
 def concern_stages(provider_ids: list[int] | None, as_of: date) -> dict[int, tuple[str, date]]:
-    """Provider id -> (stage label, since) of provider concerns open on that day (one query)."""
+    """Provider id -> (stage label, since) of provider concerns open on that day (one query).
+
+    Open as ProviderConcern.open_on decides; the stage is the latest recorded by that day, as
+    ProviderConcern.stage_on decides.
+    """
     stage = ProviderConcernStage
     latest = (
         sa.select(
@@ -165,13 +168,7 @@ def concern_stages(provider_ids: list[int] | None, as_of: date) -> dict[int, tup
     query = (
         sa.select(concern.provider_id, latest.c.stage, latest.c.occurred_on)
         .outerjoin(latest, sa.and_(latest.c.concern_id == concern.id, latest.c.place == 1))
-        .where(
-            concern.opened_at <= end_of(as_of),
-            sa.or_(
-                concern.status == ConcernStatus.OPEN,
-                sa.and_(concern.closed_on.is_not(None), concern.closed_on > as_of),
-            ),
-        )
+        .where(concern.open_on(as_of))
         .order_by(concern.opened_at, concern.id)
     )
     if provider_ids is not None:
@@ -186,14 +183,9 @@ def concern_stages(provider_ids: list[int] | None, as_of: date) -> dict[int, tup
 
 
 def active_embargoes(provider_ids: list[int] | None, as_of: date) -> dict[int, Embargo]:
-    """Provider id -> the embargo in force on that day (one query)."""
+    """Provider id -> the embargo in force on that day (Embargo.in_force_on; one query)."""
     query = (
-        sa.select(Embargo)
-        .where(
-            Embargo.starts_on <= as_of,
-            sa.or_(Embargo.ends_on.is_(None), Embargo.ends_on >= as_of),
-        )
-        .order_by(Embargo.starts_on, Embargo.id)
+        sa.select(Embargo).where(Embargo.in_force_on(as_of)).order_by(Embargo.starts_on, Embargo.id)
     )
     if provider_ids is not None:
         query = query.where(Embargo.provider_id.in_(provider_ids))
