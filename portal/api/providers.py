@@ -126,12 +126,11 @@ def provider_detail(provider_id: int) -> ResponseReturnValue:
     detail = services.provider_detail(current_user, provider_id, clock.today())
     if detail is None:
         return not_found()
-    stage = detail.concern.current_stage if detail.concern else None
     answer = provider_json(detail.provider)
     answer["current_risk"] = (
         {"score": detail.risk.score, "band": str(detail.risk.band)} if detail.risk else None
     )
-    answer["concern_stage"] = str(stage.stage) if stage else None
+    answer["concern_stage"] = str(detail.stage.stage) if detail.stage else None
     answer["embargo"] = embargo_json(detail.embargo) if detail.embargo else None
     answer["items"] = [item_json(item) for item in detail.items]
     answer["care_monitoring"] = [m.as_json() for m in detail.care_monitoring if m.visits]

@@ -152,11 +152,10 @@ def embargoes_of(provider_id: int) -> list[Embargo]:
 
 
 def embargo_status(embargo: Embargo, today: date) -> str:
-    """In words: in force, to start, lifted or ended."""
-    if embargo.lifted_on is not None and embargo.lifted_on <= today:
-        return "Lifted"
+    """In words, by the model's rules (Embargo.is_active, is_over): in force, lifted, ended
+    or to start."""
     if embargo.is_active(today):
         return "In force"
-    if embargo.starts_on > today:
-        return "To start" if embargo.lifted_on is None else "Lifted"
-    return "Ended"
+    if embargo.lifted:
+        return "Lifted"
+    return "Ended" if embargo.is_over(today) else "To start"

@@ -115,14 +115,11 @@ def _short(text: str, limit: int = 160) -> str:
 # --- starting the process and recording its stages -----------------------------------------
 
 
-def open_concern_for(provider_id: int) -> ProviderConcern | None:
-    """The provider's open provider concern, if any."""
+def open_concern_for(provider_id: int, today: date) -> ProviderConcern | None:
+    """The provider's concern open today (ProviderConcern.open_on), if any."""
     return db.session.scalar(
         sa.select(ProviderConcern)
-        .where(
-            ProviderConcern.provider_id == provider_id,
-            ProviderConcern.status == ConcernStatus.OPEN,
-        )
+        .where(ProviderConcern.provider_id == provider_id, ProviderConcern.open_on(today))
         .order_by(ProviderConcern.id.desc())
         .limit(1)
     )
@@ -184,7 +181,7 @@ def start_concern(
     user: User, provider: Provider, data: Mapping[str, Any], today: date
 ) -> ProviderConcern:
     """Open the process with its first stage, the decision to initiate; ValidationFailed if not."""
-    if open_concern_for(provider.id) is not None:
+    if open_concern_for(provider.id, today) is not None:
         raise ValidationFailed(
             {
                 "summary": f"There is already an open provider concern about {provider.name}: "
@@ -280,7 +277,7 @@ def record_stage(
     """Record the concern's next stage (closure closes it with its outcome); ValidationFailed if not."""
     errors: Errors = {}
     current = concern.current_stage
-    if concern.status is ConcernStatus.CLOSED:
+    if not concern.is_open_on(today):
         raise ValidationFailed(
             {"stage": "This provider concern is closed: no more stages can be recorded"}
         )
@@ -349,15 +346,12 @@ class ConcernView:
     stages: list[StageLine]
     current: str | None
     next_labels: list[str]
+    #: Whether the process is still running (ProviderConcern.is_open_on, today).
+    is_open: bool
     # The meeting whose decision started the process. Its words stay in the minutes, which
     # only the meeting's agencies read; everyone else sees which meeting it was.
     decision_meeting: str | None
     decision_meeting_id: int | None
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the process is still running."""
-        return self.concern.status is ConcernStatus.OPEN
 
 
 def load_concern(concern_id: int) -> ProviderConcern | None:
@@ -374,9 +368,10 @@ def load_concern(concern_id: int) -> ProviderConcern | None:
     )
 
 
-def concern_view(concern: ProviderConcern) -> ConcernView:
-    """The concern as the pages show it."""
-    current = concern.current_stage
+def concern_view(concern: ProviderConcern, today: date) -> ConcernView:
+    """The concern as the pages show it on that day (open and stage by the model's rules)."""
+    current = concern.stage_on(today)
+    is_open = concern.is_open_on(today)
     meeting = concern.decision.meeting if concern.decision else None
     return ConcernView(
         concern=concern,
@@ -393,15 +388,16 @@ def concern_view(concern: ProviderConcern) -> ConcernView:
         ],
         current=stage_label(current.stage) if current else None,
         next_labels=[stage_label(s) for s in next_stages(current.stage if current else None)]
-        if concern.status is ConcernStatus.OPEN
+        if is_open
         else [],
+        is_open=is_open,
         decision_meeting=f"{meeting.title}, {long_date(meeting.held_on)}" if meeting else None,
         decision_meeting_id=meeting.id if meeting else None,
     )
 
 
-def concerns_about(provider_id: int) -> list[ConcernView]:
-    """Every provider concern about the provider, open first, then newest (two queries)."""
+def concerns_about(provider_id: int, today: date) -> list[ConcernView]:
+    """Every provider concern about the provider, open today first, then newest (two queries)."""
     stages = selectinload(ProviderConcern.stages)
     concerns = db.session.scalars(
         sa.select(ProviderConcern)
@@ -412,9 +408,9 @@ def concerns_about(provider_id: int) -> list[ConcernView]:
             stages.joinedload(ProviderConcernStage.recorded_by),
         )
         .order_by(
-            sa.case((ProviderConcern.status == ConcernStatus.OPEN, 0), else_=1),
+            sa.case((ProviderConcern.open_on(today), 0), else_=1),
             ProviderConcern.opened_at.desc(),
             ProviderConcern.id.desc(),
         )
     ).all()
-    return [concern_view(c) for c in concerns]
+    return [concern_view(c, today) for c in concerns]

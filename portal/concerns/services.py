@@ -49,7 +49,7 @@ def provider_panel(user: Reader, provider_id: int, today: date) -> ProviderPanel
     embargoes = embargoes_of(provider_id)
     current = next((e for e in embargoes if not e.is_over(today)), None)
     return ProviderPanel(
-        concerns=concerns_about(provider_id),
+        concerns=concerns_about(provider_id, today),
         embargoes=embargoes,
         today=today,
         can_chair=can_chair(user),

@@ -10,7 +10,7 @@ from portal import clock
 from portal.concerns import embargoes, notices, process, services
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
-from portal.models import ConcernStatus, Provider
+from portal.models import Provider
 from portal.policy import Permission, requires
 from portal.unit_of_work import ValidationFailed
 
@@ -26,7 +26,7 @@ def _provider_url(provider_id: int) -> str:
 def start_concern(provider_id: int) -> ResponseReturnValue:
     """Start the provider concerns process: the decision to initiate, perhaps a meeting's."""
     provider = db.get_or_404(Provider, provider_id)
-    existing = process.open_concern_for(provider.id)
+    existing = process.open_concern_for(provider.id, clock.today())
     if existing is not None:
         flash("There is already an open provider concern: record its next stage.", "info")
         return redirect(url_for(".view_concern", concern_id=existing.id))
@@ -56,7 +56,7 @@ def view_concern(concern_id: int) -> ResponseReturnValue:
         abort(404)
     return render_template(
         "concerns/concern.html",
-        view=process.concern_view(concern),
+        view=process.concern_view(concern, clock.today()),
         can_chair=services.can_chair(current_user),
     )
 
@@ -68,7 +68,7 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
     concern = process.load_concern(concern_id)
     if concern is None:
         abort(404)
-    if concern.status is ConcernStatus.CLOSED:
+    if not concern.is_open_on(clock.today()):
         flash("This provider concern is closed.", "info")
         return redirect(url_for(".view_concern", concern_id=concern.id))
     form = StageForm()
@@ -89,7 +89,10 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
             flash("Stage recorded", "success")
             return redirect(url_for(".view_concern", concern_id=concern.id))
     return render_template(
-        "concerns/stage.html", form=form, view=process.concern_view(concern), allowed=allowed
+        "concerns/stage.html",
+        form=form,
+        view=process.concern_view(concern, clock.today()),
+        allowed=allowed,
     )
 
 

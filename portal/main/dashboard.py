@@ -144,7 +144,7 @@ def dashboard(user: User, form: DashboardFilterForm, today: date) -> Dashboard:
         new_items_total=new_total,
         actions=actions,
         actions_total=actions_total,
-        concerns=open_concerns(),
+        concerns=open_concerns(today),
         embargoes=active_embargoes(today),
         filters=filters,
         period=period,

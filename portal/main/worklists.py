@@ -18,7 +18,6 @@ from portal.extensions import db
 from portal.models import (
     Action,
     ActionStatus,
-    ConcernStatus,
     Embargo,
     IntelligenceItem,
     ItemStatus,
@@ -126,14 +125,12 @@ def open_actions(user: User, today: date) -> tuple[list[ActionRow], int]:
             Provider.id,
             Provider.name,
             Meeting.held_on,
+            Action.overdue_on(today),
             sa.func.count().over(),
         )
         .join(Meeting, Meeting.id == Action.meeting_id)
         .outerjoin(Provider, Provider.id == Action.provider_id)
-        .where(
-            Action.owner_agency_id == user.agency_id,
-            Action.status == ActionStatus.OPEN,
-        )
+        .where(Action.owner_agency_id == user.agency_id, Action.open_clause())
         .order_by(sa.case((Action.due_on.is_(None), 1), else_=0), Action.due_on, Action.id)
         .limit(ACTIONS_SHOWN)
     ).all()
@@ -144,19 +141,30 @@ def open_actions(user: User, today: date) -> tuple[list[ActionRow], int]:
             provider_url=provider_url(provider_id),
             due_on=due_on,
             status=ActionStatus(status).value,
-            overdue=due_on is not None and due_on < today,
+            overdue=bool(overdue),
             meeting_on=held_on,
             update_url=optional_url(UPDATE_ACTION_ENDPOINT, action_id=action_id)
             if may_update
             else None,
         )
-        for action_id, description, due_on, status, provider_id, provider_name, held_on, _total in rows
+        for (
+            action_id,
+            description,
+            due_on,
+            status,
+            provider_id,
+            provider_name,
+            held_on,
+            overdue,
+            _total,
+        ) in rows
     ]
     return actions, int(rows[0][-1]) if rows else 0
 
 
-def open_concerns() -> list[ConcernRow]:
-    """Open provider concerns with their latest stage (one query)."""
+def open_concerns(today: date) -> list[ConcernRow]:
+    """Provider concerns open today (ProviderConcern.open_on) with the latest stage recorded
+    by today (as ProviderConcern.stage_on decides; one query)."""
     stage = ProviderConcernStage
     latest = (
         sa.select(
@@ -169,7 +177,7 @@ def open_concerns() -> list[ConcernRow]:
                 order_by=(stage.occurred_on.desc(), stage.id.desc()),
             )
             .label("place"),
-        )
+        ).where(stage.occurred_on <= today)
     ).subquery()
     rows = db.session.execute(
         sa.select(
@@ -182,7 +190,7 @@ def open_concerns() -> list[ConcernRow]:
         )
         .join(Provider, Provider.id == ProviderConcern.provider_id)
         .outerjoin(latest, sa.and_(latest.c.concern_id == ProviderConcern.id, latest.c.place == 1))
-        .where(ProviderConcern.status == ConcernStatus.OPEN)
+        .where(ProviderConcern.open_on(today))
         .order_by(Provider.name, ProviderConcern.id)
         .limit(LIST_LIMIT)
     )

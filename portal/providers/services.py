@@ -18,12 +18,12 @@ from portal.ecm.chart import CareMonitoringFigure, care_monitoring_figure
 from portal.ecm.measures import MonthMeasures, care_monitoring, thresholds
 from portal.extensions import db
 from portal.models import (
-    ConcernStatus,
     Embargo,
     IntelligenceItem,
     KeyQuestion,
     Provider,
     ProviderConcern,
+    ProviderConcernStage,
     ProviderRating,
     Rating,
     RatingDomain,
@@ -89,14 +89,11 @@ class ProviderFilters:
         return {key: value for key, value in args.items() if value}
 
 
-def open_concern_exists() -> sa.ColumnElement[bool]:
-    """SQL: the provider has an open provider concern."""
+def open_concern_exists(today: date) -> sa.ColumnElement[bool]:
+    """SQL: the provider has a provider concern open today (ProviderConcern.open_on)."""
     return (
         sa.select(ProviderConcern.id)
-        .where(
-            ProviderConcern.provider_id == Provider.id,
-            ProviderConcern.status == ConcernStatus.OPEN,
-        )
+        .where(ProviderConcern.provider_id == Provider.id, ProviderConcern.open_on(today))
         .exists()
     )
 
@@ -127,7 +124,7 @@ def filter_conditions(filters: ProviderFilters, today: date) -> list[sa.ColumnEl
         elif filters.rating in {r.value for r in Rating}:
             conditions.append(overall.where(ProviderRating.rating == filters.rating).exists())
     if filters.open_concern:
-        conditions.append(open_concern_exists())
+        conditions.append(open_concern_exists(today))
     if filters.active_embargo:
         conditions.append(active_embargo_exists(today))
     return conditions
@@ -277,7 +274,7 @@ def provider_rows(
     concerns = set(
         db.session.scalars(
             sa.select(ProviderConcern.provider_id).where(
-                ProviderConcern.provider_id.in_(ids), ProviderConcern.status == ConcernStatus.OPEN
+                ProviderConcern.provider_id.in_(ids), ProviderConcern.open_on(today)
             )
         )
     )
@@ -345,27 +342,25 @@ def rating_lines(provider: Provider) -> list[RatingLine]:
     return lines
 
 
-def open_concern(provider_id: int) -> ProviderConcern | None:
-    """The provider's open provider concern (the latest, should there be several)."""
+def open_concern(provider_id: int, today: date) -> ProviderConcern | None:
+    """The provider concern open today (ProviderConcern.open_on; the latest, should there be
+    several)."""
     return db.session.scalar(
         sa.select(ProviderConcern)
-        .where(
-            ProviderConcern.provider_id == provider_id,
-            ProviderConcern.status == ConcernStatus.OPEN,
-        )
+        .where(ProviderConcern.provider_id == provider_id, ProviderConcern.open_on(today))
         .order_by(ProviderConcern.opened_at.desc(), ProviderConcern.id.desc())
         .limit(1)
     )
 
 
 def active_embargo(provider_id: int, today: date) -> Embargo | None:
-    """The embargo in force today, if any (the latest to start)."""
-    embargoes = db.session.scalars(
+    """The embargo in force today (Embargo.in_force_on), if any (the latest to start)."""
+    return db.session.scalar(
         sa.select(Embargo)
-        .where(Embargo.provider_id == provider_id, Embargo.starts_on <= today)
+        .where(Embargo.provider_id == provider_id, Embargo.in_force_on(today))
         .order_by(Embargo.starts_on.desc(), Embargo.id.desc())
-    ).all()
-    return next((e for e in embargoes if e.is_active(today)), None)
+        .limit(1)
+    )
 
 
 def readable_timeline(user: Reader, provider_id: int) -> list[IntelligenceItem]:
@@ -379,9 +374,8 @@ def readable_timeline(user: Reader, provider_id: int) -> list[IntelligenceItem]:
     )
 
 
-def concern_stage_label(concern: ProviderConcern | None) -> str | None:
-    """The label of the concern's current stage, from the taxonomy."""
-    stage = concern.current_stage if concern else None
+def concern_stage_label(stage: ProviderConcernStage | None) -> str | None:
+    """The label of a concern's stage, from the taxonomy."""
     if stage is None:
         return None
     return labels("concern_stages").get(str(stage.stage), str(stage.stage))
@@ -394,6 +388,8 @@ class ProviderDetail:
     provider: Provider
     risk: ProviderRisk | None
     concern: ProviderConcern | None
+    #: The concern's stage today (ProviderConcern.stage_on).
+    stage: ProviderConcernStage | None
     embargo: Embargo | None
     items: list[IntelligenceItem]
     window_months: int
@@ -406,10 +402,12 @@ def provider_detail(user: Reader, provider_id: int, today: date) -> ProviderDeta
     if not providers:
         return None
     months = window_months()
+    concern = open_concern(provider_id, today)
     return ProviderDetail(
         provider=providers[0],
         risk=current_risks(user, [provider_id], today, months).get(provider_id),
-        concern=open_concern(provider_id),
+        concern=concern,
+        stage=concern.stage_on(today) if concern else None,
         embargo=active_embargo(provider_id, today),
         items=readable_timeline(user, provider_id),
         window_months=months,
@@ -428,7 +426,7 @@ def provider_page(user: Reader, provider_id: int, today: date) -> ProviderPage |
         provider=provider,
         ratings=rating_lines(provider),
         concern=detail.concern,
-        concern_stage=concern_stage_label(detail.concern),
+        concern_stage=concern_stage_label(detail.stage),
         embargo=detail.embargo,
         risk=detail.risk,
         risk_explanation=WINDOW_EXPLANATION.format(months=detail.window_months),

@@ -294,7 +294,7 @@ def test_two_chairs_starting_a_concern_at_once_open_only_one(app, monkeypatch):
     factories.concern(provider, chair)
     db.session.commit()
     # The second chair's check ran before the first chair's concern was committed.
-    monkeypatch.setattr(process, "open_concern_for", lambda provider_id: None)
+    monkeypatch.setattr(process, "open_concern_for", lambda provider_id, today: None)
     data = {"summary": "Same pattern", "occurred_on": {"day": "1", "month": "1", "year": "2026"}}
     with pytest.raises(ValidationFailed) as refused:
         process.start_concern(chair, provider, data, TODAY)

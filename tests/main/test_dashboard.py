@@ -215,8 +215,12 @@ def test_each_open_action_links_to_its_update_page_for_those_who_may_update_it(
 
 def test_open_provider_concerns_show_their_current_stage(client, login_as):
     opener = factories.user(Role.CHAIR)
+    # Opened on its first stage's day: open on that day and after (ProviderConcern.open_on).
     open_one = ProviderConcern(
-        provider=factories.provider(name="Cedar Lodge"), summary="Neglect", opened_by=opener
+        provider=factories.provider(name="Cedar Lodge"),
+        summary="Neglect",
+        opened_by=opener,
+        opened_at=datetime(2026, 10, 2, 9),
     )
     closed = ProviderConcern(
         provider=factories.provider(name="Oak House"),
