@@ -29,7 +29,7 @@ def meeting_json(meeting: Meeting, *, detail: bool = False) -> dict[str, Any]:
         "held_on": meeting.held_on.isoformat(),
         "title": meeting.title,
         "location": meeting.location,
-        "status": meeting.status.value,
+        "status": meeting.stage_on(clock.today()).value,
         "chair": meeting.chair.name,
         "agencies": sorted(a.code for a in meeting.agencies),
         "packs": [

@@ -23,6 +23,8 @@ class MeetingPage:
     changes: dict[int, Changes]
     can_run: bool
     locked: bool
+    #: Where the meeting has got to today (Meeting.stage_on).
+    stage: MeetingStatus
 
 
 def meeting_page(user: Reader, meeting: Meeting, today: date) -> MeetingPage:
@@ -34,5 +36,6 @@ def meeting_page(user: Reader, meeting: Meeting, today: date) -> MeetingPage:
         packs=list(reversed(meeting.packs)),
         changes=changes_between(meeting),
         can_run=can_run_meeting(user, meeting),
-        locked=meeting.status is MeetingStatus.MINUTES_APPROVED,
+        locked=meeting.minutes_approved,
+        stage=meeting.stage_on(today),
     )

@@ -167,7 +167,7 @@ def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting
 
 
 def _ensure_open(meeting: Meeting) -> None:
-    if meeting.status is MeetingStatus.MINUTES_APPROVED or meeting.minutes_approved_at:
+    if meeting.minutes_approved:
         raise MeetingLocked("The minutes of this meeting are approved; it can no longer change.")
 
 

@@ -75,9 +75,11 @@ def list_meetings() -> ResponseReturnValue:
     """The meetings the user's agency is invited to, newest first."""
     per_page = int(current_app.config["PORTAL"]["page_size"])
     result = services.meetings_page(current_user, page_number(request.args), per_page)
+    today = clock.today()
     return render_template(
         "meetings/list.html",
         result=result,
+        stages={m.id: m.stage_on(today) for m in result.items},
         can_chair=has_permission(current_user, Permission.CHAIR_MEETINGS),
         page_url=lambda n: url_for(".list_meetings", page=n),
     )
