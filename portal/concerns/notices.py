@@ -42,6 +42,11 @@ class Notice:
         return self.embargo.lifted
 
     @property
+    def ended(self) -> bool:
+        """An embargo that ran to its planned end without being lifted (Embargo.is_over)."""
+        return not self.embargo.lifted and self.embargo.is_over(self.issued_on)
+
+    @property
     def title(self) -> str:
         """The document's title (and the PDF's)."""
         what = "Embargo lifted" if self.about_lifting else "Embargo on new placements"
