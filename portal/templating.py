@@ -42,6 +42,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Search", "search.search", Permission.BROWSE),
     ("Administration", "admin.index", Permission.ADMINISTER),
     ("Meetings", "meetings.list_meetings", Permission.ATTEND_MEETINGS),
+    ("Actions", "meetings.list_actions", Permission.ATTEND_MEETINGS),
 ]
 
 

@@ -297,6 +297,8 @@ ACCESS_TABLE |= {
         lambda w: f"/meetings/actions/{w.action.id}",
         MEETING_READERS,
     ),
+    # Actions across the meetings the user may read: members and chairs.
+    "meetings.list_actions": ("GET", "/meetings/actions", MEETING_READERS),
     "meetings.approve_minutes": (
         "POST",
         lambda w: f"/meetings/{w.meeting.id}/minutes/approve",

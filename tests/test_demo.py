@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import random
 import re
 import tomllib
 from collections.abc import Iterator
@@ -16,7 +17,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from portal.clock import fixed_today
 from portal.demo import load_demo
+from portal.demo.meetings import _decisions_and_actions
+from portal.demo.text import demo_text
+from portal.demo.world import Demo, Plan
 from portal.ecm.measures import care_monitoring
 from portal.extensions import db
 from portal.models import (
@@ -33,6 +38,7 @@ from portal.models import (
     Marking,
     Meeting,
     MeetingPack,
+    MeetingProvider,
     Provider,
     ProviderConcern,
     Role,
@@ -284,6 +290,58 @@ def assert_council_monitoring() -> None:
     assert dict(runs)[troubled[0]][-5:-1] == [True] * 4
     alerts = db.session.scalars(sa.select(CareMonitoringAlert)).all()
     assert len(alerts) == 4 and {a.provider_id for a in alerts} == set(troubled)
+
+
+def test_the_demo_gives_each_action_once_and_the_chairs_reasons_in_their_own_words(
+    app: Flask,
+) -> None:
+    # Never twice to one owner about one provider: not in one meeting, nor again at a later one
+    # (an open action carries over to the next pack; it is not agreed anew each month).
+    given = db.session.execute(
+        sa.select(Action.description, Action.provider_id, Action.owner_agency_id)
+    ).all()
+    assert len(given) >= 3 and len(given) == len(set(given))
+    # The agenda puts "Added by the chair: " before the chair's reason: the demo's reasons are
+    # the chair's own words, never a second "Added by the chair: ".
+    reasons = db.session.scalars(sa.select(MeetingProvider.reason).where(MeetingProvider.added))
+    assert all(not r.strip().lower().startswith("added by") for r in reasons)
+    issued = [e["reason"] for p in db.session.scalars(sa.select(MeetingPack)) for e in p.agenda]
+    chair = db.session.scalar(
+        sa.select(User).where(User.email == "priya.shah@merton.gov.uk", User.role == Role.CHAIR)
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(chair.id), True
+    with fixed_today(TODAY):
+        pages = [
+            client.get(f"/meetings/{m}").get_data(as_text=True)
+            for m in db.session.scalars(sa.select(Meeting.id).order_by(Meeting.held_on))
+        ]
+    assert "Added by the chair: A new registered manager has started" in pages[-1]
+    for said in [*issued, *pages]:
+        assert "Added by the chair: Added by the chair" not in said
+
+
+def test_the_demos_meetings_never_agree_one_action_twice_whatever_the_draws() -> None:
+    # The loaded demo is one draw; these are many, about two providers so that they collide.
+    text = demo_text()
+    held = [date(2026, 9, 24), date(2026, 10, 29), date(2026, 11, 26)]
+    for seed in range(100):
+        demo = Demo(date(2026, 12, 1), text, rng=random.Random(seed))
+        demo.agencies = {a.code: Agency(code=a.code, name=a.name) for a in text.people.agencies}
+        demo.chairs = {"MERTON": User(id=1, name="Priya Shah")}
+        demo.providers = [Provider(id=1, name="Cedar Lodge"), Provider(id=2, name="Birch House")]
+        demo.plans = [Plan("south", "home", "residential"), Plan("north", "home", "nursing")]
+        for number, day in enumerate(held):
+            meeting = Meeting(held_on=day)
+            _decisions_and_actions(demo, meeting, number, demo.providers)
+            demo.held_meetings.append(meeting)
+        given = [
+            (a.description, a.provider.id, a.owner_agency.code)
+            for m in demo.held_meetings
+            for a in m.actions
+        ]
+        assert len(given) == len(set(given)), f"seed {seed}"
 
 
 def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:

@@ -169,18 +169,47 @@ def _decisions_and_actions(
                 recorded_at=recorded,
             )
         )
+    # An action is given once: never twice to one owner about one provider, in one meeting or
+    # again at a later one (an open action carries over; it is not agreed anew each month).
+    taken = {_what(a) for held in [*demo.held_meetings, meeting] for a in held.actions}
     for _ in range(rng.randint(2, 5)):
-        meeting.actions.append(_action(demo, number, meeting.held_on, rng.choice(chosen), chair))
+        action = _action(demo, number, meeting.held_on, rng.choice(chosen), chair, taken)
+        if action is not None:
+            meeting.actions.append(action)
+            taken.add(_what(action))
 
 
-def _action(demo: Demo, number: int, held: date, provider: Provider, chair: User) -> Action:
+def _what(action: Action) -> tuple[str, int, str]:
+    """What makes an action the same action: its description, provider and owner."""
+    provider_id = action.provider.id if action.provider else 0
+    return action.description, provider_id, action.owner_agency.code
+
+
+def _action(
+    demo: Demo,
+    number: int,
+    held: date,
+    provider: Provider,
+    chair: User,
+    taken: set[tuple[str, int, str]],
+) -> Action | None:
+    """A new action about the provider, or None when every one it could get is taken."""
     rng, text = demo.rng, demo.text.meetings
     side = demo.plans[demo.providers.index(provider)].side
-    options = [a for a in text.actions if side == "south" or a.owner != "HWMERTON"]
+
+    def owner_of(code: str) -> str:
+        return text.north_owners.get(code, code) if side == "north" else code
+
+    options = [
+        a
+        for a in text.actions
+        if (side == "south" or a.owner != "HWMERTON")
+        and (a.text, provider.id, owner_of(a.owner)) not in taken
+    ]
+    if not options:
+        return None
     picked = rng.choice(options)
-    owner = picked.owner
-    if side == "north":
-        owner = text.north_owners.get(owner, owner)
+    owner = owner_of(picked.owner)
     status = rng.choices(list(ActionStatus), text.action_status_weights[number])[0]
     action = Action(
         provider=provider,

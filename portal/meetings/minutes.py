@@ -57,6 +57,8 @@ class Minutes:
     providers: list[MinutedProvider]
     other_actions: list[Action]
     approved_by: str | None
+    # The day the minutes are read or approved: an action open past its due date then is overdue.
+    as_of: date
     approved_at: datetime | None = None
 
     @property
@@ -149,6 +151,7 @@ def minutes(meeting: Meeting, today: date) -> Minutes:
         providers=list(rows.values()),
         other_actions=other,
         approved_by=approver.name if approver else None,
+        as_of=today,
         approved_at=meeting.minutes_approved_at,
     )
 

@@ -21,7 +21,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.meetings import minutes, pack_rendering, packs, services
+from portal.meetings import (
+    actions_views,  # noqa: F401  (adds /meetings/actions to bp)
+    minutes,
+    pack_rendering,
+    packs,
+    services,
+)
 from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ActionForm,
