@@ -23,16 +23,21 @@ class MeetingPage:
     changes: dict[int, Changes]
     can_run: bool
     locked: bool
+    #: Whether the user may change the agenda now: they run the meeting and it is not held.
+    agenda_open: bool = False
 
 
 def meeting_page(user: Reader, meeting: Meeting, today: date) -> MeetingPage:
     """The meeting page for this user."""
+    can_run = can_run_meeting(user, meeting)
+    locked = meeting.status is MeetingStatus.MINUTES_APPROVED
     return MeetingPage(
         meeting=meeting,
         agencies=sorted(meeting.agencies, key=lambda a: a.name),
         agenda=current_agenda(meeting, today),
         packs=list(reversed(meeting.packs)),
         changes=changes_between(meeting),
-        can_run=can_run_meeting(user, meeting),
-        locked=meeting.status is MeetingStatus.MINUTES_APPROVED,
+        can_run=can_run,
+        locked=locked,
+        agenda_open=can_run and not locked and not meeting.is_held(today),
     )
