@@ -6,7 +6,7 @@ const MODULE = '[data-module="portal-agenda-order"]'
 function button (text, name, direction) {
   const made = document.createElement('button')
   made.type = 'button'
-  made.className = 'portal-link-button portal-link-button--inline govuk-!-margin-left-2'
+  made.className = 'portal-link-button portal-link-button--inline'
   made.dataset.agendaMove = direction
   made.append(text)
   const hidden = document.createElement('span')
@@ -52,7 +52,15 @@ export function initAgendaOrder (root = document) {
       const box = row.querySelector('[data-agenda-position]')
       const name = row.querySelector('[data-agenda-name]')?.textContent ?? ''
       if (!box) return
-      box.after(button('Move up', name, 'up'), button('Move down', name, 'down'))
+      // One control a line: side by side they would crowd the provider's name (WCAG 2.5.8).
+      const list = document.createElement('ul')
+      list.className = 'govuk-list portal-nowrap govuk-!-margin-top-2 govuk-!-margin-bottom-0'
+      for (const [text, direction] of [['Move up', 'up'], ['Move down', 'down']]) {
+        const item = document.createElement('li')
+        item.append(button(text, name, direction))
+        list.append(item)
+      }
+      box.after(list)
     })
     form.addEventListener('click', (event) => {
       const pressed = event.target.closest('[data-agenda-move]')

@@ -127,16 +127,22 @@ def positions_from(form: Mapping[str, object], plan: Agenda) -> dict[int, int]:
 def save_order(user: User, meeting: Meeting, form: Mapping[str, object], today: date) -> list[int]:
     """The chair saves the discussion list's order from the numbers typed; the new order.
 
-    Providers are ordered by their numbers (a provider left empty keeps its place among the
-    others; equal numbers keep the list's order), then numbered 1, 2, 3... and kept.
+    Providers are ordered by their numbers (a box left empty keeps its place). Where two
+    share a number, the one whose number was changed comes first, so typing 1 beside the
+    last provider puts it first; otherwise the list's order stays. Then they are numbered
+    1, 2, 3... and kept.
     """
     ensure_agenda_open(meeting, today)
     plan = current_agenda(meeting, today)
     typed = positions_from(form, plan)
     current = plan.provider_ids
-    order = sorted(
-        current, key=lambda pid: (typed.get(pid, current.index(pid) + 1), current.index(pid))
-    )
+
+    def place(provider_id: int) -> tuple[int, bool, int]:
+        was = current.index(provider_id) + 1
+        number = typed.get(provider_id, was)
+        return number, number == was, was
+
+    order = sorted(current, key=place)
     for position, provider_id in enumerate(order, start=1):
         row = agenda_choice(meeting, provider_id, user)
         if row.position != position:
