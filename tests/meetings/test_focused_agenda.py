@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal import clock
 from portal.config import AgendaRules, ConfigurationError, load_settings
@@ -36,6 +38,7 @@ from portal.templating import govuk_date
 from tests import factories
 from tests.conftest import api_token_for
 from tests.meetings.helpers import HELD_ON, add_to_agenda, csrf, forget_user, meeting, sign_in
+from tests.robustness.strategies import NUMBER_TEXT
 
 TODAY = HELD_ON - timedelta(days=10)
 EARLIER = TODAY - timedelta(days=20)  # the group's last meeting: "since" for this one
@@ -499,3 +502,44 @@ def test_the_api_gives_the_discussion_list_in_order_and_the_noting_and_also_qual
         "name": "Same House",
         "new_items": 1,
     }
+
+
+@pytest.fixture
+def made(app) -> SimpleNamespace:
+    """The group of meetings and providers, built once for a test's examples."""
+    return group()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    box=st.sampled_from(["position-{first}", "position-x", "position-", "position-00"])
+    | st.text(max_size=20).map(lambda t: "position-" + t),
+    number=NUMBER_TEXT | st.text(max_size=50),
+    chosen=st.lists(NUMBER_TEXT | st.just("{first}"), max_size=4),
+    reason=st.text(max_size=300),
+    action=st.sampled_from(["order", "noting", "remove"]),
+)
+def test_any_input_to_the_discussion_list_is_answered_never_a_500(
+    client,
+    made: SimpleNamespace,
+    box: str,
+    number: str,
+    chosen: list[str],
+    reason: str,
+    action: str,
+) -> None:
+    first = made.extreme.id
+    sign_in(client, made.chair)
+    data = {
+        box.replace("{first}", str(first)): number,
+        "provider_id": [c.replace("{first}", str(first)) for c in chosen],
+        "reason": reason,
+    }
+    with clock.fixed_today(TODAY):
+        answer = _post(client, f"/meetings/{made.meeting.id}/agenda/{action}", data)
+    assert answer.status_code in (302, 400), answer.status_code
