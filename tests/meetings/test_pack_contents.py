@@ -9,8 +9,8 @@ import pytest
 
 from portal.extensions import db
 from portal.meetings.proposals import agenda
-from portal.templating import govuk_date
 from portal.models import Marking, Role
+from portal.templating import govuk_date
 from tests import factories
 from tests.conftest import api_token_for
 from tests.meetings.helpers import HELD_ON, add_to_agenda, meeting, pdf_text, sign_in
