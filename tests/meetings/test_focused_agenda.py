@@ -543,3 +543,20 @@ def test_any_input_to_the_discussion_list_is_answered_never_a_500(
     with clock.fixed_today(TODAY):
         answer = _post(client, f"/meetings/{made.meeting.id}/agenda/{action}", data)
     assert answer.status_code in (302, 400), answer.status_code
+
+
+def test_with_chair_additions_switched_off_the_add_page_refuses_and_says_why(app, client):
+    made = group()
+    app.config["PORTAL"]["meetings"]["agenda"]["chair_additions"] = False
+    with clock.fixed_today(TODAY):
+        sign_in(client, made.chair)
+        page = client.get(f"/meetings/{made.meeting.id}").get_data(as_text=True)
+        assert "Add a provider to the agenda" not in page and "Added House" not in page
+        refused = _post(
+            client,
+            f"/meetings/{made.meeting.id}/agenda/add",
+            {"provider_id": str(made.new.id), "reason": "Asked by CQC"},
+        )
+    assert refused.status_code == 400
+    assert "do not let the chair add providers" in refused.get_data(as_text=True)
+    assert db.session.get(MeetingProvider, (made.meeting.id, made.new.id)) is None
