@@ -117,8 +117,16 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
         tempfile.TemporaryDirectory() as folder,
         database(backend, Path(folder)) as url,
     ):
+        # The group's cap on the discussion list set to the pack's size ([meetings.agenda]).
+        rules = {"agenda": {"cap": AGENDA_SIZE}}
         app = create_app(
-            {"env": "test", "database_url": url, "instance_path": folder, "csrf_enabled": False}
+            {
+                "env": "test",
+                "database_url": url,
+                "instance_path": folder,
+                "csrf_enabled": False,
+                "meetings": rules,
+            }
         )
         with app.app_context():
             upgrade()
@@ -134,7 +142,8 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
 
             meeting = plan_meeting(2, date(2026, 11, 26))
             seconds, plan = _timed(lambda: proposals.agenda(meeting, TODAY), runs)
-            _line("proposals", seconds, f"   {len(plan.entries)} providers proposed")
+            qualified = len(plan.entries) + len(plan.also_qualified)
+            _line("proposals", seconds, f"   {qualified} providers qualified")
             trim_agenda(meeting, TODAY, AGENDA_SIZE)
             client = app.test_client()
             with client.session_transaction() as session:

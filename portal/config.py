@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from portal.risk_bands import BandThresholdsError, configured_band_floors
+from portal.risk_bands import Band, BandThresholdsError, configured_band_floors
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "PORTAL_"
 ENVIRONMENTS = ("development", "production", "test")
+#: Tables of the file whose keys the environment overrides one by one, as
+#: PORTAL_<TABLE>_<SUBTABLE>_<KEY> (PORTAL_MEETINGS_AGENDA_CAP=10).
+NESTED_TABLES = ("meetings",)
 
 
 class ConfigurationError(RuntimeError):
@@ -44,13 +48,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The effective settings: file defaults, then environment, then explicit overrides."""
     with open(config_dir() / "default.toml", "rb") as fh:
         settings: dict[str, Any] = tomllib.load(fh)
-    for key, default in list(settings.items()):
-        env_name = ENV_PREFIX + key.upper()
-        if env_name in os.environ:
-            try:
-                settings[key] = _coerce(os.environ[env_name], default)
-            except ConfigurationError as exc:
-                raise ConfigurationError(f"{env_name}: {exc}") from None
+    _override_from_environment(settings, ENV_PREFIX)
     # Secrets are never in the file, only in the environment.
     settings["secret_key"] = os.environ.get("PORTAL_SECRET_KEY", "")
     settings.update(overrides or {})
@@ -59,7 +57,21 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['env']!r}"
         )
     _check_risk_bands()
+    agenda_rules(settings)
     return settings
+
+
+def _override_from_environment(table: dict[str, Any], prefix: str) -> None:
+    """Each key of the table from its PORTAL_ variable, when set (nested tables key by key)."""
+    for key, default in list(table.items()):
+        env_name = prefix + key.upper()
+        if isinstance(default, dict) and (prefix != ENV_PREFIX or key in NESTED_TABLES):
+            _override_from_environment(default, env_name + "_")
+        elif env_name in os.environ:
+            try:
+                table[key] = _coerce(os.environ[env_name], default)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{env_name}: {exc}") from None
 
 
 def _check_risk_bands() -> None:
@@ -68,6 +80,67 @@ def _check_risk_bands() -> None:
         configured_band_floors()
     except BandThresholdsError as exc:
         raise ConfigurationError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class AgendaRules:
+    """The group's rules for a meeting's discussion list ([meetings.agenda] in default.toml)."""
+
+    cap: int = 15
+    current_risk: bool = True
+    current_risk_band: Band = Band.EXTREME
+    risk_up_a_band: bool = True
+    risk_up_a_band_to: Band = Band.HIGH
+    open_concern: bool = True
+    embargo_in_force: bool = True
+    poor_cqc_rating: bool = True
+    overdue_action: bool = True
+    chair_additions: bool = True
+
+
+AGENDA_SWITCHES = (
+    "current_risk",
+    "risk_up_a_band",
+    "open_concern",
+    "embargo_in_force",
+    "poor_cqc_rating",
+    "overdue_action",
+    "chair_additions",
+)
+AGENDA_BANDS = ("current_risk_band", "risk_up_a_band_to")
+MAX_AGENDA_CAP = 200
+
+
+def agenda_rules(settings: dict[str, Any]) -> AgendaRules:
+    """The [meetings.agenda] rules from the settings; ConfigurationError saying what to change."""
+    table = settings.get("meetings", {})
+    raw = table.get("agenda", {}) if isinstance(table, dict) else None
+    if not isinstance(raw, dict):
+        raise ConfigurationError("[meetings.agenda] must be a table of settings")
+    where = "meetings.agenda"
+    unknown = sorted(set(raw) - {"cap", *AGENDA_SWITCHES, *AGENDA_BANDS})
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown setting {unknown[0]!r}")
+    values: dict[str, Any] = {}
+    cap = raw.get("cap", AgendaRules.cap)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_AGENDA_CAP:
+        raise ConfigurationError(
+            f"{where}.cap: the most providers for discussion is a whole number from 1 to "
+            f"{MAX_AGENDA_CAP}, not {cap!r}"
+        )
+    values["cap"] = cap
+    for name in AGENDA_SWITCHES:
+        value = raw.get(name, True)
+        if not isinstance(value, bool):
+            raise ConfigurationError(f"{where}.{name}: write true or false, not {value!r}")
+        values[name] = value
+    bands = ", ".join(b.value for b in Band if b is not Band.LOW)
+    for name in AGENDA_BANDS:
+        value = raw.get(name, getattr(AgendaRules, name).value)
+        if value not in [b.value for b in Band] or value == Band.LOW.value:
+            raise ConfigurationError(f"{where}.{name}: one of {bands}, not {value!r}")
+        values[name] = Band(value)
+    return AgendaRules(**values)
 
 
 def normalise_database_url(url: str) -> str:

@@ -271,6 +271,22 @@ ACCESS_TABLE |= {
         lambda w: f"/meetings/{w.meeting.id}/agenda/{w.provider.id}/move",
         NO_CSRF,
     ),
+    "meetings.save_order": ("POST", lambda w: f"/meetings/{w.meeting.id}/agenda/order", NO_CSRF),
+    "meetings.note_selected": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/noting",
+        NO_CSRF,
+    ),
+    "meetings.remove_selected": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/remove",
+        NO_CSRF,
+    ),
+    "meetings.list_provider": (
+        "POST",
+        lambda w: f"/meetings/{w.meeting.id}/agenda/{w.provider.id}/list",
+        NO_CSRF,
+    ),
     "meetings.preview_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/pack", CHAIRS_ONLY),
     "meetings.issue_pack": ("POST", lambda w: f"/meetings/{w.meeting.id}/packs", NO_CSRF),
     "meetings.view_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/packs/1", MEETING_READERS),

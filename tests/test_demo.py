@@ -349,6 +349,20 @@ def test_the_demo_data_set_is_exactly_the_recorded_one(app: Flask) -> None:
     assert demo_digest(tables) == DEMO_DIGEST, f"now {demo_digest(tables)}, per table: {tables}"
 
 
+def test_the_demo_meetings_have_a_focused_agenda_with_each_reason_said_once(app: Flask) -> None:
+    from portal.meetings.services import current_agenda
+
+    for meeting in db.session.scalars(sa.select(Meeting).order_by(Meeting.held_on)):
+        plan = current_agenda(meeting, TODAY)
+        assert 1 <= len(plan.entries) <= 15, meeting.title
+        assert plan.noting, meeting.title
+        reasons = [e.reason for e in plan.entries] + [
+            str(e.get("reason", "")) for pack in meeting.packs for e in pack.agenda
+        ]
+        assert not any(r.count("Added by the chair") > 1 for r in reasons), meeting.title
+        assert all(len(pack.agenda) <= 15 for pack in meeting.packs), meeting.title
+
+
 def test_every_data_file_ships_with_the_package() -> None:
     root = Path(__file__).parents[1]
     with (root / "pyproject.toml").open("rb") as handle:

@@ -42,9 +42,17 @@ def meeting_json(meeting: Meeting, *, detail: bool = False) -> dict[str, Any]:
         ],
     }
     if detail:
+        plan = services.current_agenda(meeting, clock.today())
         answer["agenda"] = [
-            {"provider_id": e.provider_id, "reason": e.reason}
-            for e in services.current_agenda(meeting, clock.today()).entries
+            {"provider_id": e.provider_id, "reason": e.reason} for e in plan.entries
+        ]
+        answer["also_qualified"] = [
+            {"provider_id": e.provider_id, "name": e.name, "reason": e.reason}
+            for e in plan.also_qualified
+        ]
+        answer["noting"] = [
+            {"provider_id": n.provider_id, "name": n.name, "new_items": n.new_items}
+            for n in plan.noting
         ]
     return answer
 

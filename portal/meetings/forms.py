@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from portal.forms import ServiceCheckedForm
 from portal.inputs import parse_id
 from portal.intelligence.validation import parse_date
 from portal.models import ActionStatus, Agency
@@ -77,6 +79,37 @@ class MoveForm(FlaskForm):
     """Move a provider up or down the agenda (the button pressed says which)."""
 
     direction = HiddenField()
+
+
+class AgendaListForm(ServiceCheckedForm):
+    """The discussion list: a checkbox and an order box per provider, one reason for removal.
+
+    Its buttons send it to save the order, to move the selected providers to the noting
+    list, or to take them off the agenda with the reason. The order boxes are named
+    ``position-<provider id>``; the services read and check them (portal.meetings.agenda).
+    """
+
+    provider_id = SelectMultipleField("Select", choices=[], validate_choice=False)
+    reason = TextAreaField(
+        "Why are the selected providers coming off the agenda?",
+        description="One reason for every provider you selected; it is shown beside each.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Every message the service gave, by key (the order boxes' too), for the page.
+        self.refused: dict[str, str] = {}
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Keep every message for the page, and put each on its field where it has one."""
+        super().show_errors(errors)
+        self.refused |= dict(errors)
+
+
+class ListForm(FlaskForm):
+    """Move one provider to the discussion or the noting list (the button says which)."""
+
+    listed_for = HiddenField()
 
 
 class PlainForm(FlaskForm):

@@ -1,7 +1,8 @@
 """The minutes: attendance, the discussion and decisions per provider, the actions agreed.
 
-The providers minuted are those of the latest issued pack (what the meeting had in front
-of it), else the agenda as it stands, then any other provider a note was recorded about.
+The providers minuted are those for discussion in the latest issued pack (what the meeting
+had in front of it), else on the agenda as it stands, then any other provider a discussion,
+decision or action was recorded about; those for noting are not listed.
 Approved minutes are read-only; their PDF (templates/meetings/minutes_document.html,
 through portal.pdf) is stored when the chair approves them.
 """

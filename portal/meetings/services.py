@@ -17,6 +17,7 @@ from portal import audit
 from portal.blobs import store_blob
 from portal.extensions import db
 from portal.inputs import parse_id
+from portal.meetings.agenda_facts import current_rules
 from portal.meetings.proposals import Agenda, agenda
 from portal.models import (
     Action,
@@ -45,6 +46,9 @@ from portal.unit_of_work import ValidationFailed
 
 MAX_TITLE = 200
 MAX_TEXT = 5_000
+CHAIR_ADDITIONS_OFF = (
+    "The group's rules (meetings.agenda in the configuration) do not let the chair add providers"
+)
 
 
 class MeetingLocked(ValueError):
@@ -171,12 +175,23 @@ def _ensure_open(meeting: Meeting) -> None:
         raise MeetingLocked("The minutes of this meeting are approved; it can no longer change.")
 
 
+AGENDA_FROZEN = "The meeting has been held, so its agenda is frozen and can no longer change."
+
+
+def ensure_agenda_open(meeting: Meeting, today: date) -> None:
+    """Refuse a change to the agenda once the meeting is held (Meeting.is_held) or locked."""
+    _ensure_open(meeting)
+    if meeting.is_held(today):
+        raise MeetingLocked(AGENDA_FROZEN)
+
+
 def current_agenda(meeting: Meeting, today: date) -> Agenda:
     """The meeting's agenda as it stands, as of the meeting day or today if that is earlier."""
     return agenda(meeting, min(today, meeting.held_on))
 
 
-def _choice(meeting: Meeting, provider_id: int, user: User) -> MeetingProvider:
+def agenda_choice(meeting: Meeting, provider_id: int, user: User) -> MeetingProvider:
+    """The chair's row about the provider on this meeting's agenda, made if there is none."""
     row = db.session.get(MeetingProvider, (meeting.id, provider_id))
     if row is None:
         row = MeetingProvider(
@@ -186,7 +201,8 @@ def _choice(meeting: Meeting, provider_id: int, user: User) -> MeetingProvider:
     return row
 
 
-def _agenda_changed(user: User, meeting: Meeting, change: str, provider_id: int) -> None:
+def agenda_changed(user: User, meeting: Meeting, change: str, provider_id: int) -> None:
+    """Audit one change to the agenda."""
     audit.record(
         "agenda-changed",
         user=user,
@@ -197,37 +213,44 @@ def _agenda_changed(user: User, meeting: Meeting, change: str, provider_id: int)
     )
 
 
-def add_provider(user: User, meeting: Meeting, provider: Provider, reason: str) -> None:
-    """The chair adds a provider to the agenda, with the reason."""
-    _ensure_open(meeting)
-    row = _choice(meeting, provider.id, user)
-    row.added, row.reason = True, reason
+def add_provider(
+    user: User, meeting: Meeting, provider: Provider, reason: str, today: date
+) -> None:
+    """The chair adds a provider to the discussion list, with the reason."""
+    ensure_agenda_open(meeting, today)
+    if not current_rules().chair_additions:
+        raise ValidationFailed({"reason": CHAIR_ADDITIONS_OFF})
+    row = agenda_choice(meeting, provider.id, user)
+    row.added, row.reason, row.listed_for = True, reason, None
     row.removed_reason, row.removed_at = None, None
-    _agenda_changed(user, meeting, "added", provider.id)
+    agenda_changed(user, meeting, "added", provider.id)
 
 
-def remove_provider(user: User, meeting: Meeting, provider_id: int, reason: str) -> None:
+def remove_provider(
+    user: User, meeting: Meeting, provider_id: int, reason: str, today: date
+) -> None:
     """The chair takes a provider off the agenda, with the reason (shown beside it)."""
-    _ensure_open(meeting)
-    row = _choice(meeting, provider_id, user)
+    ensure_agenda_open(meeting, today)
+    row = agenda_choice(meeting, provider_id, user)
     row.removed_reason, row.removed_at = reason, utcnow()
-    _agenda_changed(user, meeting, "removed", provider_id)
+    row.listed_for, row.position = None, None
+    agenda_changed(user, meeting, "removed", provider_id)
 
 
-def restore_provider(user: User, meeting: Meeting, provider_id: int) -> None:
+def restore_provider(user: User, meeting: Meeting, provider_id: int, today: date) -> None:
     """The chair puts a removed provider back on the agenda."""
-    _ensure_open(meeting)
+    ensure_agenda_open(meeting, today)
     row = db.session.get(MeetingProvider, (meeting.id, provider_id))
     if row is not None:
         row.removed_reason, row.removed_at = None, None
-        _agenda_changed(user, meeting, "restored", provider_id)
+        agenda_changed(user, meeting, "restored", provider_id)
 
 
 def move_provider(
     user: User, meeting: Meeting, provider_id: int, direction: str, today: date
 ) -> bool:
     """Move a provider one place up or down the agenda; False when it cannot move."""
-    _ensure_open(meeting)
+    ensure_agenda_open(meeting, today)
     order = current_agenda(meeting, today).provider_ids
     if provider_id not in order or direction not in ("up", "down"):
         return False
@@ -237,8 +260,8 @@ def move_provider(
         return False
     order[index], order[other] = order[other], order[index]
     for position, pid in enumerate(order, start=1):
-        _choice(meeting, pid, user).position = position
-    _agenda_changed(user, meeting, f"moved {direction}", provider_id)
+        agenda_choice(meeting, pid, user).position = position
+    agenda_changed(user, meeting, f"moved {direction}", provider_id)
     return True
 
 

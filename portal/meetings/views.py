@@ -23,6 +23,7 @@ from flask_login import current_user
 from portal import clock
 from portal.meetings import (
     actions_views,  # noqa: F401  (adds /meetings/actions to bp)
+    agenda_views,  # noqa: F401  (the agenda's routes, on bp)
     minutes,
     pack_rendering,
     packs,
@@ -135,7 +136,9 @@ def add_provider(meeting_id: int) -> ResponseReturnValue:
     provider = services.provider_by_id(form.provider_id.data or request.args.get("provider_id"))
     if provider is not None and form.validate_on_submit():
         try:
-            services.add_provider(current_user, meeting, provider, (form.reason.data or "").strip())
+            services.add_provider(
+                current_user, meeting, provider, (form.reason.data or "").strip(), clock.today()
+            )
         except services.MeetingLocked as locked:
             flash(str(locked))
             return _to_meeting(meeting)
@@ -163,7 +166,7 @@ def remove_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_provider(
-                current_user, meeting, provider_id, (form.reason.data or "").strip()
+                current_user, meeting, provider_id, (form.reason.data or "").strip(), clock.today()
             )
         except services.MeetingLocked as locked:
             flash(str(locked))
@@ -182,7 +185,7 @@ def restore_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
-        services.restore_provider(current_user, meeting, provider_id)
+        services.restore_provider(current_user, meeting, provider_id, clock.today())
     except services.MeetingLocked as locked:
         flash(str(locked))
     return _to_meeting(meeting)

@@ -46,10 +46,12 @@ def test_the_api_lists_only_meetings_of_the_callers_agency_with_the_agenda_in_or
     assert _api(app, member, "GET", f"/api/v1/meetings/{other.id}").status_code == 404
 
     detail = _api(app, member, "GET", f"/api/v1/meetings/{w.meeting.id}").get_json()
+    # The chair's additions first, then by risk (docs/meetings.md, "the focused agenda").
     assert detail["agenda"] == [
-        {"provider_id": hot.id, "reason": "Current risk 20 (extreme) from 1 item"},
         {"provider_id": w.provider.id, "reason": "Added by the chair: Partners asked"},
+        {"provider_id": hot.id, "reason": "Current risk 20 (extreme) from 1 item"},
     ]
+    assert detail["also_qualified"] == [] and detail["noting"] == []
     assert detail["packs"] == [] and detail["status"] == "planned"
     assert detail["agencies"] == ["CQC", "MERTON", "MPS"]
 

@@ -10,6 +10,7 @@ import pytest
 from portal.extensions import db
 from portal.meetings.proposals import agenda
 from portal.models import Marking, Role
+from portal.templating import govuk_date
 from tests import factories
 from tests.conftest import api_token_for
 from tests.meetings.helpers import HELD_ON, add_to_agenda, meeting, pdf_text, sign_in
@@ -110,7 +111,7 @@ def test_new_intelligence_counts_from_the_last_meeting_or_says_why_not(client):
     assert "(the last meeting)" in page and said not in page
 
 
-def test_the_agenda_gives_each_reason_and_orders_by_risk_then_the_chairs_order(app):
+def test_the_agenda_gives_each_reason_and_ranks_the_chairs_choices_then_processes_then_risk(app):
     from portal.meetings import services
     from portal.models import (
         ConcernStage,
@@ -164,21 +165,27 @@ def test_the_agenda_gives_each_reason_and_orders_by_risk_then_the_chairs_order(a
     plan = agenda(planned, date.today())
     reasons = {e.name: e.reason for e in plan.entries}
 
-    assert plan.entries[0].name == "High House"
-    assert reasons["High House"] == "Current risk 9 (high) from 1 item"
+    # The chair's addition first, then the group's processes (concern, embargo), then by risk.
+    names = [e.name for e in plan.entries]
+    assert names == ["Added House", "Concern House", "Embargo House", "High House", "Rated House"]
+    since = govuk_date(earlier.held_on)
+    assert reasons["High House"] == (
+        f"Risk up from none to high since {since}: current risk 9 from 1 item"
+    )
     assert reasons["Concern House"].startswith("Open provider concern: Findings meeting (since ")
     assert reasons["Embargo House"].startswith("Embargo on new placements in force since ")
     assert reasons["Rated House"].startswith("CQC rated Inadequate overall, published ")
     assert reasons["Added House"] == "Added by the chair: New manager"
 
-    services.remove_provider(chair, planned, embargoed.id, "Discussed at the provider forum")
-    services.move_provider(chair, planned, added.id, "up", date.today())
+    services.remove_provider(
+        chair, planned, embargoed.id, "Discussed at the provider forum", date.today()
+    )
+    services.move_provider(chair, planned, rated.id, "up", date.today())
     plan = agenda(planned, date.today())
     names = [e.name for e in plan.entries]
     assert "Embargo House" not in names
     assert [e.removed_reason for e in plan.removed] == ["Discussed at the provider forum"]
-    # Before the move: High (scored), then the unscored by name: Added, Concern, Rated.
-    assert names == ["Added House", "High House", "Concern House", "Rated House"]
+    assert names == ["Added House", "Concern House", "Rated House", "High House"]
 
 
 @pytest.mark.parametrize(
