@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -16,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from portal.forms import ServiceCheckedForm
 from portal.inputs import parse_id
 from portal.intelligence.validation import parse_date
 from portal.models import ActionStatus, Agency
@@ -81,6 +83,19 @@ class MoveForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """A button that only needs its CSRF token: issue a pack, approve the minutes, restore."""
+
+
+class IssuePackForm(ServiceCheckedForm):
+    """Issue the next version: with the items' full texts in an appendix or not, and once the
+    meeting is held the reason for the correction (portal.meetings.packs.checked_reason
+    checks it)."""
+
+    appendix = BooleanField("Include the items’ full texts in an appendix")
+    reason = TextAreaField(
+        "Why is a new version needed?",
+        description="The meeting has been held, so this version is a correction. The reason is "
+        "shown on its cover and in the meeting’s list of versions.",
+    )
 
 
 class AttendeeForm(FlaskForm):

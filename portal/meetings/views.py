@@ -21,7 +21,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.meetings import minutes, pack_rendering, packs, services
+from portal.meetings import (
+    life_views,  # noqa: F401 - its routes: issuing a pack, approving the minutes
+    minutes,
+    pack_rendering,
+    packs,
+    services,
+)
 from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ActionForm,
@@ -80,6 +86,7 @@ def list_meetings() -> ResponseReturnValue:
         result=result,
         can_chair=has_permission(current_user, Permission.CHAIR_MEETINGS),
         page_url=lambda n: url_for(".list_meetings", page=n),
+        today=clock.today(),
     )
 
 
@@ -205,17 +212,6 @@ def preview_pack(meeting_id: int) -> ResponseReturnValue:
     return pack_rendering.preview(meeting, clock.today())
 
 
-@bp.route("/<int:meeting_id>/packs", methods=["POST"])
-@requires(Permission.CHAIR_MEETINGS)
-def issue_pack(meeting_id: int) -> ResponseReturnValue:
-    """Issue the next version of the pack: its PDF and HTML are stored and frozen."""
-    meeting = _runnable(meeting_id)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    issued = packs.issue_pack(current_user, meeting, clock.today())
-    return _to_meeting(meeting, f"Pack version {issued.version} issued")
-
-
 @bp.route("/<int:meeting_id>/packs/<int:version>")
 @requires(Permission.ATTEND_MEETINGS)
 def view_pack(meeting_id: int, version: int) -> ResponseReturnValue:
@@ -257,6 +253,7 @@ def _minutes_page(meeting: Meeting, attendee_form: AttendeeForm) -> str:
         attendee_form=attendee_form,
         form=PlainForm(),
         user_agency_id=current_user.agency_id,
+        today=clock.today(),
     )
 
 
@@ -362,22 +359,6 @@ def update_action(action_id: int) -> ResponseReturnValue:
             flash("Action updated", "success")
             return redirect(url_for(".view_minutes", meeting_id=meeting.id))
     return render_template("meetings/action_update.html", action=action, meeting=meeting, form=form)
-
-
-@bp.route("/<int:meeting_id>/minutes/approve", methods=["POST"])
-@requires(Permission.CHAIR_MEETINGS)
-def approve_minutes(meeting_id: int) -> ResponseReturnValue:
-    """Approve the minutes: from then on they are read-only and downloadable as PDF."""
-    meeting = _runnable(meeting_id)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    try:
-        minutes.approve(current_user, meeting, clock.today())
-    except services.MeetingLocked as locked:
-        flash(str(locked))
-        return redirect(url_for(".view_minutes", meeting_id=meeting.id))
-    flash("Minutes approved", "success")
-    return redirect(url_for(".view_minutes", meeting_id=meeting.id))
 
 
 @bp.route("/<int:meeting_id>/minutes.pdf")
