@@ -70,7 +70,9 @@ def _held(
         title=f"Joint Intelligence Group – {held:%B %Y}",
         location=rng.choice(demo.text.meetings.locations),
         chair=chair,
-        status=MeetingStatus.HELD,
+        # Planned until issue_packs_and_minutes has issued its pack a week before the day (a
+        # version issued once a meeting is held is a correction); then it is held.
+        status=MeetingStatus.PLANNED,
         created_at=at(held - timedelta(days=28), 10),
         agencies=[demo.agencies[c] for c in codes if c not in absent],
     )
@@ -239,6 +241,7 @@ def issue_packs_and_minutes(demo: Demo) -> None:
             # next pack is built from what was committed, not from objects loaded before the
             # demo wrote its items with plain SQL.
             packs.issue_pack(chair, meeting, issued, via="demo", issued_at=at(issued, 10))
+            meeting.status = MeetingStatus.HELD
             db.session.commit()
             if number < 2:
                 approved = meeting.held_on + timedelta(days=12)
