@@ -21,10 +21,7 @@ from portal.unit_of_work import ValidationFailed
 
 #: The longest reason for a correction (a version issued after the meeting was held).
 MAX_REASON = 2_000
-REASON_NEEDED = (
-    "Enter the reason for this version: the meeting has been held, so a new version is a "
-    "correction and needs a reason"
-)
+REASON_NEEDED = "Enter the reason for the correction"
 NO_MORE_PACKS = "The minutes are approved: no more packs"
 
 

@@ -176,7 +176,7 @@ def test_after_the_meeting_a_new_version_is_a_correction_with_its_reason(app, cl
         token = csrf(client)
         missing = client.post(f"{base}/packs", data={"csrf_token": token, "reason": "  "})
         assert missing.status_code == 400
-        assert "Enter the reason for this version" in _text(missing)
+        assert "Enter the reason for the correction" in _text(missing)
         assert len(planned.packs) == 1
         done = client.post(
             f"{base}/packs", data={"csrf_token": token, "reason": reason}, follow_redirects=True
@@ -186,7 +186,8 @@ def test_after_the_meeting_a_new_version_is_a_correction_with_its_reason(app, cl
     db.session.refresh(planned)
     assert [p.correction_reason for p in planned.packs] == ["", reason]
     escaped = reason.replace("'", "&#39;")
-    assert f"Version 2, correction: {escaped}" in page
+    shown = page.replace('<span class="govuk-!-font-weight-regular">', "").replace("</span>", "")
+    assert f"Version 2, correction: {escaped}" in shown
     assert "Version 1</th>" in page
     cover = _text(client.get(f"{base}/packs/2")).split("</section>")[0]
     assert f"Correction issued after the meeting:</strong> {escaped}" in cover
