@@ -304,6 +304,13 @@ def can_run_meeting(user: Reader, meeting: Meeting | None) -> bool:
     return has_permission(user, Permission.CHAIR_MEETINGS) and can_read_meeting(user, meeting)
 
 
+def runnable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
+    """The SQL condition on Meeting that keeps the meetings the user may run (can_run_meeting)."""
+    if not has_permission(user, Permission.CHAIR_MEETINGS):
+        return sa.false()
+    return readable_meetings_clause(user)
+
+
 def can_update_agency_actions(user: Reader) -> TypeGuard[User]:
     """Members and chairs update the actions their own agency owns, from any meeting."""
     return has_permission(user, Permission.ATTEND_MEETINGS)

@@ -288,6 +288,11 @@ ACCESS_TABLE |= {
         NO_CSRF,
     ),
     "meetings.preview_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/pack", CHAIRS_ONLY),
+    "meetings.confirm_issue_pack": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/packs/new",
+        CHAIRS_ONLY,
+    ),
     "meetings.issue_pack": ("POST", lambda w: f"/meetings/{w.meeting.id}/packs", NO_CSRF),
     "meetings.view_pack": ("GET", lambda w: f"/meetings/{w.meeting.id}/packs/1", MEETING_READERS),
     "meetings.download_pack": (
@@ -315,6 +320,11 @@ ACCESS_TABLE |= {
     ),
     # Actions across the meetings the user may read: members and chairs.
     "meetings.list_actions": ("GET", "/meetings/actions", MEETING_READERS),
+    "meetings.confirm_minutes_approval": (
+        "GET",
+        lambda w: f"/meetings/{w.meeting.id}/minutes/approve",
+        CHAIRS_ONLY,
+    ),
     "meetings.approve_minutes": (
         "POST",
         lambda w: f"/meetings/{w.meeting.id}/minutes/approve",

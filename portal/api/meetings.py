@@ -119,16 +119,45 @@ def create_meeting() -> ResponseReturnValue:
     return response
 
 
+def _issue_options(body: bytes, is_json: bool) -> tuple[bool, str]:
+    """`appendix` and `reason` from an optional JSON body (none is needed before the meeting
+    is held). A body that is not JSON, and fields besides these, are ignored as they always
+    were."""
+    if not is_json or not body.strip():
+        return False, ""
+    data = read_json_object(body)
+    errors: dict[str, str] = {}
+    appendix = data.get("appendix", False)
+    if not isinstance(appendix, bool):
+        errors["appendix"] = "appendix must be true or false"
+    reason = data.get("reason", "")
+    if not isinstance(reason, str):
+        errors["reason"] = "reason must be text: why a version after the meeting is needed"
+    if errors:
+        raise ValidationFailed(errors)
+    return bool(appendix), str(reason)
+
+
 @bp.route("/meetings/<int:meeting_id>/packs", methods=["POST"])
 @api_requires(Permission.CHAIR_MEETINGS)
 def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
-    """Issue the next version of the meeting's pack: 201 {"version", "sha256", "pdf_url"}."""
+    """Issue the next version of the meeting's pack: 201 {"version", "sha256", "pdf_url"}.
+
+    Once the meeting is held the version is a correction and needs a JSON `reason` (422
+    without it); `appendix` adds the items' full texts.
+    """
     meeting = services.runnable_meeting(current_user, meeting_id)
     if meeting is None:
         return not_found()
-    if meeting.minutes_approved_at is not None:
-        raise ValidationFailed({"meeting": "The minutes are approved: no more packs"})
-    issued = packs.issue_pack(current_user, meeting, clock.today(), via="api")
+    appendix, reason = _issue_options(request.get_data(cache=False), request.is_json)
+    issued = packs.issue_pack(
+        current_user,
+        meeting,
+        clock.today(),
+        via="api",
+        appendix=appendix,
+        correction_reason=reason,
+    )
     pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
     response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})
     response.status_code = 201

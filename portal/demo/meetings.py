@@ -70,8 +70,8 @@ def _held(
         title=f"Joint Intelligence Group – {held:%B %Y}",
         location=rng.choice(demo.text.meetings.locations),
         chair=chair,
-        # Planned until its pack is issued (a week before) and its minutes recorded (the day
-        # after): issue_packs_and_minutes records those events in turn.
+        # Planned until issue_packs_and_minutes has issued its pack a week before the day (a
+        # version issued once a meeting is held is a correction); then it is held.
         status=MeetingStatus.PLANNED,
         created_at=at(held - timedelta(days=28), 10),
         agencies=[demo.agencies[c] for c in codes if c not in absent],

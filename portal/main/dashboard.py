@@ -9,7 +9,7 @@ costs a fixed number of queries whatever the data, and hands the template everyt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from portal import heatmap as heatmaps
@@ -20,7 +20,9 @@ from portal.main.worklists import (
     ActionRow,
     ConcernRow,
     EmbargoRow,
+    MinutesDueRow,
     active_embargoes,
+    minutes_due,
     new_items_for,
     new_since,
     open_actions,
@@ -94,6 +96,8 @@ class Dashboard:
     matrix: heatmaps.Heatmap
     items_url: str | None
     heatmap_rows: int = HEATMAP_ROWS
+    #: Held meetings the user runs whose minutes wait for approval (chairs only).
+    minutes_due: list[MinutesDueRow] = field(default_factory=list)
 
     @property
     def explanations(self) -> list[str]:
@@ -154,6 +158,7 @@ def dashboard(user: User, form: DashboardFilterForm, today: date) -> Dashboard:
             "heatmap-matrix", matrix_counts(user, filters, period_start, today), period
         ),
         items_url=optional_url("intelligence.list_items"),
+        minutes_due=minutes_due(user, today),
     )
 
 

@@ -1,4 +1,5 @@
-"""The dashboard's work lists: new intelligence, open actions, concerns and embargoes.
+"""The dashboard's work lists: new intelligence, open actions, minutes due, concerns and
+embargoes.
 
 Each list is one query returning plain rows, or for new intelligence the items themselves
 with their provider and agency (with the total beside the rows shown where the list is cut
@@ -27,7 +28,12 @@ from portal.models import (
     ProviderConcernStage,
     User,
 )
-from portal.policy import Reader, can_update_agency_actions, readable_items_clause
+from portal.policy import (
+    Reader,
+    can_update_agency_actions,
+    readable_items_clause,
+    runnable_meetings_clause,
+)
 from portal.templating import optional_url
 
 NEW_ITEMS_SHOWN = 10
@@ -36,6 +42,7 @@ LIST_LIMIT = 50
 NEW_SINCE_DAYS = 14
 PROVIDER_ENDPOINT = "providers.view_provider"
 UPDATE_ACTION_ENDPOINT = "meetings.update_action"
+MINUTES_ENDPOINT = "meetings.view_minutes"
 
 
 def provider_url(provider_id: int | None) -> str | None:
@@ -56,6 +63,15 @@ class ActionRow:
     meeting_on: date
     #: Where the user updates the action (owner agencies' members and chairs), else None.
     update_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MinutesDueRow:
+    """A held meeting the user runs whose minutes wait for approval."""
+
+    title: str
+    held_on: date
+    minutes_url: str | None
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,28 @@ def open_actions(user: User, today: date) -> tuple[list[ActionRow], int]:
         ) in rows
     ]
     return actions, int(rows[0][-1]) if rows else 0
+
+
+def minutes_due(user: Reader, today: date) -> list[MinutesDueRow]:
+    """Held meetings without approved minutes that the user runs, oldest first (one query).
+
+    Held and due as Meeting.minutes_due_by decides; runs as policy.runnable_meetings_clause
+    (the rule of can_run_meeting). Empty for anyone who runs no meeting.
+    """
+    rows = db.session.execute(
+        sa.select(Meeting.id, Meeting.title, Meeting.held_on)
+        .where(Meeting.minutes_due_by(today), runnable_meetings_clause(user))
+        .order_by(Meeting.held_on, Meeting.id)
+        .limit(LIST_LIMIT)
+    )
+    return [
+        MinutesDueRow(
+            title=title,
+            held_on=held_on,
+            minutes_url=optional_url(MINUTES_ENDPOINT, meeting_id=meeting_id),
+        )
+        for meeting_id, title, held_on in rows
+    ]
 
 
 def open_concerns(today: date) -> list[ConcernRow]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -114,6 +115,19 @@ class ListForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """A button that only needs its CSRF token: issue a pack, approve the minutes, restore."""
+
+
+class IssuePackForm(ServiceCheckedForm):
+    """Issue the next version: with the items' full texts in an appendix or not, and once the
+    meeting is held the reason for the correction (portal.meetings.packs.checked_reason
+    checks it)."""
+
+    appendix = BooleanField("Include the items’ full texts in an appendix")
+    reason = TextAreaField(
+        "Why is a new version needed?",
+        description="The meeting has been held, so this version is a correction. The reason is "
+        "shown on its cover and in the meeting’s list of versions.",
+    )
 
 
 class AttendeeForm(FlaskForm):

@@ -20,7 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from portal.blobs import blob_content
 from portal.extensions import db
-from portal.meetings.services import approve_minutes, current_agenda
+from portal.meetings.services import (
+    approve_minutes,
+    current_agenda,
+    ensure_minutes_may_be_approved,
+)
 from portal.models import (
     Action,
     Agency,
@@ -171,12 +175,15 @@ def minutes_pdf(content: Minutes) -> tuple[bytes, str]:
 
 
 def approve(user: User, meeting: Meeting, today: date, approved_at: datetime | None = None) -> None:
-    """The chair approves the minutes: their PDF is made once, stored, and they are frozen."""
+    """The chair approves the minutes, on or after the meeting's day: their PDF is made once,
+    stored, and they are frozen. Refused before the day (ValidationFailed) or when already
+    approved (MeetingLocked), before anything is built."""
+    ensure_minutes_may_be_approved(meeting, today)
     content = minutes(meeting, today)
     content.approved_by = user.name
     content.approved_at = approved_at or utcnow()
     pdf, sha256 = minutes_pdf(content)
-    approve_minutes(user, meeting, pdf, sha256, content.approved_at)
+    approve_minutes(user, meeting, pdf, sha256, content.approved_at, today)
 
 
 def approved_minutes_pdf(meeting: Meeting) -> bytes | None:

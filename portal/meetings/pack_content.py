@@ -110,6 +110,10 @@ class PackContent:
     changes: Changes | None
     explanation: str = EXPLANATION
     item_ids: list[int] = field(default_factory=list)
+    #: Whether the chair asked for the items' full texts in an appendix when issuing.
+    appendix: bool = False
+    #: Why a version issued after the meeting was held was needed ("" when it is no correction).
+    correction_reason: str = ""
 
     @property
     def summary_rows(self) -> list[tuple[str, list[int], int]]:
@@ -345,8 +349,11 @@ def build_pack(
     version: int | None = None,
     issued_at: datetime | None = None,
     issued_by: User | None = None,
+    *,
+    appendix: bool = False,
 ) -> PackContent:
-    """The pack's content as of the meeting day (or today, if earlier)."""
+    """The pack's content as of the meeting day (or today, if earlier); `appendix` asks for
+    the items' full texts at the end."""
     as_of = min(today, meeting.held_on)
     plan = agenda(meeting, as_of)
     ids = plan.provider_ids
@@ -381,6 +388,7 @@ def build_pack(
         closed_actions=closed_actions,
         changes=_changes(previous, plan.entries, item_ids) if version else None,
         item_ids=item_ids,
+        appendix=appendix,
     )
 
 

@@ -17,6 +17,37 @@ from portal.extensions import db
 # Modules, not names: the area packages still import one another while they load.
 from portal.meetings import pack_content, pack_rendering
 from portal.models import Meeting, MeetingPack, MeetingStatus, User, utcnow
+from portal.unit_of_work import ValidationFailed
+
+#: The longest reason for a correction (a version issued after the meeting was held).
+MAX_REASON = 2_000
+REASON_NEEDED = "Enter the reason for the correction"
+NO_MORE_PACKS = "The minutes are approved: no more packs"
+
+
+def correction_needed(meeting: Meeting, today: date) -> bool:
+    """Whether a new version would be a correction: the meeting is held (Meeting.is_held)."""
+    return meeting.is_held(today)
+
+
+def checked_reason(meeting: Meeting, today: date, reason: object) -> str:
+    """The correction's reason to store ("" before the meeting is held), or ValidationFailed.
+
+    After the minutes are approved no version may be issued; after the meeting is held a
+    version needs a reason of up to MAX_REASON characters.
+    """
+    if meeting.minutes_approved:
+        raise ValidationFailed({"meeting": NO_MORE_PACKS})
+    if not correction_needed(meeting, today):
+        return ""
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationFailed({"reason": "reason must be text"})
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed({"reason": REASON_NEEDED})
+    if len(text) > MAX_REASON:
+        raise ValidationFailed({"reason": f"The reason must be {MAX_REASON:,} characters or fewer"})
+    return text
 
 
 def issue_pack(
@@ -25,11 +56,20 @@ def issue_pack(
     today: date,
     via: str = "web",
     issued_at: datetime | None = None,
+    *,
+    appendix: bool = False,
+    correction_reason: str = "",
 ) -> MeetingPack:
-    """Issue the next version: build it, store its PDF and HTML, freeze it; audited."""
+    """Issue the next version: build it, store its PDF and HTML, freeze it; audited.
+
+    `appendix` adds the items' full texts at the end. Once the meeting is held the version is
+    a correction and needs `correction_reason` (checked_reason; ValidationFailed otherwise).
+    """
+    reason = checked_reason(meeting, today, correction_reason)
     version = (meeting.packs[-1].version if meeting.packs else 0) + 1
     issued_at = issued_at or utcnow()
-    content = pack_content.build_pack(meeting, today, version, issued_at, user)
+    content = pack_content.build_pack(meeting, today, version, issued_at, user, appendix=appendix)
+    content.correction_reason = reason
     html = pack_rendering.render_pack(content, for_pdf=False)
     pdf, pages = pack_rendering.render_pdf(content)
     sha256 = store_blob(pdf, issued_at)
@@ -46,6 +86,8 @@ def issue_pack(
         ],
         item_ids=content.item_ids,
         pages=pages,
+        appendix=appendix,
+        correction_reason=reason,
     )
     meeting.packs.append(pack)  # the meeting's list holds it before anything commits
     if meeting.status is MeetingStatus.PLANNED:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, clock
 from portal.blobs import store_blob
 from portal.extensions import db
 from portal.inputs import parse_id
@@ -42,6 +42,7 @@ from portal.policy import (
     readable_meetings_clause,
 )
 from portal.providers.search import find_providers as search_providers
+from portal.templating import govuk_date
 from portal.unit_of_work import ValidationFailed
 
 MAX_TITLE = 200
@@ -53,6 +54,16 @@ CHAIR_ADDITIONS_OFF = (
 
 class MeetingLocked(ValueError):
     """The minutes are approved: the meeting can no longer change."""
+
+
+class AgendaFrozen(MeetingLocked):
+    """The meeting is held: its agenda can no longer change (a pack may still be corrected)."""
+
+
+AGENDA_FROZEN = (
+    "This meeting has been held, so its agenda can no longer change. To correct the pack, "
+    "issue a new version with the reason."
+)
 
 
 def meetings_page(user: Reader, page: int, per_page: int) -> Page:
@@ -170,19 +181,18 @@ def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting
     return meeting
 
 
-def _ensure_open(meeting: Meeting) -> None:
+def _ensure_minutes_open(meeting: Meeting) -> None:
+    """Refuse any change once the minutes are approved (attendance, discussion, actions)."""
     if meeting.minutes_approved:
         raise MeetingLocked("The minutes of this meeting are approved; it can no longer change.")
 
 
-AGENDA_FROZEN = "The meeting has been held, so its agenda is frozen and can no longer change."
-
-
 def ensure_agenda_open(meeting: Meeting, today: date) -> None:
-    """Refuse a change to the agenda once the meeting is held (Meeting.is_held) or locked."""
-    _ensure_open(meeting)
+    """Refuse a change to the agenda: the minutes are approved, or the meeting is held
+    (Meeting.is_held); a pack may still be corrected with a new version."""
+    _ensure_minutes_open(meeting)
     if meeting.is_held(today):
-        raise MeetingLocked(AGENDA_FROZEN)
+        raise AgendaFrozen(AGENDA_FROZEN)
 
 
 def current_agenda(meeting: Meeting, today: date) -> Agenda:
@@ -278,7 +288,7 @@ def _minutes_changed(user: User, meeting: Meeting, what: str) -> None:
 
 def add_attendee(user: User, meeting: Meeting, name: str, agency: Agency) -> None:
     """Record someone who attended, for an agency."""
-    _ensure_open(meeting)
+    _ensure_minutes_open(meeting)
     db.session.add(MeetingAttendee(meeting_id=meeting.id, agency_id=agency.id, name=name))
     _minutes_changed(user, meeting, "attendance")
 
@@ -287,7 +297,7 @@ def record_discussion(
     user: User, meeting: Meeting, provider_id: int, notes: str, decision: str
 ) -> None:
     """Set the discussion note about a provider, and add a decision if one is given."""
-    _ensure_open(meeting)
+    _ensure_minutes_open(meeting)
     discussion = db.session.scalar(
         sa.select(Discussion).where(
             Discussion.meeting_id == meeting.id, Discussion.provider_id == provider_id
@@ -327,7 +337,7 @@ def add_action(
     due_on: date | None,
 ) -> Action:
     """Record an action agreed at the meeting; it stays open until done or dropped."""
-    _ensure_open(meeting)
+    _ensure_minutes_open(meeting)
     action = Action(
         meeting_id=meeting.id,
         provider_id=provider_id,
@@ -368,11 +378,33 @@ def update_action(user: User, action: Action, status: ActionStatus, note: str) -
     )
 
 
+def ensure_minutes_may_be_approved(meeting: Meeting, today: date) -> None:
+    """Refuse approval once approved (MeetingLocked) or before the meeting's day
+    (ValidationFailed), as Meeting.minutes_may_be_approved decides."""
+    _ensure_minutes_open(meeting)
+    if not meeting.minutes_may_be_approved(today):
+        raise ValidationFailed({"meeting": not_yet_approvable(meeting)})
+
+
+def not_yet_approvable(meeting: Meeting) -> str:
+    """Why the minutes cannot be approved yet, with the day they can."""
+    return (
+        f"The minutes can be approved from {govuk_date(meeting.held_on)}, the day of the "
+        "meeting, and not before."
+    )
+
+
 def approve_minutes(
-    user: User, meeting: Meeting, minutes_pdf: bytes, sha256: str, approved_at: datetime
+    user: User,
+    meeting: Meeting,
+    minutes_pdf: bytes,
+    sha256: str,
+    approved_at: datetime,
+    today: date,
 ) -> None:
-    """Approve the minutes: they become read-only and their PDF is kept."""
-    _ensure_open(meeting)
+    """Approve the minutes, on or after the meeting's day: they become read-only and their
+    PDF is kept."""
+    ensure_minutes_may_be_approved(meeting, today)
     store_blob(minutes_pdf, approved_at)
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = approved_at

@@ -24,6 +24,7 @@ from portal import clock
 from portal.meetings import (
     actions_views,  # noqa: F401  (adds /meetings/actions to bp)
     agenda_views,  # noqa: F401  (the agenda's routes, on bp)
+    life_views,  # noqa: F401 - its routes: issuing a pack, approving the minutes
     minutes,
     pack_rendering,
     packs,
@@ -82,13 +83,12 @@ def list_meetings() -> ResponseReturnValue:
     """The meetings the user's agency is invited to, newest first."""
     per_page = int(current_app.config["PORTAL"]["page_size"])
     result = services.meetings_page(current_user, page_number(request.args), per_page)
-    today = clock.today()
     return render_template(
         "meetings/list.html",
         result=result,
-        stages={m.id: m.stage_on(today) for m in result.items},
         can_chair=has_permission(current_user, Permission.CHAIR_MEETINGS),
         page_url=lambda n: url_for(".list_meetings", page=n),
+        today=clock.today(),
     )
 
 
@@ -216,17 +216,6 @@ def preview_pack(meeting_id: int) -> ResponseReturnValue:
     return pack_rendering.preview(meeting, clock.today())
 
 
-@bp.route("/<int:meeting_id>/packs", methods=["POST"])
-@requires(Permission.CHAIR_MEETINGS)
-def issue_pack(meeting_id: int) -> ResponseReturnValue:
-    """Issue the next version of the pack: its PDF and HTML are stored and frozen."""
-    meeting = _runnable(meeting_id)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    issued = packs.issue_pack(current_user, meeting, clock.today())
-    return _to_meeting(meeting, f"Pack version {issued.version} issued")
-
-
 @bp.route("/<int:meeting_id>/packs/<int:version>")
 @requires(Permission.ATTEND_MEETINGS)
 def view_pack(meeting_id: int, version: int) -> ResponseReturnValue:
@@ -268,6 +257,7 @@ def _minutes_page(meeting: Meeting, attendee_form: AttendeeForm) -> str:
         attendee_form=attendee_form,
         form=PlainForm(),
         user_agency_id=current_user.agency_id,
+        today=clock.today(),
     )
 
 
@@ -373,22 +363,6 @@ def update_action(action_id: int) -> ResponseReturnValue:
             flash("Action updated", "success")
             return redirect(url_for(".view_minutes", meeting_id=meeting.id))
     return render_template("meetings/action_update.html", action=action, meeting=meeting, form=form)
-
-
-@bp.route("/<int:meeting_id>/minutes/approve", methods=["POST"])
-@requires(Permission.CHAIR_MEETINGS)
-def approve_minutes(meeting_id: int) -> ResponseReturnValue:
-    """Approve the minutes: from then on they are read-only and downloadable as PDF."""
-    meeting = _runnable(meeting_id)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    try:
-        minutes.approve(current_user, meeting, clock.today())
-    except services.MeetingLocked as locked:
-        flash(str(locked))
-        return redirect(url_for(".view_minutes", meeting_id=meeting.id))
-    flash("Minutes approved", "success")
-    return redirect(url_for(".view_minutes", meeting_id=meeting.id))
 
 
 @bp.route("/<int:meeting_id>/minutes.pdf")

@@ -6,7 +6,8 @@ Journeys read as what someone does, so a new one is a few lines:
     person.sign_in()
     person.navigate("Meetings")
     person.follow("June 2027 meeting")
-    person.press("Issue the pack")
+    person.follow("Issue the pack")
+    person.press("Issue version 1")
     pdf = person.download("Download the PDF")
 
 Each kind of page a person arrives at in a browser with JavaScript is checked (once per

@@ -213,7 +213,11 @@ def test_a_chair_builds_and_issues_a_meeting_pack_and_downloads_its_pdf(
     chair.back()
     chair.expect_heading(title)
 
-    chair.press("Issue the pack")
+    chair.follow("Issue the pack")
+    chair.expect_heading("Issue version 1 of the pack")
+    expect(chair.main).to_contain_text("Members and chairs of:")
+    expect(chair.main).to_contain_text("never in a pack, whoever issues it")
+    chair.press("Issue version 1")
     expect(chair.main.locator(".govuk-notification-banner")).to_contain_text(
         "Pack version 1 issued"
     )

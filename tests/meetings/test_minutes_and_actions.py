@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal import clock
 from portal.extensions import db
 from portal.meetings.pack_content import build_pack
 from portal.models import Action, ActionStatus, Meeting, MeetingStatus, Role
@@ -129,7 +130,9 @@ def test_the_chair_keeps_the_minutes_and_once_approved_they_are_read_only_and_a_
     assert "Keep under review." in page and "Visit at night" in page
     assert client.get(f"{base}/minutes.pdf").status_code == 404
 
-    approved = client.post(f"{base}/minutes/approve", data={"csrf_token": token})
+    # Minutes are approved on or after the meeting's day (tests/meetings/test_meeting_life.py).
+    with clock.fixed_today(HELD_ON):
+        approved = client.post(f"{base}/minutes/approve", data={"csrf_token": token})
     assert approved.status_code == 302
     db.session.refresh(held)
     assert held.status is MeetingStatus.MINUTES_APPROVED
