@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal import audit, clock
+from portal import audit
 from portal.blobs import store_blob
 from portal.extensions import db
 from portal.inputs import parse_id
