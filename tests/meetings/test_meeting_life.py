@@ -273,9 +273,9 @@ def test_once_held_the_agenda_is_frozen_through_every_route(app, client, held_by
             assert "its agenda can no longer change" in _text(answer), url
         page = _text(client.get(base))
         for service, args in (
-            (services.add_provider, (other, "x")),
-            (services.remove_provider, (kept, "x")),
-            (services.restore_provider, (gone,)),
+            (services.add_provider, (other, "x", clock.today())),
+            (services.remove_provider, (kept, "x", clock.today())),
+            (services.restore_provider, (gone, clock.today())),
         ):
             with pytest.raises(services.AgendaFrozen):
                 service(planned.chair, planned, *args)
