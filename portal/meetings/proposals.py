@@ -73,6 +73,29 @@ class AgendaEntry:
 
 
 @dataclass
+class NotingEntry:
+    """A provider for noting: new intelligence since the last meeting, not for discussion."""
+
+    provider_id: int
+    name: str
+    risk: ProviderRisk | None  # current risk in the pack's audience
+    new_items: int
+    previous_band: Band | None
+
+    @property
+    def change(self) -> str:
+        """The band's change since the last meeting, in words: "Up from High", "New"..."""
+        if self.previous_band is None:
+            return "New"
+        order = list(Band)
+        now = order.index(self.risk.band) if self.risk else -1
+        before = order.index(self.previous_band)
+        if now == before:
+            return "No change"
+        return f"{'Up' if now > before else 'Down'} from {self.previous_band.label}"
+
+
+@dataclass
 class Agenda:
     """The agenda in order, and the providers the chair took off it."""
 
@@ -83,6 +106,10 @@ class Agenda:
     #: Whether `since` is the day of the group's previous meeting (else there was none, and
     #: it is FIRST_MEETING_DAYS before this one).
     since_last_meeting: bool = True
+    #: Every other provider with new intelligence since the last meeting, one row each.
+    noting: list[NotingEntry] = field(default_factory=list)
+    #: Providers that met the rules for discussion beyond the cap.
+    also_qualified: list[AgendaEntry] = field(default_factory=list)
 
     @property
     def since_label(self) -> str:
