@@ -25,11 +25,16 @@ def issue_pack(
     today: date,
     via: str = "web",
     issued_at: datetime | None = None,
+    *,
+    appendix: bool = False,
 ) -> MeetingPack:
-    """Issue the next version: build it, store its PDF and HTML, freeze it; audited."""
+    """Issue the next version: build it, store its PDF and HTML, freeze it; audited.
+
+    With `appendix` (the chair's choice) the pack ends with the new items' full texts.
+    """
     version = (meeting.packs[-1].version if meeting.packs else 0) + 1
     issued_at = issued_at or utcnow()
-    content = pack_content.build_pack(meeting, today, version, issued_at, user)
+    content = pack_content.build_pack(meeting, today, version, issued_at, user, appendix=appendix)
     html = pack_rendering.render_pack(content, for_pdf=False)
     pdf, pages = pack_rendering.render_pdf(content)
     sha256 = store_blob(pdf, issued_at)
@@ -46,6 +51,7 @@ def issue_pack(
         ],
         item_ids=content.item_ids,
         pages=pages,
+        appendix=appendix,
     )
     meeting.packs.append(pack)  # the meeting's list holds it before anything commits
     if meeting.status is MeetingStatus.PLANNED:
