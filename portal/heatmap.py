@@ -13,8 +13,9 @@ piece of text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import textwrap
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from portal.config import labels, taxonomy
@@ -30,6 +31,9 @@ BAND_COLOURS: dict[Band, tuple[str, str]] = {
 }
 #: A cell with no readable items.
 EMPTY_COLOURS = ("#ffffff", "#0b0c0c")
+#: A cell of a month with no data yet (the month has only begun): grey, and said in words.
+PENDING_COLOURS = ("#f3f2f1", "#0b0c0c")
+PENDING_NOTE = "no data yet (the month has only begun)"
 TEXT_COLOUR = "#0b0c0c"
 GRID_COLOUR = "#b1b4b6"
 EMPTY_TEXT = "–"
@@ -48,7 +52,9 @@ MONTH_NAMES = (
     "November",
     "December",
 )
-NAME_LIMIT = 32
+#: The width of a character, on average, at the drawing's font size (generous: the PDF may
+#: fall back to a wider font than Arial). Row labels wrap at this estimate, never cut.
+CHAR_WIDTH = 7.7
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class Cell:
     title: str
     band: Band | None
     table_text: str = ""
+    #: The cell's month has no data yet: drawn grey, the column head and the key say so.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Row:
-    """A row: its label in full (drawn shortened if long), an optional link, its cells."""
+    """A row: its label in full (drawn wrapped over lines if long), an optional link, its cells."""
 
     label: str
     cells: list[Cell]
@@ -125,30 +133,53 @@ def score_cell(where: str, risk: ProviderRisk | None) -> Cell:
     )
 
 
+def _month_column(year: int, month: int, pending: bool) -> Column:
+    name = MONTH_NAMES[month - 1]
+    if pending:
+        return Column(
+            lines=(name[:3], str(year), "no data", "yet"), full=f"{name} {year} (no data yet)"
+        )
+    return Column(lines=(name[:3], str(year)), full=f"{name} {year}")
+
+
+def _pending_cell(where: str) -> Cell:
+    return Cell(
+        text=EMPTY_TEXT,
+        title=f"{where}: {PENDING_NOTE}",
+        band=None,
+        table_text="no data yet",
+        pending=True,
+    )
+
+
 def month_heatmap(
     key: str,
     providers: Sequence[tuple[int, str]],
     months: Sequence[tuple[int, int]],
     scores: Mapping[int, Mapping[tuple[int, int], ProviderRisk]],
     url_for_provider: Callable[[int], str | None] = lambda _id: None,
+    no_data_yet: Collection[tuple[int, int]] = (),
 ) -> Heatmap:
-    """Providers (id, name) x months: each cell the month's highest score and item count."""
-    columns = [
-        Column(lines=(MONTH_NAMES[m - 1][:3], str(y)), full=f"{MONTH_NAMES[m - 1]} {y}")
-        for y, m in months
-    ]
+    """Providers (id, name) x months: each cell the month's highest score and item count.
+
+    Months in `no_data_yet` (a month just begun) are labelled so rather than drawn as empty.
+    """
+    columns = [_month_column(y, m, (y, m) in no_data_yet) for y, m in months]
     rows = [
         Row(
             label=name,
             url=url_for_provider(pid),
             cells=[
-                score_cell(f"{name}, {column.full}", scores.get(pid, {}).get(ym))
+                _pending_cell(f"{name}, {column.full}")
+                if ym in no_data_yet
+                else score_cell(f"{name}, {column.full}", scores.get(pid, {}).get(ym))
                 for ym, column in zip(months, columns, strict=True)
             ],
         )
         for pid, name in providers
     ]
-    first, last = columns[0].full if columns else "", columns[-1].full if columns else ""
+    names = [f"{MONTH_NAMES[m - 1]} {y}" for y, m in months]
+    first, last = (names[0], names[-1]) if names else ("", "")
     return Heatmap(
         key=key,
         title=f"Highest risk score by month, {first} to {last}",
@@ -259,6 +290,8 @@ CELL_HEIGHT = 34
 GAP = 2
 MARGIN = 4
 LINE = 17
+#: The step between the lines of a wrapped row label: two lines fit a row of CELL_HEIGHT.
+LABEL_LINE = 16
 FONT = "Arial, Helvetica, sans-serif"
 FONT_SIZE = 14
 LEGEND_INDENT = MARGIN + 44
@@ -283,7 +316,7 @@ class DrawnColumn:
 
 @dataclass(frozen=True)
 class DrawnCell:
-    """A cell's rectangle, its colours, its title and the text drawn in it."""
+    """A cell's rectangle, its colours, its title and its text (over two lines if too wide)."""
 
     title: str
     x: float
@@ -293,15 +326,15 @@ class DrawnCell:
     fill: str
     ink: str
     bold: bool
-    label: Placed
+    lines: list[Placed]
 
 
 @dataclass(frozen=True)
 class DrawnRow:
-    """A row: its full label (the title), the label drawn (shortened if long), its cells."""
+    """A row: its full label (the title), the label drawn over one or more lines, its cells."""
 
     full: str
-    label: Placed
+    lines: list[Placed]
     cells: list[DrawnCell]
 
 
@@ -336,8 +369,41 @@ class HeatmapDrawing:
     grid_colour: str = GRID_COLOUR
 
 
-def _shorten(label: str) -> str:
-    return label if len(label) <= NAME_LIMIT else label[: NAME_LIMIT - 1].rstrip() + "…"
+def label_lines(heatmap: Heatmap, label: str) -> list[str]:
+    """A row label wrapped to the label column's width, whole: never cut short."""
+    per_line = max(8, int((heatmap.label_width - 2 * MARGIN) / CHAR_WIDTH))
+    return textwrap.wrap(label, per_line, break_on_hyphens=False) or [""]
+
+
+def row_height(heatmap: Heatmap, row: Row) -> int:
+    """A row's height: CELL_HEIGHT, taller when its label wraps over more than two lines."""
+    return max(CELL_HEIGHT, len(label_lines(heatmap, row.label)) * LABEL_LINE + 2)
+
+
+def split(heatmap: Heatmap, rows_per_part: int) -> list[Heatmap]:
+    """The heatmap in parts of at most `rows_per_part` rows, each as tall as that many plain
+    rows at most, titled "(1 of 2)" and so on; a heatmap that fits is returned whole."""
+    parts: list[list[Row]] = [[]]
+    room = rows_per_part * CELL_HEIGHT
+    used = 0
+    for row in heatmap.rows:
+        height = row_height(heatmap, row)
+        if parts[-1] and (len(parts[-1]) == rows_per_part or used + height > room):
+            parts.append([])
+            used = 0
+        parts[-1].append(row)
+        used += height
+    if len(parts) == 1:
+        return [heatmap]
+    return [
+        replace(
+            heatmap,
+            key=f"{heatmap.key}-{n}",
+            title=f"{heatmap.title} ({n} of {len(parts)})",
+            rows=rows,
+        )
+        for n, rows in enumerate(parts, start=1)
+    ]
 
 
 def legend_entries(heatmap: Heatmap) -> list[tuple[str, str, str]]:
@@ -348,6 +414,8 @@ def legend_entries(heatmap: Heatmap) -> list[tuple[str, str, str]]:
     ]
     if heatmap.empty_note:
         entries.append((*EMPTY_COLOURS, heatmap.empty_note))
+    if any(cell.pending for row in heatmap.rows for cell in row.cells):
+        entries.append((*PENDING_COLOURS, f"{EMPTY_TEXT} {PENDING_NOTE}"))
     return entries
 
 
@@ -376,11 +444,12 @@ def layout(heatmap: Heatmap) -> HeatmapDrawing:
         )
         for index, column in enumerate(heatmap.columns)
     ]
-    rows = [
-        _drawn_row(heatmap, row, grid_top + r * CELL_HEIGHT, grid_left)
-        for r, row in enumerate(heatmap.rows)
-    ]
-    legend_top = grid_top + len(heatmap.rows) * CELL_HEIGHT + 14
+    rows, y = [], grid_top
+    for row in heatmap.rows:
+        height = row_height(heatmap, row)
+        rows.append(_drawn_row(heatmap, row, y, height, grid_left))
+        y += height
+    legend_top = y + 14
     legend, last_line = _legend(heatmap, legend_top, width)
     return HeatmapDrawing(
         key=heatmap.key,
@@ -397,28 +466,49 @@ def layout(heatmap: Heatmap) -> HeatmapDrawing:
     )
 
 
-def _drawn_row(heatmap: Heatmap, row: Row, y: int, grid_left: int) -> DrawnRow:
-    """A row's label and cells, the row's top at y."""
-    baseline = y + CELL_HEIGHT / 2 + 5
+def _colours(cell: Cell) -> tuple[str, str]:
+    if cell.band:
+        return BAND_COLOURS[cell.band]
+    return PENDING_COLOURS if cell.pending else EMPTY_COLOURS
+
+
+def _cell_lines(text: str, width: int) -> list[str]:
+    """The cell's text on one line, or broken at its space when it is wider than the cell."""
+    fits = len(text) * CHAR_WIDTH <= width - 2 * GAP
+    return [text] if fits or " " not in text else text.split(" ", 1)
+
+
+def _drawn_row(heatmap: Heatmap, row: Row, y: int, height: int, grid_left: int) -> DrawnRow:
+    """A row's label (wrapped, centred on the row) and cells, the row's top at y."""
+    baseline = y + height / 2 + 5
+    lines = label_lines(heatmap, row.label)
+    first = baseline - (len(lines) - 1) * LABEL_LINE / 2
     cells = []
     for c, cell in enumerate(row.cells):
         x = grid_left + c * heatmap.cell_width
-        fill, ink = BAND_COLOURS[cell.band] if cell.band else EMPTY_COLOURS
+        fill, ink = _colours(cell)
+        texts = _cell_lines(cell.text, heatmap.cell_width)
+        top = baseline - (len(texts) - 1) * LABEL_LINE / 2
         cells.append(
             DrawnCell(
                 title=cell.title,
                 x=x + GAP / 2,
                 y=y + GAP / 2,
                 width=heatmap.cell_width - GAP,
-                height=CELL_HEIGHT - GAP,
+                height=height - GAP,
                 fill=fill,
                 ink=ink,
                 bold=cell.band is Band.EXTREME,
-                label=Placed(x + heatmap.cell_width / 2, baseline, cell.text),
+                lines=[
+                    Placed(x + heatmap.cell_width / 2, top + n * LABEL_LINE, text)
+                    for n, text in enumerate(texts)
+                ],
             )
         )
     return DrawnRow(
-        full=row.label, label=Placed(MARGIN, baseline, _shorten(row.label)), cells=cells
+        full=row.label,
+        lines=[Placed(MARGIN, first + n * LABEL_LINE, line) for n, line in enumerate(lines)],
+        cells=cells,
     )
 
 

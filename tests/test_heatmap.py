@@ -14,11 +14,13 @@ from portal import create_app
 from portal.heatmap import (
     BAND_COLOURS,
     EMPTY_COLOURS,
+    PENDING_COLOURS,
     TEXT_COLOUR,
     key_question_heatmap,
     matrix_heatmap,
     month_heatmap,
     period_text,
+    split,
 )
 from portal.risk import ProviderRisk
 from portal.risk_bands import Band
@@ -239,3 +241,48 @@ def test_an_empty_heatmap_says_so_instead_of_drawing():
         )
     assert "<svg" not in html
     assert "Nothing to show." in html
+
+
+def test_a_long_name_is_drawn_whole_over_several_lines_never_cut():
+    name = "Parkview House Supported Living Service for Adults with Learning Disabilities"
+    root = parse(months_example(name))
+    label = next(
+        g
+        for g in root.iter(f"{SVG}g")
+        if g.find(f"{SVG}rect") is None
+        and g.find(f"{SVG}title") is not None
+        and g.find(f"{SVG}title").text == name
+    )
+    lines = [t.text for t in label.iter(f"{SVG}text")]
+    assert len(lines) > 1 and " ".join(lines) == name
+    assert "…" not in svg(months_example(name))
+
+
+def test_a_month_with_no_data_yet_is_labelled_so_in_its_head_cells_and_key():
+    heatmap = month_heatmap("m", [(1, "Cedar Lodge")], MONTHS, {}, no_data_yet={(2026, 11)})
+    assert heatmap.columns[-1].lines == ("Nov", "2026", "no data", "yet")
+    assert heatmap.columns[-1].full == "November 2026 (no data yet)"
+    assert heatmap.title.endswith("September 2026 to November 2026")
+    pending = heatmap.rows[0].cells[-1]
+    assert pending.pending and pending.title.endswith("no data yet (the month has only begun)")
+    assert not heatmap.rows[0].cells[0].pending
+    root = parse(heatmap)
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "m-legend")
+    assert "– no data yet (the month has only begun)" in [t.text for t in legend.iter(f"{SVG}text")]
+    drawn = cells(root)
+    assert drawn[-1].find(f"{SVG}rect").get("fill") == PENDING_COLOURS[0] != EMPTY_COLOURS[0]
+
+
+def test_a_heatmap_splits_into_parts_of_at_most_n_rows_and_as_tall_as_n_plain_rows():
+    names = [(n, f"House {n}") for n in range(1, 31)]
+    parts = split(month_heatmap("m", names, MONTHS, {}), 25)
+    assert [len(p.rows) for p in parts] == [25, 5]
+    assert [p.title[-8:] for p in parts] == ["(1 of 2)", "(2 of 2)"]
+    assert [p.key for p in parts] == ["m-1", "m-2"]
+    assert split(month_heatmap("m", names[:25], MONTHS, {}), 25)[0].title.endswith("2026")
+    long = [
+        (n, f"A very long registered name of a care home in the London Borough of Merton, {n}")
+        for n in range(30)
+    ]
+    tall = split(month_heatmap("m", long, MONTHS, {}), 25)
+    assert all(len(p.rows) < 25 for p in tall) and sum(len(p.rows) for p in tall) == 30

@@ -25,13 +25,11 @@ from portal.models import (
     Provider,
     ProviderRating,
     Rating,
-    RatingDomain,
 )
 from portal.policy import PACK_AUDIENCE, readable_items_clause
 from portal.risk import RankedProvider, RiskFilters, highest_risk_providers, window_start
 from portal.risk_bands import Band
 
-POOR_RATINGS = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT)
 RANKED_LIMIT = 100_000
 #: The chair's choice of list (MeetingProvider.listed_for); None leaves it to the rules.
 DISCUSSION = "discussion"
@@ -61,12 +59,7 @@ def poor_ratings(since: date, as_of: date) -> list[tuple[int, Rating, date | Non
     """(provider id, rating, published on) of poor overall ratings published since `since`."""
     rows = db.session.execute(
         sa.select(ProviderRating.provider_id, ProviderRating.rating, ProviderRating.published_on)
-        .where(
-            ProviderRating.domain == RatingDomain.OVERALL,
-            ProviderRating.rating.in_(POOR_RATINGS),
-            ProviderRating.published_on > since,
-            ProviderRating.published_on <= as_of,
-        )
+        .where(ProviderRating.poor_published_between(since, as_of))
         .order_by(ProviderRating.provider_id)
     ).all()
     return [(provider_id, rating, published_on) for provider_id, rating, published_on in rows]

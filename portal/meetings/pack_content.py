@@ -1,50 +1,56 @@
 """What a meeting pack holds: everything it shows, loaded for the pack's audience.
 
 Everything the pack shows about intelligence is read for ``policy.PACK_AUDIENCE`` (CLEAR,
-GREEN and AMBER items only), whoever builds it: the agenda and why each provider is on it,
-the summary and heatmaps, each provider's section, the action log, and what changed since
-the previous issued version. A fixed number of queries whatever the size of the agenda. The
-pack is laid out by portal.meetings.pack_rendering and issued by portal.meetings.packs.
+GREEN and AMBER items only), whoever builds it: what changed since the last meeting
+(portal.meetings.pack_changes), the agenda and why each provider is on it, the providers for
+noting, the summary by agency and heatmaps, each provider's section
+(portal.meetings.pack_sections), the action log, what changed since the previous issued
+version, and the full texts in an appendix when the chair asks for one. A fixed number of
+queries whatever the size of the agenda. The pack is laid out by
+portal.meetings.pack_rendering and issued by portal.meetings.packs.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import heatmap as heatmaps
-from portal.ecm.chart import CareMonitoringFigure, care_monitoring_figure
-from portal.ecm.measures import care_monitoring_for_audience, thresholds
 from portal.extensions import db
+from portal.meetings.pack_changes import SinceLastMeeting, since_last_meeting
+from portal.meetings.pack_sections import (
+    MonthScores,
+    ProviderSection,
+    for_pack,
+    heatmap_pages,
+    months_heatmap,
+    new_items,
+    providers,
+    sections,
+)
 from portal.meetings.proposals import (
     Agenda,
     AgendaEntry,
-    active_embargoes,
     agenda,
-    concern_stages,
     end_of,
 )
 from portal.models import (
     Action,
     Agency,
-    Embargo,
     IntelligenceItem,
     ItemStatus,
     KeyQuestion,
     Meeting,
     MeetingPack,
-    Provider,
     User,
 )
 from portal.policy import PACK_AUDIENCE, readable_items_clause
-from portal.providers.services import RatingLine, rating_lines
 from portal.risk import (
     EXPLANATION,
-    ProviderRisk,
     last_months,
     month_bounds,
     provider_key_question_scores,
@@ -52,29 +58,6 @@ from portal.risk import (
     window_months,
     window_start,
 )
-
-#: Provider id -> (year, month) -> the month's highest score and count, as the risk module gives.
-MonthScores = dict[int, dict[tuple[int, int], ProviderRisk]]
-
-
-@dataclass
-class ProviderSection:
-    """One agenda provider's section of the pack."""
-
-    entry: AgendaEntry
-    provider: Provider
-    ratings: list[RatingLine]
-    concern_stage: tuple[str, date] | None
-    embargo: Embargo | None
-    heatmap_row: heatmaps.Heatmap
-    items: list[IntelligenceItem]
-    actions: list[Action]
-    care_monitoring: CareMonitoringFigure | None = None
-
-    @property
-    def anchor(self) -> str:
-        """The id its heading carries, for the contents' links."""
-        return f"provider-{self.provider.id}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +91,7 @@ class PackContent:
     action_log: list[Action]
     closed_actions: list[Action]
     changes: Changes | None
+    since_last_meeting: SinceLastMeeting | None = None
     explanation: str = EXPLANATION
     item_ids: list[int] = field(default_factory=list)
     #: Whether the chair asked for the items' full texts in an appendix when issuing.
@@ -117,14 +101,33 @@ class PackContent:
 
     @property
     def summary_rows(self) -> list[tuple[str, list[int], int]]:
-        """The summary table's rows: agency code, counts per key question, total."""
+        """The summary table's rows: agency name, counts per key question, total."""
         totals = Counter[str]()
-        for (code, _question), n in self.summary.items():
-            totals[code] += n
+        for (agency, _question), n in self.summary.items():
+            totals[agency] += n
         return [
-            (code, [self.summary.get((code, q), 0) for q in self.summary_questions], totals[code])
-            for code in self.summary_agencies
+            (
+                agency,
+                [self.summary.get((agency, q), 0) for q in self.summary_questions],
+                totals[agency],
+            )
+            for agency in self.summary_agencies
         ]
+
+    @property
+    def figures(self) -> list[heatmaps.Heatmap]:
+        """The heatmaps as printed: each providers' heatmap in parts of at most 25 providers
+        (one a page), then the risk matrix."""
+        return [
+            *heatmap_pages(self.months_heatmap),
+            *heatmap_pages(self.key_question_heatmap),
+            self.matrix,
+        ]
+
+    @property
+    def overdue_actions(self) -> int:
+        """How many of the action log's open actions are overdue on the pack's day."""
+        return sum(1 for a in self.action_log if a.is_overdue(self.agenda.as_of))
 
     @property
     def title(self) -> str:
@@ -133,60 +136,11 @@ class PackContent:
         return f"{self.meeting.title}: meeting pack{version}"
 
 
-YOU_MAY_READ = "you may read"
-IN_AUDIENCE = "in the pack's audience"
-
-
-def for_pack(heatmap: heatmaps.Heatmap) -> heatmaps.Heatmap:
-    """The heatmap worded for the pack: its cells count the pack's audience, not a reader."""
-
-    def reworded(text: str) -> str:
-        return text.replace(YOU_MAY_READ, IN_AUDIENCE)
-
-    rows = [
-        replace(row, cells=[replace(c, title=reworded(c.title)) for c in row.cells])
-        for row in heatmap.rows
-    ]
-    return replace(
-        heatmap,
-        rows=rows,
-        description=reworded(heatmap.description),
-        empty_note=reworded(heatmap.empty_note),
-    )
-
-
-def _new_items(provider_ids: list[int], since: date, as_of: date) -> list[IntelligenceItem]:
-    """Open items in the pack's audience about these providers logged since the last meeting.
-
-    Each comes with its agency (joined) and nothing else: the pack shows no themes,
-    recipients or provider of an item (its section names the provider), and loading those
-    for hundreds of items was a good part of the preview's time. Other relationships raise
-    rather than query.
-    """
-    if not provider_ids:
-        return []
-    item = IntelligenceItem
-    return list(
-        db.session.scalars(
-            sa.select(item)
-            .options(joinedload(item.source_agency).raiseload("*"), raiseload("*"))
-            .where(
-                item.provider_id.in_(provider_ids),
-                item.status == ItemStatus.OPEN,
-                item.logged_at > end_of(since),
-                item.logged_at <= end_of(as_of),
-                readable_items_clause(PACK_AUDIENCE),
-            )
-            .order_by(item.provider_id, item.observed_on.desc(), item.id.desc())
-        ).unique()
-    )
-
-
 def _summary(since: date, as_of: date) -> dict[tuple[str, str], int]:
-    """(agency code, key question) -> new items in the pack's audience, all providers."""
+    """(agency name, key question) -> new items in the pack's audience, all providers."""
     item = IntelligenceItem
     rows = db.session.execute(
-        sa.select(Agency.code, item.key_question, sa.func.count(item.id))
+        sa.select(Agency.name, item.key_question, sa.func.count(item.id))
         .join(Agency, Agency.id == item.source_agency_id)
         .where(
             item.status == ItemStatus.OPEN,
@@ -194,9 +148,17 @@ def _summary(since: date, as_of: date) -> dict[tuple[str, str], int]:
             item.logged_at <= end_of(as_of),
             readable_items_clause(PACK_AUDIENCE),
         )
-        .group_by(Agency.code, item.key_question)
+        .group_by(Agency.name, item.key_question)
     )
-    return {(code, str(question)): int(n) for code, question, n in rows}
+    return {(name, str(question)): int(n) for name, question, n in rows}
+
+
+def _by_agency(summary: dict[tuple[str, str], int]) -> dict[str, int]:
+    """Agency name -> its new items, from the summary."""
+    totals = Counter[str]()
+    for (agency, _question), n in summary.items():
+        totals[agency] += n
+    return dict(totals)
 
 
 def _matrix(provider_ids: list[int], start: date, end: date) -> dict[tuple[int, int], int]:
@@ -257,64 +219,6 @@ def _changes(
     )
 
 
-def _providers(provider_ids: list[int]) -> dict[int, Provider]:
-    """The agenda's providers by id, with their ratings (two queries)."""
-    return {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Provider)
-            .options(selectinload(Provider.ratings))
-            .where(Provider.id.in_(provider_ids))
-        )
-    }
-
-
-def _sections(
-    plan: Agenda,
-    providers: dict[int, Provider],
-    items: list[IntelligenceItem],
-    open_actions: list[Action],
-    months: list[tuple[int, int]],
-    month_scores: MonthScores,
-    as_of: date,
-) -> list[ProviderSection]:
-    """One section per agenda provider, in the agenda's order (a fixed number of queries)."""
-    ids = plan.provider_ids
-    by_provider: dict[int, list[IntelligenceItem]] = {}
-    for item in items:
-        by_provider.setdefault(item.provider_id, []).append(item)
-    stages = concern_stages(ids, as_of)
-    embargoes = active_embargoes(ids, as_of)
-    # Electronic care monitoring in the pack's audience (CLEAR, GREEN, AMBER), one query.
-    monitoring = care_monitoring_for_audience(ids, as_of)
-    missed_alert = thresholds().missed_alert_percent
-    return [
-        ProviderSection(
-            entry=entry,
-            provider=providers[entry.provider_id],
-            ratings=rating_lines(providers[entry.provider_id]),
-            concern_stage=stages.get(entry.provider_id),
-            embargo=embargoes.get(entry.provider_id),
-            heatmap_row=for_pack(
-                heatmaps.month_heatmap(
-                    f"pack-row-{entry.provider_id}",
-                    [(entry.provider_id, entry.name)],
-                    months,
-                    month_scores,
-                )
-            ),
-            items=by_provider.get(entry.provider_id, []),
-            actions=[a for a in open_actions if a.provider_id == entry.provider_id],
-            care_monitoring=care_monitoring_figure(
-                monitoring[entry.provider_id],
-                missed_alert,
-                key=f"pack-ecm-{entry.provider_id}",
-            ),
-        )
-        for entry in plan.entries
-    ]
-
-
 def _overview(
     named: list[tuple[int, str]],
     months: list[tuple[int, int]],
@@ -326,7 +230,7 @@ def _overview(
     window = window_start(as_of, window_months())
     period = heatmaps.period_text(window, as_of)
     return (
-        for_pack(heatmaps.month_heatmap("pack-months", named, months, month_scores)),
+        months_heatmap("pack-months", named, months, month_scores, as_of),
         for_pack(
             heatmaps.key_question_heatmap(
                 "pack-key-questions",
@@ -357,18 +261,16 @@ def build_pack(
     as_of = min(today, meeting.held_on)
     plan = agenda(meeting, as_of)
     ids = plan.provider_ids
-    providers = _providers(ids)
     months = last_months(as_of, 12)
     month_scores = provider_month_scores(PACK_AUDIENCE, ids, months)
-    items = _new_items(ids, plan.since, as_of)
+    items = new_items(ids, plan.since, as_of)
     open_actions, closed_actions = _actions(meeting, plan.since)
-    sections = _sections(plan, providers, items, open_actions, months, month_scores, as_of)
     summary = _summary(plan.since, as_of)
     previous = meeting.packs[-1] if meeting.packs else None
     item_ids = sorted(i.id for i in items)
     agencies = sorted(meeting.agencies, key=lambda a: a.name)
     named = [(e.provider_id, e.name) for e in plan.entries]
-    months_heatmap, key_question_heatmap, matrix = _overview(named, months, month_scores, as_of)
+    by_month, by_question, matrix = _overview(named, months, month_scores, as_of)
     return PackContent(
         meeting=meeting,
         agencies=agencies,
@@ -376,17 +278,20 @@ def build_pack(
         issued_at=issued_at,
         issued_by=issued_by.name if issued_by else None,
         agenda=plan,
-        summary_agencies=sorted({code for code, _ in summary}),
+        summary_agencies=sorted({agency for agency, _ in summary}),
         summary_questions=[q.value for q in KeyQuestion],
         summary=summary,
         summary_total=sum(summary.values()),
-        months_heatmap=months_heatmap,
-        key_question_heatmap=key_question_heatmap,
+        months_heatmap=by_month,
+        key_question_heatmap=by_question,
         matrix=matrix,
-        sections=sections,
+        sections=sections(plan, providers(ids), items, open_actions, months, month_scores, as_of),
         action_log=open_actions,
         closed_actions=closed_actions,
         changes=_changes(previous, plan.entries, item_ids) if version else None,
+        since_last_meeting=since_last_meeting(
+            plan.since, as_of, _by_agency(summary), closed_actions, open_actions
+        ),
         item_ids=item_ids,
         appendix=appendix,
     )

@@ -99,3 +99,17 @@ class ProviderRating(Base):
     published_on: Mapped[date | None]
 
     provider: Mapped[Provider] = relationship(back_populates="ratings")
+
+    #: The overall ratings that put a provider before the group.
+    POOR = (Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT)
+
+    @classmethod
+    def poor_published_between(cls, since: date, as_of: date) -> sa.ColumnElement[bool]:
+        """SQL: a poor overall rating published after `since`, by `as_of` (the agenda's rule
+        and the pack's "what changed" page read this one)."""
+        return sa.and_(
+            cls.domain == RatingDomain.OVERALL,
+            cls.rating.in_(cls.POOR),
+            cls.published_on > since,
+            cls.published_on <= as_of,
+        )
