@@ -259,7 +259,7 @@ def test_an_action_is_updated_by_its_owner_agency_and_by_no_other(
     chair.press("Add action")
     chair.expect_heading("Minutes")
     row = chair.main.get_by_role("row").filter(has_text=action)
-    expect(row).to_contain_text("MPS")
+    expect(row).to_contain_text("Metropolitan Police Service")
     expect(row).to_contain_text("Open")
 
     owner = Person(new_context(javascript), site, scene.police)
