@@ -190,6 +190,35 @@ def test_providers_for_noting_are_one_table_row_each(app, monkeypatch):
     assert "Cedar Lodge Care Home" not in table  # for discussion, not for noting
 
 
+def test_a_long_list_for_noting_goes_in_two_columns_and_also_qualified_is_cut_short(
+    app, monkeypatch
+):
+    """A national-scale month: hundreds for noting (two columns on paper, every one listed) and
+    hundreds also qualified (the first 20 in the pack; the rest on the meeting's page)."""
+    planned = meeting(("MERTON",))
+    cedar = factories.provider(name="Cedar Lodge Care Home")
+    add_to_agenda(planned, cedar.id)
+    db.session.commit()
+    noted = [NotingEntry(1000 + n, f"Noted Home {n:03d}", None, 1, None) for n in range(60)]
+    also = [proposals.AgendaEntry(2000 + n, f"Qualified Home {n:03d}") for n in range(45)]
+
+    def crowded(meeting: Meeting, as_of: date) -> proposals.Agenda:
+        plan = proposals.agenda(meeting, as_of)
+        plan.noting, plan.also_qualified = noted, also
+        return plan
+
+    monkeypatch.setattr(pack_content, "agenda", crowded)
+    content = pack_content.build_pack(planned, date.today(), version=1)
+    with a_request():
+        html = pack_rendering.render_pack(content, for_pdf=True)
+        text = " ".join(pdf_text(pack_rendering.render_pdf(content)[0]).split())
+    assert 'class="print-noting-columns"' in html
+    assert all(f"Noted Home {n:03d}" in text for n in range(60))
+    shown = [n for n in range(45) if f"Qualified Home {n:03d}" in text]
+    assert shown == list(range(20))
+    assert "and 25 more, listed on the meeting's page in the portal" in text
+
+
 def _agencies() -> dict[str, object]:
     return {code: factories.agency(code, name=name) for code, name in NAMED_AGENCIES.items()}
 
