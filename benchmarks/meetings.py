@@ -199,6 +199,18 @@ def run(backend: str, providers: int, items: int, runs: int, seed: int) -> None:
                 f" ({drawn_cpu - laid_cpu:.2f} s CPU), {len(laid_out.pages)} pages",
                 flush=True,
             )
+            # The table of providers for noting grows with the data, not with the agenda:
+            # national-scale data puts hundreds in it. The pack's pages without it, to say
+            # which part the target is missed by.
+            noted = len(content.agenda.noting)
+            content.agenda.noting = []
+            with app.test_request_context("/"):
+                without = len(layout(pack_rendering.render_pack(content, for_pdf=True)).pages)
+            print(
+                f"  without the noting table     {without} pages; the table lists {noted:,}"
+                f" providers on {len(laid_out.pages) - without} pages",
+                flush=True,
+            )
             db.session.remove()
             db.engine.dispose()
 
