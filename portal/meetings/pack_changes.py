@@ -16,6 +16,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.meetings.agenda_facts import band_rank, ranked_risks
 from portal.models import (
     Action,
     Embargo,
@@ -24,20 +25,15 @@ from portal.models import (
     ProviderRating,
     Rating,
 )
-from portal.policy import PACK_AUDIENCE
 from portal.risk import (
     ProviderRisk,
-    RiskFilters,
-    highest_risk_providers,
     window_months,
-    window_start,
 )
 from portal.risk_bands import Band
 from portal.templating import govuk_date
 
 #: A list on the page names at most this many providers, then says how many more.
 NAMED = 8
-_RANKED_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -95,24 +91,20 @@ class SinceLastMeeting:
 
 def _risks(on: date) -> dict[int, tuple[str, ProviderRisk]]:
     """Provider id -> (name, current risk) on that day, in the pack's audience (one query)."""
-    ranked = highest_risk_providers(
-        PACK_AUDIENCE, RiskFilters(), window_start(on, window_months()), on, _RANKED_LIMIT
-    )
-    return {p.id: (p.name, p.risk) for p in ranked}
+    return {p.id: (p.name, p.risk) for p in ranked_risks(on, window_months())}
 
 
 def band_changes(since: date, as_of: date) -> tuple[list[BandChange], list[BandChange]]:
     """Providers whose current risk band rose, and those whose band fell, highest now first."""
     before, now = _risks(since), _risks(as_of)
-    order = list(Band)
     risen: list[tuple[int, BandChange]] = []
     fallen: list[tuple[int, BandChange]] = []
     for provider_id in now.keys() | before.keys():
         name = (now.get(provider_id) or before[provider_id])[0]
         was = before[provider_id][1] if provider_id in before else None
         is_ = now[provider_id][1] if provider_id in now else None
-        rank_was = order.index(was.band) if was else -1
-        rank_now = order.index(is_.band) if is_ else -1
+        rank_was = band_rank(was.band) if was else -1
+        rank_now = band_rank(is_.band) if is_ else -1
         change = BandChange(name, was.band if was else None, is_.band if is_ else None)
         score = is_.score if is_ else 0
         if rank_now > rank_was:
