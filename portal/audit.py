@@ -62,7 +62,62 @@ EVENTS: dict[str, frozenset[str]] = {
     "contract-visit-recorded": frozenset({"marking", "not_met", "via"}),
     "contract-visit-read": frozenset(),
     "contract-visit-report-downloaded": frozenset(),
+    "audit-exported": frozenset({"date_from", "date_to", "rows", "via"}),
 }
+
+#: action -> the data keys an administrator sees on the audit page and in its CSV. An allow-list:
+#: who did what, when, from where, to which object (ids, versions, dates, "via", hashes, kinds
+#: of change). Never what was searched, found or read: no search text or filters, no counts of
+#: intelligence, no titles, file names, markings or free-text reasons. An action or key not
+#: listed here is not shown; the server's operator reads everything with `portal audit export`.
+SHOWN: dict[str, frozenset[str]] = {
+    "sign-in": frozenset({"method"}),
+    "sign-in-failed": frozenset({"email", "reason"}),
+    "session-ended": frozenset({"reason"}),
+    "second-factor-failed": frozenset({"reason"}),
+    "recovery-code-used": frozenset({"left"}),
+    "sso-failed": frozenset({"agency", "reason", "email"}),
+    "identity-linked": frozenset({"issuer"}),
+    "identity-provider-changed": frozenset({"changes"}),
+    "invitation-issued": frozenset({"email"}),
+    "password-set": frozenset({"via"}),
+    "access-refused": frozenset({"path", "reason"}),
+    "intelligence-read": frozenset({"revision"}),
+    "intelligence-logged": frozenset({"via"}),
+    "intelligence-edited": frozenset({"revision"}),
+    "attachment-downloaded": frozenset({"item_id", "sha256"}),
+    "pack-built": frozenset({"version", "sha256", "via"}),
+    "pack-downloaded": frozenset({"version", "format", "via"}),
+    "meeting-created": frozenset({"held_on", "agencies", "via"}),
+    "agenda-changed": frozenset({"change", "provider_id"}),
+    "minutes-changed": frozenset({"what"}),
+    "minutes-approved": frozenset({"sha256"}),
+    "minutes-downloaded": frozenset({"sha256"}),
+    "action-updated": frozenset({"status"}),
+    "export": frozenset({"what"}),
+    "agency-created": frozenset({"code", "via"}),
+    "user-created": frozenset({"email", "role", "via"}),
+    "user-changed": frozenset({"changes"}),
+    "token-created": frozenset({"prefix", "via"}),
+    "token-revoked": frozenset({"prefix"}),
+    "provider-created": frozenset({"via"}),
+    "provider-changed": frozenset({"via"}),
+    "concern-started": frozenset({"provider_id", "decision_id", "meeting_id", "occurred_on"}),
+    "concern-stage-recorded": frozenset({"stage", "occurred_on", "meeting_id"}),
+    "embargo-placed": frozenset({"provider_id", "starts_on", "ends_on"}),
+    "embargo-lifted": frozenset({"provider_id", "lifted_on"}),
+    "embargo-notices-recorded": frozenset({"boroughs", "notified_on", "about_lifting"}),
+    "embargo-notice-printed": frozenset({"format", "about_lifting"}),
+    "care-monitoring-imported": frozenset({"mapping", "agency"}),
+    "contract-visit-recorded": frozenset({"via"}),
+    "audit-exported": frozenset({"date_from", "date_to", "via"}),
+}
+
+
+def shown_data(action: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The part of an event's data an administrator may see (SHOWN), in key order."""
+    allowed = SHOWN.get(action, frozenset())
+    return {key: (data or {})[key] for key in sorted(allowed & set(data or {}))}
 
 
 class UnknownAuditEvent(ValueError):

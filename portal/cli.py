@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from portal import ConfigurationError, create_app
+from portal import ConfigurationError, audit, create_app
+from portal.admin import audit_trail
 from portal.auth import services as accounts
 from portal.extensions import db
 
@@ -213,3 +215,41 @@ def ecm_import(file: str, mapping: str, agency_code: str, marking: str, author: 
         click.echo(f"line {skipped.line}: {skipped.reason}")
     if report.alert_note:
         click.echo(report.alert_note, err=True)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+@audit_group.command("export")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    help="Write the CSV to this file instead of stdout.",
+)
+@with_appcontext
+def audit_export(date_from: datetime | None, date_to: datetime | None, output: str | None) -> None:
+    """The complete audit record as CSV with every event's details (itself an audit event)."""
+    filters = audit_trail.AuditFilters(date_from=_day(date_from), date_to=_day(date_to))
+    audit.record(
+        "audit-exported",
+        date_from=filters.date_from.isoformat() if filters.date_from else None,
+        date_to=filters.date_to.isoformat() if filters.date_to else None,
+        rows=audit_trail.count(filters),
+        via="cli",
+    )
+    db.session.commit()
+    if output is None:
+        for line in audit_trail.complete_export_lines(filters):
+            click.echo(line, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(audit_trail.complete_export_lines(filters))
+    click.echo(f"Wrote the audit trail to {output}", err=True)

@@ -1,17 +1,18 @@
-"""The audit trail for administrators: filtered, paged, and exported as streamed CSV."""
+"""The audit trail: for administrators filtered, paged and exported as streamed CSV with only
+the details audit.SHOWN allows; for the server's operator (`portal audit export`) complete."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from portal import audit
 from portal.audit import EVENTS
+from portal.exports import csv_line
 from portal.extensions import db
 from portal.models import Agency, AuditEvent, User
 from portal.paging import Page, clamp_page, page_offset
@@ -96,11 +97,16 @@ def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
 
 @dataclass(frozen=True)
 class EventRow:
-    """An event with the names a person reads."""
+    """An event with the names a person reads, and the details an administrator may see."""
 
     event: AuditEvent
     user_email: str
     agency_code: str
+
+    @property
+    def details(self) -> dict[str, object]:
+        """The event's data narrowed to audit.SHOWN: never what was searched, found or read."""
+        return audit.shown_data(self.event.action, self.event.data)
 
 
 def _select(filters: AuditFilters) -> sa.Select[AuditEvent, str | None, str | None]:
@@ -131,20 +137,20 @@ def events(filters: AuditFilters, page: int, per_page: int) -> Page:
     )
 
 
-def _csv_line(values: Sequence[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
+def _shown(event: AuditEvent) -> dict[str, object]:
+    return audit.shown_data(event.action, event.data)
 
 
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _complete(event: AuditEvent) -> dict[str, object]:
+    return dict(event.data or {})
 
 
-def export_lines(filters: AuditFilters) -> Iterator[str]:
-    """The matching events as CSV lines, read from the database in batches (keyset paging)."""
-    yield _csv_line(CSV_COLUMNS)
+def export_lines(
+    filters: AuditFilters, details: Callable[[AuditEvent], dict[str, object]] = _shown
+) -> Iterator[str]:
+    """The matching events as CSV lines, read from the database in batches (keyset paging);
+    `details` picks each event's data (by default only what audit.SHOWN allows)."""
+    yield csv_line(CSV_COLUMNS)
     last_id: int | None = None
     while True:
         query = _select(filters).limit(EXPORT_BATCH)
@@ -152,22 +158,27 @@ def export_lines(filters: AuditFilters) -> Iterator[str]:
             query = query.where(AuditEvent.id < last_id)
         batch = db.session.execute(query).all()
         for event, email, code in batch:
-            yield _csv_line(
+            yield csv_line(
                 [
                     event.id,
                     event.occurred_at.isoformat(timespec="seconds"),
                     event.action,
                     email or "",
                     code or "",
-                    _safe(event.object_type or ""),
-                    _safe(event.object_id or ""),
+                    event.object_type or "",
+                    event.object_id or "",
                     event.ip_address or "",
-                    _safe(json.dumps(event.data, sort_keys=True, ensure_ascii=False)),
+                    json.dumps(details(event), sort_keys=True, ensure_ascii=False, default=str),
                 ]
             )
         if len(batch) < EXPORT_BATCH:
             return
         last_id = batch[-1][0].id
+
+
+def complete_export_lines(filters: AuditFilters) -> Iterator[str]:
+    """Every matching event with all its data: for the server's operator only (the CLI)."""
+    return export_lines(filters, _complete)
 
 
 def count(filters: AuditFilters) -> int:
