@@ -206,10 +206,16 @@ def change_role(admin: User, user: User, role: str) -> None:
 
 
 def set_active(admin: User, user: User, active: bool) -> None:
-    """Deactivate (signing the user out everywhere) or reactivate an account."""
+    """Deactivate (signing the user out everywhere and revoking every API token) or
+    reactivate an account. Reactivating brings no token back: any still live was issued
+    before the deactivation (a deactivated account gets none), so it is revoked too."""
     if user.id == admin.id:
         raise AccountError("user", "You cannot deactivate your own account")
-    if user.active != active:
+    changed = user.active != active
+    if not active or changed:
+        for token in tokens_of(user):
+            revoke_token(token)
+    if changed:
         user.active = active
         user.session_generation += 1
         audit.record(

@@ -35,6 +35,7 @@ from portal.ecm.alerts import raise_alerts
 from portal.ecm.mappings import BadValue, Mapping
 from portal.ecm.report import EcmReport
 from portal.extensions import db
+from portal.inputs import NUL_MESSAGE
 from portal.models import Agency, CareVisit, Marking, Provider, User, utcnow
 
 __all__ = ["EcmImportFailed", "EcmReport", "import_ecm", "import_ecm_file"]
@@ -53,6 +54,17 @@ COMPARED = (
     "source_agency_id",
     "marking",
 )
+#: A field's name in a row's message.
+FIELD_WORDS = {
+    "visit_id": "visit ID",
+    "cqc_location_id": "CQC location ID",
+    "provider_id": "provider ID",
+    "planned_start": "planned start",
+    "planned_minutes": "planned minutes",
+    "planned_end": "planned end",
+    "actual_start": "actual start",
+    "actual_end": "actual end",
+}
 UPDATED_COLUMNS = (
     *COMPARED,
     "month",
@@ -185,7 +197,17 @@ def _visits(
             report.skip(line, str(error))
 
 
+def _refuse_nul(cells: dict[str, str]) -> None:
+    """BadValue for a cell holding a NUL character: PostgreSQL cannot store one in text and
+    SQLite would, so the row is refused here, alike on both."""
+    for name, text in cells.items():
+        if "\x00" in text:
+            words = FIELD_WORDS.get(name, name.replace("_", " "))
+            raise BadValue(f"the {words} {NUL_MESSAGE}")
+
+
 def _read_row(line: int, cells: dict[str, str], mapping: Mapping) -> VisitRow:
+    _refuse_nul(cells)
     visit_ref = cells["visit_id"].strip()
     if not visit_ref:
         raise BadValue("the visit ID is empty")

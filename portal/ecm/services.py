@@ -86,6 +86,8 @@ def import_upload(
     user: User, stream: IO[bytes] | Any, file_name: str, mapping_name: str, marking: str
 ) -> EcmReport:
     """Import an uploaded log as the user's agency: its report, or ValidationFailed."""
+    # The browser's name for the file is shown and audited: no control characters (a NUL).
+    file_name = "".join(c for c in file_name if c.isprintable())[:200] or "upload.csv"
     mapping = mapping_named(mapping_name)
     if mapping is None:
         raise ValidationFailed({"mapping": "Choose the layout of the file"})

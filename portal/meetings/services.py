@@ -60,6 +60,11 @@ class AgendaFrozen(MeetingLocked):
     """The meeting is held: its agenda can no longer change (a pack may still be corrected)."""
 
 
+class NotOnAgenda(LookupError):
+    """The provider is not where the change needs it: not on the discussion list to move,
+    not taken off to restore (the page answers 404, as for an id that does not exist)."""
+
+
 AGENDA_FROZEN = (
     "This meeting has been held, so its agenda can no longer change. To correct the pack, "
     "issue a new version with the reason."
@@ -248,21 +253,26 @@ def remove_provider(
 
 
 def restore_provider(user: User, meeting: Meeting, provider_id: int, today: date) -> None:
-    """The chair puts a removed provider back on the agenda."""
+    """The chair puts a removed provider back on the agenda; NotOnAgenda if it was not
+    taken off."""
     ensure_agenda_open(meeting, today)
     row = db.session.get(MeetingProvider, (meeting.id, provider_id))
-    if row is not None:
-        row.removed_reason, row.removed_at = None, None
-        agenda_changed(user, meeting, "restored", provider_id)
+    if row is None or row.removed_reason is None:
+        raise NotOnAgenda(provider_id)
+    row.removed_reason, row.removed_at = None, None
+    agenda_changed(user, meeting, "restored", provider_id)
 
 
 def move_provider(
     user: User, meeting: Meeting, provider_id: int, direction: str, today: date
 ) -> bool:
-    """Move a provider one place up or down the agenda; False when it cannot move."""
+    """Move a provider one place up or down the discussion list; False when it cannot move
+    that way (first up, last down, no direction), NotOnAgenda when it is not on the list."""
     ensure_agenda_open(meeting, today)
     order = current_agenda(meeting, today).provider_ids
-    if provider_id not in order or direction not in ("up", "down"):
+    if provider_id not in order:
+        raise NotOnAgenda(provider_id)
+    if direction not in ("up", "down"):
         return False
     index = order.index(provider_id)
     other = index - 1 if direction == "up" else index + 1

@@ -188,6 +188,8 @@ def restore_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
         services.restore_provider(current_user, meeting, provider_id, clock.today())
     except services.MeetingLocked as locked:
         flash(str(locked))
+    except services.NotOnAgenda:
+        abort(404)
     return _to_meeting(meeting)
 
 
@@ -205,6 +207,8 @@ def move_provider(meeting_id: int, provider_id: int) -> ResponseReturnValue:
         )
     except services.MeetingLocked as locked:
         flash(str(locked))
+    except services.NotOnAgenda:
+        abort(404)
     return redirect(url_for(".view_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
 

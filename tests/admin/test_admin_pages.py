@@ -141,6 +141,61 @@ def test_deactivating_a_user_signs_them_out_and_stops_their_api_token(
     assert event.data == {"changes": {"active": [True, False]}}
 
 
+def admin_button(client, target: User, action: str) -> int:
+    """Press the administrator's deactivate or reactivate button on the user's page."""
+    fresh_browser()
+    page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    response = client.post(
+        f"/admin/users/{target.id}/{action}", data={"csrf_token": csrf_token_from(page)}
+    )
+    fresh_browser()
+    return response.status_code
+
+
+def test_deactivating_revokes_every_api_token_and_reactivating_brings_none_back(
+    client, login_as, app, target
+):
+    api = app.test_client()
+    bearers = [api_token_for(target), api_token_for(target)]
+
+    def status(bearer: str) -> int:
+        fresh_browser()
+        headers = {"Authorization": f"Bearer {bearer}"}
+        return api.get("/api/v1/providers", headers=headers).status_code
+
+    assert [status(b) for b in bearers] == [200, 200]
+    login_as(Role.ADMIN)
+    assert admin_button(client, target, "deactivate") == 302
+    assert [status(b) for b in bearers] == [401, 401]
+    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == target.id)).all()
+    assert len(tokens) == 3 and all(t.revoked_at is not None for t in tokens)
+    assert len(events("token-revoked")) == 3
+    assert admin_button(client, target, "reactivate") == 302
+    db.session.refresh(target)
+    assert target.active
+    assert [status(b) for b in bearers] == [401, 401]
+    assert status(api_token_for(target)) == 200
+
+
+def test_reactivating_revokes_tokens_left_live_by_an_earlier_deactivation(
+    client, login_as, app, target
+):
+    """An account deactivated before tokens were revoked with it gets none back either."""
+    bearer = api_token_for(target)
+    target.active = False
+    db.session.commit()
+    login_as(Role.ADMIN)
+    assert admin_button(client, target, "reactivate") == 302
+    headers = {"Authorization": f"Bearer {bearer}"}
+    assert app.test_client().get("/api/v1/providers", headers=headers).status_code == 401
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        )
+        == 0
+    )
+
+
 def test_an_invited_user_sets_a_password_once_then_sets_up_their_app(client, login_as, app):
     login_as(Role.ADMIN)
     response = post_form(

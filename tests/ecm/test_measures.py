@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import sqlalchemy as sa
 from flask import render_template_string
 
 from portal.ecm.chart import care_monitoring_figure
@@ -12,7 +13,7 @@ from portal.ecm.importer import import_ecm
 from portal.ecm.mappings import mapping_named
 from portal.ecm.measures import care_monitoring, care_monitoring_for_audience
 from portal.extensions import db
-from portal.models import Marking, Role
+from portal.models import CareVisit, Marking, Role
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.ecm.conftest import DATA
@@ -113,3 +114,52 @@ def test_a_file_in_the_wrong_layout_is_refused_with_a_message_and_nothing_saved(
 def test_a_member_of_the_nhs_cannot_import_council_monitoring_data(client, login_as):
     login_as(Role.MEMBER, "SWLICB")
     assert client.get("/care-monitoring/import").status_code == 403
+
+
+def test_a_nul_in_a_visit_log_refuses_its_row_alike_on_every_database(client, login_as):
+    """SQLite would store a NUL and PostgreSQL could not: the row is refused first, by line."""
+    login_as(Role.MEMBER, "MERTON")
+    factories.provider(cqc_location_id="1-200000001")
+    db.session.commit()
+    good = "1-200000001,2026-10-01T08:00,30,2026-10-01T08:05,2026-10-01T08:35\n"
+    log = (
+        HEADER
+        + "V1,"
+        + good
+        + "V\x002,"
+        + good
+        + "V3,1-2000\x0000001,2026-10-01T08:00,30,,\n"
+        + "V4,1-200000001,2026-10-01T08:00\x00,30,,\n"
+    )
+    page = client.get("/care-monitoring/import").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "mapping": "portal",
+        "marking": "AMBER",
+        "file": (io.BytesIO(log.encode()), "nul.csv"),
+    }
+    response = client.post("/care-monitoring/import", data=data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Imported 1, updated 0, skipped 3" in text
+    assert "the visit ID contains a character that cannot be used (a NUL byte)" in text
+    assert "the CQC location ID contains a character that cannot be used" in text
+    assert "the planned start contains a character that cannot be used" in text
+    assert "\x00" not in text
+    refs = db.session.scalars(sa.select(CareVisit.visit_ref)).all()
+    assert refs == ["V1"]
+
+
+def test_a_nul_in_the_uploaded_file_name_is_no_500(client, login_as):
+    login_as(Role.MEMBER, "MERTON")
+    page = client.get("/care-monitoring/import").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "mapping": "portal",
+        "marking": "AMBER",
+        "file": (io.BytesIO(HEADER.encode()), "n\x00ul.csv"),
+    }
+    response = client.post("/care-monitoring/import", data=data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "\x00" not in text and "nul.csv" in text

@@ -392,6 +392,87 @@ def test_hostile_input_is_a_clear_400_and_changes_nothing(app, client, path, fie
     assert client.post(f"/meetings/{made.meeting.id}/agenda/99999999999/list").status_code == 404
 
 
+def _agenda_changes() -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "agenda-changed")
+        )
+        or 0
+    )
+
+
+NOT_THERE = [
+    # Move: only a provider on the discussion list moves.
+    ("{noting}/move", {"direction": "up"}),
+    ("{unlisted}/move", {"direction": "down"}),
+    ("{removed}/move", {"direction": "up"}),
+    ("99999999/move", {"direction": "up"}),
+    ("{noting}/move", {"direction": "sideways"}),
+    # Restore: only a provider taken off comes back.
+    ("{provider}/restore", {}),
+    ("{added}/restore", {}),
+    ("{noting}/restore", {}),
+    ("{unlisted}/restore", {}),
+    ("99999999/restore", {}),
+    ("99999999999/restore", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "fields"), NOT_THERE)
+def test_moving_or_restoring_a_provider_not_there_is_a_404_and_changes_nothing(
+    app, client, path, fields
+):
+    made = group()
+    unlisted = factories.provider(name="Quiet House")
+    db.session.commit()
+    names = {
+        "provider": made.extreme.id,
+        "added": made.added.id,
+        "noting": made.new.id,
+        "unlisted": unlisted.id,
+        "removed": made.rated.id,
+    }
+    with clock.fixed_today(TODAY):
+        sign_in(client, made.chair)
+        gone = _post(
+            client,
+            f"/meetings/{made.meeting.id}/agenda/remove",
+            {"provider_id": str(made.rated.id), "reason": "Covered at the forum"},
+        )
+        assert gone.status_code == 302
+        before = {
+            pid: (r.position, r.listed_for, r.removed_reason)
+            for pid, r in _rows(made.meeting.id).items()
+        }
+        order = _page_agenda(made).provider_ids
+        audited = _agenda_changes()
+        answer = _post(
+            client, f"/meetings/{made.meeting.id}/agenda/" + path.format(**names), fields
+        )
+        assert answer.status_code == 404
+        after = {
+            pid: (r.position, r.listed_for, r.removed_reason)
+            for pid, r in _rows(made.meeting.id).items()
+        }
+        assert after == before and _page_agenda(made).provider_ids == order
+        assert _agenda_changes() == audited
+
+
+def test_a_provider_on_the_list_that_cannot_move_further_keeps_its_answer(app, client):
+    made = group()
+    with clock.fixed_today(TODAY):
+        sign_in(client, made.chair)
+        order = _page_agenda(made).provider_ids
+        base = f"/meetings/{made.meeting.id}/agenda"
+        first_up = _post(client, f"{base}/{order[0]}/move", {"direction": "up"})
+        last_down = _post(client, f"{base}/{order[-1]}/move", {"direction": "down"})
+        assert (first_up.status_code, last_down.status_code) == (302, 302)
+        assert _page_agenda(made).provider_ids == order
+        assert _agenda_changes() == 0
+
+
 CONTROLS = [
     ("order", {"position-{provider}": "1"}),
     ("noting", {"provider_id": "{provider}"}),
