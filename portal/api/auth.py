@@ -9,9 +9,19 @@ from typing import Any, TypeVar, cast
 from flask import Response, jsonify, request
 from flask_login import current_user
 
+from portal.auth.services import user_for_token
+from portal.extensions import login_manager
+from portal.models import User
 from portal.policy import ACCESS_ATTRIBUTE, Permission, has_permission
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Every path of the API begins so; a session cookie opens nothing there.
+API_PATH = "/api/"
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the API (where only a bearer token says who calls)."""
+    return request.path.startswith(API_PATH)
 
 
 def bearer_token() -> str | None:
@@ -21,6 +31,21 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def api_caller() -> User | None:
+    """Who calls the API: the live bearer token's user, never the session cookie's."""
+    token = bearer_token() if is_api_request() else None
+    return user_for_token(token) if token else None
+
+
+def caller_from_token_only() -> None:
+    """Before each API call: the current user is the bearer token's, or nobody.
+
+    Flask-Login would take the session cookie's user first; under /api that user is
+    ignored (the API is exempt from CSRF, so a cookie must open nothing there).
+    """
+    login_manager._update_request_context_with_user(api_caller())
 
 
 def json_error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
@@ -43,7 +68,11 @@ def not_found() -> tuple[Response, int]:
 
 
 def api_requires(permission: Permission) -> Callable[[F], F]:
-    """Declare and enforce the permission an API call needs (401, then 403)."""
+    """Declare and enforce the permission an API call needs (401, then 403).
+
+    The current user is the bearer token's only (`caller_from_token_only`): a signed-in
+    browser's session cookie is no caller, so a call with a cookie and no valid token is 401.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)

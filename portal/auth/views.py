@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import audit
-from portal.api.auth import bearer_token, unauthorised
+from portal.api.auth import api_caller, is_api_request, unauthorised
 from portal.auth import (
     account,  # noqa: F401  (a person's own pages: on this blueprint too)
     limits,
@@ -26,7 +26,7 @@ from portal.auth import (
 from portal.auth.blueprint import bp
 from portal.auth.forms import CodeForm, SecondFactorForm, SignInForm, SingleSignOnForm
 from portal.auth.lockout import is_locked, locked_message, record_failure
-from portal.auth.services import SIGN_IN_FAILED, check_sign_in, safe_next_url, user_for_token
+from portal.auth.services import SIGN_IN_FAILED, check_sign_in, safe_next_url
 from portal.extensions import db, limiter, login_manager
 from portal.inputs import parse_id
 from portal.models import IdentityProvider, User
@@ -41,7 +41,12 @@ LIFETIME_MESSAGE = "You were signed out because your session reached its time li
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user from the session cookie; deactivated users are signed out."""
+    """The signed-in user from the session cookie; deactivated users are signed out.
+
+    Under /api the session cookie opens nothing: only a bearer token says who calls.
+    """
+    if is_api_request():
+        return None
     user = _active_user(user_id)
     return user if user is not None and sessions.generation_matches(user) else None
 
@@ -55,16 +60,13 @@ def _active_user(user_id: object) -> User | None:
 @login_manager.request_loader
 def load_api_user(req: Request) -> User | None:
     """API calls authenticate with a bearer token instead of the session cookie."""
-    if not req.path.startswith("/api/"):
-        return None
-    token = bearer_token()
-    return user_for_token(token) if token else None
+    return api_caller() if is_api_request() else None
 
 
 @login_manager.unauthorized_handler
 def unauthorized() -> ResponseReturnValue:
     """Pages send people to sign in; the API answers 401."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         return unauthorised()
     flash("Sign in to see this page.", "info")
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
@@ -73,7 +75,7 @@ def unauthorized() -> ResponseReturnValue:
 @bp.before_app_request
 def end_expired_sessions() -> ResponseReturnValue | None:
     """An idle or too old session ends here, before any page is answered."""
-    if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+    if is_api_request() or request.path.startswith("/static/") or not current_user.is_authenticated:
         return None
     reason = sessions.expiry_reason()
     if reason is None:

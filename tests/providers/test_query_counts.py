@@ -56,7 +56,9 @@ def queries_for(client, count_queries, url: str, headers=None) -> int:
     with count_queries() as statements:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
-    return len(statements)
+    # On PostgreSQL a test's commits are savepoints: the harness's statements, not the page's
+    # (the warm-up's first use of an API token is written, and the next call opens a savepoint).
+    return len([s for s in statements if not s.lstrip().upper().startswith("SAVEPOINT")])
 
 
 URLS = [
