@@ -331,7 +331,12 @@ def test_minutes_due_show_on_the_dashboard_of_the_chairs_who_run_the_meeting(app
     runs = {who: policy.can_run_meeting(user, held) for who, user in people.items()}
     assert runs["the meeting's chair"] and runs["a chair of the host agency"]
     assert not any(
-        runs[w] for w in ("a chair of an agency not invited", "a member of the host agency")
+        runs[w]
+        for w in (
+            "an invited agency's chair",
+            "a chair of an agency not invited",
+            "a member of the host agency",
+        )
     )
     for who, user in people.items():
         sign_in(client, user)
