@@ -26,10 +26,12 @@ from portal.models import (
     AgencyKind,
     CareVisit,
     ContractVisit,
+    Embargo,
     IntelligenceItem,
     ItemRecipient,
     Marking,
     Meeting,
+    ProviderConcern,
     Role,
     User,
     meeting_agencies,
@@ -279,7 +281,8 @@ def can_see_dashboard(user: Reader) -> TypeGuard[User]:
 
 # --- Meetings and their packs ---------------------------------------------------------
 # Members and chairs of the agencies invited to a meeting read it, its packs and minutes;
-# viewers and administrators do not. Its chair, and chairs of invited agencies, run it.
+# viewers and administrators do not. Its chair, and the chairs of the agency that hosts it
+# (the chair's agency), run it; an invited agency's chairs read it like its members.
 
 
 def can_read_meeting(user: Reader, meeting: Meeting | None) -> bool:
@@ -300,15 +303,24 @@ def readable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
 
 
 def can_run_meeting(user: Reader, meeting: Meeting | None) -> bool:
-    """Chairs who may read the meeting build its agenda, issue packs and keep its minutes."""
-    return has_permission(user, Permission.CHAIR_MEETINGS) and can_read_meeting(user, meeting)
+    """The meeting's chair, and the chairs of its host agency (the chair's agency), build its
+    agenda, issue packs and keep its minutes; the SQL twin is runnable_meetings_clause."""
+    if meeting is None or not has_permission(user, Permission.CHAIR_MEETINGS):
+        return False
+    if meeting.chair_id == user.id:
+        return True
+    return meeting.chair.agency_id == user.agency_id and can_read_meeting(user, meeting)
 
 
 def runnable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
     """The SQL condition on Meeting that keeps the meetings the user may run (can_run_meeting)."""
     if not has_permission(user, Permission.CHAIR_MEETINGS):
         return sa.false()
-    return readable_meetings_clause(user)
+    hosts = sa.select(User.id).where(User.agency_id == user.agency_id)
+    return sa.or_(
+        Meeting.chair_id == user.id,
+        sa.and_(Meeting.chair_id.in_(hosts), readable_meetings_clause(user)),
+    )
 
 
 def can_update_agency_actions(user: Reader) -> TypeGuard[User]:
@@ -324,11 +336,31 @@ def can_update_action(user: Reader, action: Action, meeting: Meeting) -> bool:
 
 
 # --- Provider concerns and embargoes ---------------------------------------------------
+# A chair of a council agency opens a provider concern or places an embargo; afterwards the
+# chairs of the agency that opened it act on it (stages, lifting, the notice to other
+# boroughs, which is that agency's letter). Every signed-in user reads concerns and embargoes.
 
 
 def can_run_concerns(user: Reader) -> TypeGuard[User]:
-    """Chairs run the provider concerns process and embargoes; nobody else changes them."""
-    return has_permission(user, Permission.CHAIR_MEETINGS)
+    """Chairs of a council agency open provider concerns and place embargoes."""
+    return (
+        has_permission(user, Permission.CHAIR_MEETINGS)
+        and AgencyKind(user.agency.kind) is AgencyKind.COUNCIL
+    )
+
+
+def can_act_on_concern(user: Reader, concern: ProviderConcern | None) -> bool:
+    """The chairs of the agency that opened the concern record its stages and close it."""
+    if concern is None or not has_permission(user, Permission.CHAIR_MEETINGS):
+        return False
+    return concern.opened_by.agency_id == user.agency_id
+
+
+def can_act_on_embargo(user: Reader, embargo: Embargo | None) -> bool:
+    """The chairs of the agency that placed the embargo lift it and make and send its notice."""
+    if embargo is None or not has_permission(user, Permission.CHAIR_MEETINGS):
+        return False
+    return embargo.created_by.agency_id == user.agency_id
 
 
 # --- Route access declarations -------------------------------------------------

@@ -23,8 +23,8 @@ from tests.meetings.helpers import meeting_world
 # endpoint -> (method, url, {role or "anonymous": expected status}).
 # The url may be a callable taking the `world` fixture (a provider, an item of each
 # marking by a police officer) for routes that need a record. The signed-in user
-# is in MERTON. Adding a route without adding it here fails
-# test_every_route_is_in_the_access_table.
+# is in MERTON, unless "who" is one of the chairs of another agency in OTHER_CHAIRS.
+# Adding a route without adding it here fails test_every_route_is_in_the_access_table.
 SIGNED_IN_PAGE = {
     "anonymous": 302,
     Role.VIEWER: 200,
@@ -383,16 +383,80 @@ ACCESS_TABLE |= {
 }
 UNDECLARED_ALLOWED = {"static"}
 
+# Chairs of other agencies, besides the roles of MERTON: Harrow's chair (another borough, not
+# invited to the meeting) and the chair of MPS (an agency the meeting invites). The meeting is
+# chaired by a Merton chair and hosted by MERTON; the concern and embargo were opened by a
+# Merton chair. Harrow's chair is refused everything of Merton's meeting as if it did not
+# exist (404) and may not act on Merton's concern or embargo (403, as anyone who reads them);
+# the invited chair reads the meeting like a member and runs nothing of it (403, as members).
+OTHER_BOROUGH = "other-borough-chair"
+INVITED_CHAIR = "invited-chair"
+PEOPLE = {OTHER_BOROUGH: (Role.CHAIR, "HARROW"), INVITED_CHAIR: (Role.CHAIR, "MPS")}
+# endpoint -> (Harrow chair's answer, invited MPS chair's answer).
+OTHER_CHAIRS = {
+    "meetings.list_meetings": (200, 200),
+    "meetings.new_meeting": (200, 200),
+    "meetings.view_meeting": (404, 200),
+    "meetings.add_provider": (404, 403),
+    "meetings.remove_provider": (404, 403),
+    # Posts without a CSRF token are refused before anything else (400); the answers to real
+    # posts are in tests/meetings/test_boroughs_run_their_own_meetings.py.
+    "meetings.restore_provider": (400, 400),
+    "meetings.move_provider": (400, 400),
+    "meetings.save_order": (400, 400),
+    "meetings.note_selected": (400, 400),
+    "meetings.remove_selected": (400, 400),
+    "meetings.list_provider": (400, 400),
+    "meetings.preview_pack": (404, 403),
+    "meetings.confirm_issue_pack": (404, 403),
+    "meetings.issue_pack": (400, 400),
+    "meetings.view_pack": (404, 200),
+    "meetings.download_pack": (404, 200),
+    "meetings.view_minutes": (404, 200),
+    "meetings.add_attendee": (400, 400),
+    "meetings.record_discussion": (404, 403),
+    "meetings.new_action": (404, 403),
+    # Owned by MERTON: neither may update it (404, as for anyone who may not).
+    "meetings.update_action": (404, 404),
+    "meetings.list_actions": (200, 200),
+    "meetings.confirm_minutes_approval": (404, 403),
+    "meetings.approve_minutes": (400, 400),
+    "meetings.download_minutes": (404, 200),
+    "api.meetings_list": (200, 200),
+    "api.meeting_detail": (404, 200),
+    "api.create_meeting": (422, 422),
+    "api.issue_meeting_pack": (404, 403),
+    "api.meeting_pack_pdf": (404, 200),
+    # Harrow is a council: its chair opens concerns and embargoes of its own; MPS is not.
+    "concerns.start_concern": (200, 403),
+    "concerns.view_concern": (200, 200),
+    "concerns.record_stage": (403, 403),
+    "concerns.place_embargo": (200, 403),
+    "concerns.view_embargo": (200, 200),
+    "concerns.lift_embargo": (403, 403),
+    "concerns.record_notices": (403, 403),
+    "concerns.preview_notice": (403, 403),
+    "concerns.download_notice": (403, 403),
+}
+for _endpoint, (_other, _invited) in OTHER_CHAIRS.items():
+    _method, _url, _expected = ACCESS_TABLE[_endpoint]
+    ACCESS_TABLE[_endpoint] = (
+        _method,
+        _url,
+        _expected | {OTHER_BOROUGH: _other, INVITED_CHAIR: _invited},
+    )
+
 
 def build_world() -> dict[str, Any]:
     """A provider and one item of each marking, logged by a police officer; another provider
-    with an open concern and an embargo in force, placed by a Harrow chair. Built once per
-    module and backend."""
+    with an open concern and an embargo in force, placed by another Merton chair (the
+    signed-in chair acts on them as a chair of that agency; Harrow's chair does not). Built
+    once per module and backend."""
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
     provider = factories.provider(name="Cedar Lodge Care Home")
     items = {marking: factories.item(officer, marking, provider) for marking in Marking}
     watched = factories.provider(name="Birch House")
-    chair = factories.user(Role.CHAIR, factories.agency("HARROW"))
+    chair = factories.user(Role.CHAIR, factories.agency("MERTON"))
     concern = factories.concern(watched, chair)
     embargo = factories.embargo(watched, chair, boroughs=["Sutton"])
     meeting, action, approved = meeting_world(provider)
@@ -468,6 +532,17 @@ def test_every_route_declares_its_access():
     assert missing == [], f"routes without an access declaration: {missing}"
 
 
+def test_every_meeting_concern_and_embargo_route_is_tried_by_the_chairs_of_other_agencies():
+    app = create_app({"env": "test", "database_url": "sqlite://"})
+    endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("meetings.", "concerns.", "api.meeting", "api.create_meeting"))
+        or rule.endpoint == "api.issue_meeting_pack"
+    }
+    assert endpoints == set(OTHER_CHAIRS)
+
+
 def test_every_route_is_in_the_access_table():
     app = create_app({"env": "test", "database_url": "sqlite://"})
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNDECLARED_ALLOWED
@@ -488,7 +563,7 @@ def test_each_role_gets_the_expected_answer_from_each_route(client, login_as, wo
         url = url(world)
     headers = {}
     if who != "anonymous":
-        user = login_as(who)
+        user = login_as(*PEOPLE.get(who, (who,)))
         if url.startswith("/api/"):
             # The API ignores the session cookie: it signs in with a bearer token.
             client.delete_cookie("session")

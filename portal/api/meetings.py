@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.api.auth import api_requires, not_found
+from portal.api.auth import api_requires, json_error, not_found
 from portal.api.blueprint import bp
 from portal.inputs import read_json_object
 from portal.intelligence.validation import parse_date
@@ -148,6 +148,8 @@ def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
     """
     meeting = services.runnable_meeting(current_user, meeting_id)
     if meeting is None:
+        if services.refusal_to_run(current_user, meeting_id) == 403:
+            return json_error(403, "Only the meeting's chair and its host agency's chairs run it.")
         return not_found()
     appendix, reason = _issue_options(request.get_data(cache=False), request.is_json)
     issued = packs.issue_pack(

@@ -13,12 +13,7 @@ from datetime import date
 from portal.concerns.embargoes import embargo_status, embargoes_of
 from portal.concerns.process import ConcernView, concerns_about
 from portal.models import Embargo
-from portal.policy import Reader, can_run_concerns
-
-
-def can_chair(user: Reader) -> bool:
-    """Chairs run the provider concerns process and embargoes; nobody else changes them."""
-    return can_run_concerns(user)
+from portal.policy import Reader, can_act_on_concern, can_act_on_embargo, can_run_concerns
 
 
 @dataclass
@@ -28,9 +23,13 @@ class ProviderPanel:
     concerns: list[ConcernView]
     embargoes: list[Embargo]
     today: date
-    can_chair: bool
+    #: Whether the user may start a concern or place an embargo (a chair of a council).
+    can_open: bool
     current_embargo: Embargo | None = None
     statuses: dict[int, str] = field(default_factory=dict)
+    #: Whether the user acts on the open concern and the current embargo (their agency's).
+    can_act_on_open_concern: bool = False
+    can_act_on_current_embargo: bool = False
 
     @property
     def open_concern(self) -> ConcernView | None:
@@ -48,11 +47,15 @@ def provider_panel(user: Reader, provider_id: int, today: date) -> ProviderPanel
     """Concerns and embargoes about the provider, and whether the user may change them."""
     embargoes = embargoes_of(provider_id)
     current = next((e for e in embargoes if not e.is_over(today)), None)
-    return ProviderPanel(
+    panel = ProviderPanel(
         concerns=concerns_about(provider_id, today),
         embargoes=embargoes,
         today=today,
-        can_chair=can_chair(user),
+        can_open=can_run_concerns(user),
         current_embargo=current,
         statuses={e.id: embargo_status(e, today) for e in embargoes},
+        can_act_on_current_embargo=can_act_on_embargo(user, current),
     )
+    opened = panel.open_concern
+    panel.can_act_on_open_concern = opened is not None and can_act_on_concern(user, opened.concern)
+    return panel

@@ -1,4 +1,6 @@
-"""Provider concerns and embargo pages: chairs act; every signed-in user reads."""
+"""Provider concerns and embargo pages: every signed-in user reads; a chair of a council opens
+a concern or places an embargo, and afterwards the chairs of that agency act on it (policy's
+can_run_concerns, can_act_on_concern, can_act_on_embargo). Anyone else is refused with 403."""
 
 from __future__ import annotations
 
@@ -7,11 +9,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.concerns import embargoes, notices, process, services
+from portal.concerns import embargoes, notices, process
 from portal.concerns.forms import EmbargoForm, LiftForm, NoticesForm, StageForm, StartConcernForm
 from portal.extensions import db
-from portal.models import Provider
-from portal.policy import Permission, requires
+from portal.models import Embargo, Provider, ProviderConcern
+from portal.policy import (
+    Permission,
+    can_act_on_concern,
+    can_act_on_embargo,
+    can_run_concerns,
+    requires,
+)
 from portal.unit_of_work import ValidationFailed
 
 bp = Blueprint("concerns", __name__)
@@ -21,11 +29,39 @@ def _provider_url(provider_id: int) -> str:
     return url_for("providers.view_provider", provider_id=provider_id)
 
 
+def _provider_to_open(provider_id: int) -> Provider:
+    """The provider, for a chair of a council to open a concern or an embargo about (404, 403)."""
+    provider = db.get_or_404(Provider, provider_id)
+    if not can_run_concerns(current_user):
+        abort(403)
+    return provider
+
+
+def _concern_to_act_on(concern_id: int) -> ProviderConcern:
+    """The concern, for a chair of the agency that opened it (404 if none, else 403)."""
+    concern = process.load_concern(concern_id)
+    if concern is None:
+        abort(404)
+    if not can_act_on_concern(current_user, concern):
+        abort(403)
+    return concern
+
+
+def _embargo_to_act_on(embargo_id: int) -> Embargo:
+    """The embargo, for a chair of the agency that placed it (404 if none, else 403)."""
+    embargo = embargoes.load_embargo(embargo_id)
+    if embargo is None:
+        abort(404)
+    if not can_act_on_embargo(current_user, embargo):
+        abort(403)
+    return embargo
+
+
 @bp.route("/providers/<int:provider_id>/concerns/new", methods=["GET", "POST"])
 @requires(Permission.CHAIR_MEETINGS)
 def start_concern(provider_id: int) -> ResponseReturnValue:
     """Start the provider concerns process: the decision to initiate, perhaps a meeting's."""
-    provider = db.get_or_404(Provider, provider_id)
+    provider = _provider_to_open(provider_id)
     existing = process.open_concern_for(provider.id, clock.today())
     if existing is not None:
         flash("There is already an open provider concern: record its next stage.", "info")
@@ -57,7 +93,7 @@ def view_concern(concern_id: int) -> ResponseReturnValue:
     return render_template(
         "concerns/concern.html",
         view=process.concern_view(concern, clock.today()),
-        can_chair=services.can_chair(current_user),
+        can_act=can_act_on_concern(current_user, concern),
     )
 
 
@@ -65,9 +101,7 @@ def view_concern(concern_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def record_stage(concern_id: int) -> ResponseReturnValue:
     """Record the next stage (forward only); closure records the outcome."""
-    concern = process.load_concern(concern_id)
-    if concern is None:
-        abort(404)
+    concern = _concern_to_act_on(concern_id)
     if not concern.is_open_on(clock.today()):
         flash("This provider concern is closed.", "info")
         return redirect(url_for(".view_concern", concern_id=concern.id))
@@ -100,7 +134,7 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def place_embargo(provider_id: int) -> ResponseReturnValue:
     """Place an embargo on new placements with the provider."""
-    provider = db.get_or_404(Provider, provider_id)
+    provider = _provider_to_open(provider_id)
     existing = embargoes.current_embargo_for(provider.id, clock.today())
     if existing is not None:
         flash("This provider already has an embargo in force or to come.", "info")
@@ -130,7 +164,7 @@ def view_embargo(embargo_id: int) -> ResponseReturnValue:
         embargo=embargo,
         status=embargoes.embargo_status(embargo, day),
         over=embargo.is_over(day),
-        can_chair=services.can_chair(current_user),
+        can_act=can_act_on_embargo(current_user, embargo),
     )
 
 
@@ -138,9 +172,7 @@ def view_embargo(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def lift_embargo(embargo_id: int) -> ResponseReturnValue:
     """Lift an embargo: placements may resume from the date given."""
-    embargo = embargoes.load_embargo(embargo_id)
-    if embargo is None:
-        abort(404)
+    embargo = _embargo_to_act_on(embargo_id)
     if embargo.is_over(clock.today()):
         flash("This embargo has already been lifted or has ended.", "info")
         return redirect(url_for(".view_embargo", embargo_id=embargo.id))
@@ -160,9 +192,7 @@ def lift_embargo(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def record_notices(embargo_id: int) -> ResponseReturnValue:
     """Record which boroughs were told of the embargo (or its lifting), and when."""
-    embargo = embargoes.load_embargo(embargo_id)
-    if embargo is None:
-        abort(404)
+    embargo = _embargo_to_act_on(embargo_id)
     form = NoticesForm()
     form.set_choices(notices.london_boroughs())
     if request.method == "GET" and embargo.lifted:
@@ -182,9 +212,7 @@ def record_notices(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def preview_notice(embargo_id: int) -> ResponseReturnValue:
     """The notice to other boroughs, as the browser shows it."""
-    embargo = embargoes.load_embargo(embargo_id)
-    if embargo is None:
-        abort(404)
+    embargo = _embargo_to_act_on(embargo_id)
     return notices.notice_html(current_user, embargo, clock.today())
 
 
@@ -192,7 +220,5 @@ def preview_notice(embargo_id: int) -> ResponseReturnValue:
 @requires(Permission.CHAIR_MEETINGS)
 def download_notice(embargo_id: int) -> ResponseReturnValue:
     """The notice to other boroughs as a PDF, to attach to an e-mail."""
-    embargo = embargoes.load_embargo(embargo_id)
-    if embargo is None:
-        abort(404)
+    embargo = _embargo_to_act_on(embargo_id)
     return notices.notice_pdf_response(current_user, embargo, clock.today())

@@ -176,7 +176,8 @@ def actions_page(
     """A page of ActionRow: overdue first (oldest due first), then by due date, undated last.
 
     Four queries whatever the page holds: the count, the actions with their meeting, provider
-    and owner, and the meetings' invited agencies (which the update rule reads).
+    and owner (and the meeting's chair), and the meetings' invited agencies (which the update
+    rule reads).
     """
     conditions = _conditions(user, filters, today)
     total = int(db.session.scalar(_visible(sa.func.count(Action.id)).where(*conditions)) or 0)
@@ -185,6 +186,7 @@ def actions_page(
         _visible(Action)
         .options(
             contains_eager(Action.meeting).selectinload(Meeting.agencies),
+            contains_eager(Action.meeting).joinedload(Meeting.chair),
             joinedload(Action.provider).raiseload("*"),
             joinedload(Action.owner_agency).raiseload("*"),
         )

@@ -1,8 +1,8 @@
 """The chair's controls on a meeting's agenda: save the discussion list's order, move providers
 between the discussion and noting lists, take several off with one reason.
 
-Only the meeting's chair and the chairs of an invited agency act (services.runnable_meeting;
-anyone else gets 404, or 403 without the permission); once the meeting is held the agenda is
+Only the meeting's chair and the chairs of its host agency act (services.runnable_meeting;
+anyone else gets 403 if they may read the meeting, else 404); once the meeting is held the agenda is
 frozen and a change is refused with a message. The work is in portal.meetings.agenda.
 """
 
@@ -30,7 +30,7 @@ LIST_NAMES = {DISCUSSION: "the discussion list", NOTING: "the noting list"}
 def _runnable(meeting_id: int) -> Meeting:
     meeting = services.runnable_meeting(current_user, meeting_id)
     if meeting is None:
-        abort(404)
+        abort(services.refusal_to_run(current_user, meeting_id))
     return meeting
 
 

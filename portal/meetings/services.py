@@ -106,9 +106,15 @@ def readable_meeting(user: Reader, meeting_id: int) -> Meeting | None:
 
 
 def runnable_meeting(user: Reader, meeting_id: int) -> Meeting | None:
-    """The meeting, if the user may run it (a chair of an invited agency)."""
+    """The meeting, if the user may run it (its chair, or a chair of its host agency)."""
     meeting = db.session.get(Meeting, meeting_id)
     return meeting if can_run_meeting(user, meeting) else None
+
+
+def refusal_to_run(user: Reader, meeting_id: int) -> int:
+    """The answer to someone who may not run the meeting: 403 to whoever may read it (as to
+    its members: an invited agency's chair), 404 to anyone else (as if it did not exist)."""
+    return 403 if readable_meeting(user, meeting_id) is not None else 404
 
 
 def agencies() -> list[Agency]:

@@ -60,7 +60,7 @@ def _readable(meeting_id: int) -> Meeting:
 def _runnable(meeting_id: int) -> Meeting:
     meeting = services.runnable_meeting(current_user, meeting_id)
     if meeting is None:
-        abort(404)
+        abort(services.refusal_to_run(current_user, meeting_id))
     return meeting
 
 

@@ -482,15 +482,19 @@ CONTROLS = [
 
 
 @pytest.mark.parametrize(("path", "fields"), CONTROLS)
-def test_only_the_chairs_of_an_invited_agency_use_the_controls(app, client, path, fields):
+def test_only_the_meetings_chair_and_its_host_agencys_chairs_use_the_controls(
+    app, client, path, fields
+):
     made = group()
     merton, cqc = factories.agency("MERTON"), factories.agency("CQC")
     people = {
         "viewer": (factories.user(Role.VIEWER, merton), 403),
         "member": (factories.user(Role.MEMBER, merton), 403),
         "administrator": (factories.user(Role.ADMIN, merton), 403),
-        "chair of another agency": (factories.user(Role.CHAIR, factories.agency("HARROW")), 404),
-        "chair of an invited agency": (factories.user(Role.CHAIR, cqc), 302),
+        "chair of another borough": (factories.user(Role.CHAIR, factories.agency("HARROW")), 404),
+        # An invited agency's chair reads the meeting like its members, and runs nothing.
+        "chair of an invited agency": (factories.user(Role.CHAIR, cqc), 403),
+        "chair of the host agency": (factories.user(Role.CHAIR, merton), 302),
         "the meeting's chair": (made.chair, 302),
     }
     db.session.commit()
