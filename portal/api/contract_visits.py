@@ -1,7 +1,7 @@
 """POST /api/v1/contract-visits and GET /api/v1/contract-visits/ID.
 
-The input is checked by the same function as the web form
-(``portal.visits.validation.validate_visit``); reads go through the policy.
+Who may record and what is valid are decided by the same service function as the web form
+(``portal.visits.services.record_submitted_visit``); reads go through the policy.
 """
 
 from __future__ import annotations
@@ -14,20 +14,19 @@ from portal import clock
 from portal.api.auth import api_requires, json_error, not_found
 from portal.api.blueprint import bp
 from portal.inputs import read_json_object
-from portal.policy import Permission, can_record_monitoring
+from portal.policy import Permission
 from portal.visits import services
-from portal.visits.validation import validate_visit
 
 
 @bp.route("/contract-visits", methods=["POST"])
 @api_requires(Permission.LOG_INTELLIGENCE)
 def create_contract_visit() -> ResponseReturnValue:
     """Record a visit: 201 and the visit, or 422 with a message per bad field (nothing saved)."""
-    if not can_record_monitoring(current_user):
-        return json_error(403, "Only members and chairs of a council record contract visits.")
     data = read_json_object(request.get_data(cache=False), request.is_json)
-    fields = validate_visit(data, clock.today())
-    visit = services.record_visit(current_user, fields, via="api")
+    try:
+        visit = services.record_submitted_visit(current_user, data, clock.today(), via="api")
+    except services.RecordingRefused as refused:
+        return json_error(403, str(refused))
     response = jsonify(services.visit_json(visit))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_contract_visit", visit_id=visit.id)

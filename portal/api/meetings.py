@@ -95,19 +95,16 @@ def create_meeting() -> ResponseReturnValue:
     else:
         errors["held_on"] = "held_on must be a date in the format YYYY-MM-DD"
     codes = _agency_codes(data.get("agencies"), errors)
-    invited, unknown = services.agencies_by_code(codes)
-    if unknown:
-        errors["agencies"] = f"No active agency has the code {unknown[0][:20]!r}"
     for key in ("title", "location"):
         if key in data and not isinstance(data[key], str):
             errors[key] = f"{key} must be text"
     details: services.NewMeeting | None = None
     try:
-        details = services.validate_meeting(
-            held_on, data.get("title"), data.get("location", ""), invited
+        details = services.meeting_details(
+            held_on, data.get("title"), data.get("location", ""), codes
         )
     except ValidationFailed as refused:
-        errors = refused.errors | errors  # a message of the API's own stands
+        errors = refused.errors | errors  # a message about the JSON's shape stands
     for key in sorted(set(data) - set(FIELDS))[:10]:
         errors[key[:50]] = "Unknown field"
     if details is None or errors:

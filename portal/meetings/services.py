@@ -165,6 +165,24 @@ def validate_meeting(
     return NewMeeting(held_on, title_text, location_text, agency_list)
 
 
+def meeting_details(
+    held_on: date | None, title: Any, location: Any, codes: list[str]
+) -> NewMeeting:
+    """The one check of a new meeting for the page and the API: the invited agencies' codes
+    (each an active agency) and validate_meeting's fields; ValidationFailed otherwise."""
+    invited, unknown = agencies_by_code(codes)
+    errors: dict[str, str] = {}
+    if unknown:
+        errors["agencies"] = f"No active agency has the code {unknown[0][:20]!r}"
+    try:
+        details = validate_meeting(held_on, title, location, invited)
+    except ValidationFailed as refused:
+        errors = refused.errors | errors
+    if errors:
+        raise ValidationFailed(errors)
+    return details
+
+
 def create_meeting(user: User, details: NewMeeting, via: str = "web") -> Meeting:
     """Create a planned meeting chaired by the user; the chair's agency is always invited."""
     invited = list(details.agencies)

@@ -102,10 +102,9 @@ def new_meeting() -> ResponseReturnValue:
         form.agencies.data = [a.code for a in services.agencies()]
     elif form.validate_on_submit():
         held_on = form.date_value("Date of the meeting", required=True)
-        invited, _unknown = services.agencies_by_code(list(form.agencies.data or []))
         try:
-            details = services.validate_meeting(
-                held_on, form.title.data, form.location.data, invited
+            details = services.meeting_details(
+                held_on, form.title.data, form.location.data, list(form.agencies.data or [])
             )
         except ValidationFailed as refused:
             for key, message in refused.errors.items():

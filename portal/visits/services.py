@@ -9,6 +9,7 @@ as one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,12 +30,34 @@ from portal.models import (
     VisitFinding,
 )
 from portal.pdf import PrintedDocument, render_document
-from portal.policy import Reader, can_read_contract_visit, readable_contract_visits_clause
+from portal.policy import (
+    Reader,
+    can_read_contract_visit,
+    can_record_monitoring,
+    readable_contract_visits_clause,
+)
 from portal.visits.grid import findings_grid
-from portal.visits.validation import FindingFields, VisitFields, principle_named, principles
+from portal.visits.validation import (
+    FindingFields,
+    VisitFields,
+    principle_named,
+    principles,
+    validate_visit,
+)
 
 #: The visits shown on a provider page and in its grid, newest first.
 PROVIDER_PAGE_VISITS = 6
+NOT_A_COUNCIL = "Only members and chairs of a council record contract visits."
+
+
+class RecordingRefused(PermissionError):
+    """The user may not record contract visits (the page answers 403, the API 403)."""
+
+
+def ensure_may_record(user: Reader) -> None:
+    """Refuse anyone but a council's members and chairs (policy.can_record_monitoring)."""
+    if not can_record_monitoring(user):
+        raise RecordingRefused(NOT_A_COUNCIL)
 
 
 def finding_item_fields(visit: VisitFields, finding: FindingFields) -> ItemFields:
@@ -60,6 +83,16 @@ def finding_item_fields(visit: VisitFields, finding: FindingFields) -> ItemField
         marking=visit.marking,
         recipients=[],
     )
+
+
+def record_submitted_visit(
+    author: User, data: object, today: date, via: str = "form"
+) -> ContractVisit:
+    """The one rule for recording a visit, for the page and the API alike: who may
+    (ensure_may_record, RecordingRefused), what is valid (validate_visit, ValidationFailed),
+    then record_visit."""
+    ensure_may_record(author)
+    return record_visit(author, validate_visit(data, today), via)
 
 
 def record_visit(author: User, fields: VisitFields, via: str = "form") -> ContractVisit:

@@ -9,11 +9,10 @@ from flask_login import current_user
 from portal import clock
 from portal.extensions import db
 from portal.models import Provider
-from portal.policy import Permission, can_record_monitoring, requires
+from portal.policy import Permission, requires
 from portal.unit_of_work import ValidationFailed
 from portal.visits import services
 from portal.visits.forms import VisitForm
-from portal.visits.validation import validate_visit
 
 bp = Blueprint("visits", __name__)
 
@@ -22,18 +21,24 @@ bp = Blueprint("visits", __name__)
 @requires(Permission.LOG_INTELLIGENCE)
 def new_visit(provider_id: int) -> ResponseReturnValue:
     """Record a contract monitoring visit; each "not met" finding becomes an item."""
-    if not can_record_monitoring(current_user):
+    try:
+        services.ensure_may_record(current_user)
+    except services.RecordingRefused:
         abort(403)
     provider = db.get_or_404(Provider, provider_id)
     form = VisitForm()
-    # CSRF is checked for every POST before the view (CSRFProtect); validate_visit does the rest.
+    # CSRF is checked for every POST before the view (CSRFProtect); the service does the rest,
+    # as it does for the API (services.record_submitted_visit).
     if request.method == "POST":
         try:
-            fields = validate_visit(form.submitted_data(provider.id), clock.today())
+            visit = services.record_submitted_visit(
+                current_user, form.submitted_data(provider.id), clock.today()
+            )
+        except services.RecordingRefused:
+            abort(403)
         except ValidationFailed as refused:
             form.show_errors(refused.errors)
         else:
-            visit = services.record_visit(current_user, fields)
             flash("Visit recorded", "success")
             return redirect(url_for("visits.view_visit", visit_id=visit.id))
     return render_template("visits/form.html", form=form, provider=provider)
