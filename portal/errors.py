@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from portal.inputs import DatabaseIdConverter, pairs_problems
+from portal.refusals import record_refusal
 from portal.unit_of_work import ValidationFailed
 
 MESSAGES = {
@@ -92,6 +93,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        """The error page; a 401, 403 or 404 on a route is a refusal, audited."""
+        record_refusal(error.code or 500)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

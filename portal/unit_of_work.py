@@ -55,6 +55,15 @@ def commit_refused_sign_in() -> None:
     db.session.commit()
 
 
+def commit_refused_access() -> None:
+    """Commit at once the audit event of a refused request (``portal.refusals``).
+
+    A view that raised was rolled back before its error handler records the refusal, so this
+    commits the event alone; committed here, an error answering the page cannot undo it.
+    """
+    db.session.commit()
+
+
 def _rolled_back_on_exception(view: Callable[..., Any]) -> Callable[..., Any]:
     """The view, rolling back the session when it raises (the exception goes on to its handler)."""
 

@@ -121,6 +121,7 @@ def app_on(
     # The limiter is one object for every app of the process, and a test that makes an app
     # of its own with rate limits on (tests/auth/test_abuse.py) leaves it switched on.
     limiter.enabled = bool(application.config["RATELIMIT_ENABLED"])
+    application.extensions.pop("portal_refusals", None)  # each test counts refusals afresh
     try:
         with application.app_context(), slate.isolated(db, committed=committed):
             yield application

@@ -13,6 +13,7 @@ from portal.auth.services import user_for_token
 from portal.extensions import login_manager
 from portal.models import User
 from portal.policy import ACCESS_ATTRIBUTE, Permission, has_permission
+from portal.refusals import record_refusal
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Every path of the API begins so; a session cookie opens nothing there.
@@ -49,7 +50,8 @@ def caller_from_token_only() -> None:
 
 
 def json_error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
-    """A JSON error body with the status."""
+    """A JSON error body with the status; a 401, 403 or 404 is a refusal, audited."""
+    record_refusal(status)
     return jsonify({"error": message, **extra}), status
 
 

@@ -31,6 +31,7 @@ from portal.extensions import db, limiter, login_manager
 from portal.inputs import parse_id
 from portal.models import IdentityProvider, User
 from portal.policy import public
+from portal.refusals import record_refusal
 from portal.unit_of_work import commit_refused_sign_in
 
 #: Where to go after a single sign-on, kept while the browser is at the provider.
@@ -68,6 +69,7 @@ def unauthorized() -> ResponseReturnValue:
     """Pages send people to sign in; the API answers 401."""
     if is_api_request():
         return unauthorised()
+    record_refusal(401)  # the page's refusal is a redirect to sign in
     flash("Sign in to see this page.", "info")
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 

@@ -181,7 +181,7 @@ def test_a_users_formula_like_email_is_neutralised_in_the_audit_csv(app, email):
     sly = factories.user(Role.MEMBER, factories.agency("MERTON"), email=email)
     audit.record("sign-in", user=sly, method="password")
     audit.record("user-created", user=admin, object_type="user", object_id=sly.id, email=email)
-    audit.record("access-refused", user=sly, path="=cmd|' /C calc'!A0", reason="forbidden")
+    audit.record("access-refused", user=sly, route="=cmd|' /C calc'!A0", method="GET", status=403)
     db.session.commit()
     text = signed_in(app, admin).get("/admin/audit.csv").get_data(as_text=True)
     rows = rows_of(text)
