@@ -102,6 +102,20 @@ def nhs_accounts() -> dict[str, dict[str, Any]]:
     }
 
 
+def new_nhs_tenant(
+    server: EntraLikeServer,
+    agency_code: str = "NHSNCL",
+    auth_method: str = "client_secret_basic",
+    secret: str = SECRET,
+) -> Tenant:
+    """A fresh tenant with the NHS accounts and the portal registered for the agency."""
+    tenant = server.new_tenant()
+    tenant.accounts = nhs_accounts()
+    redirect_uri = f"http://localhost/sign-in/sso/{agency_code}/callback"
+    tenant.clients[CLIENT_ID] = Client(secret, redirect_uri, auth_method)
+    return tenant
+
+
 @pytest.fixture
 def asha(app) -> User:
     """An NHS member whose account an administrator made."""
@@ -121,10 +135,7 @@ def entra(app, entra_server: EntraLikeServer, monkeypatch):
         secret_at_provider: str = SECRET,
         **settings: Any,
     ) -> EntraAgency:
-        tenant = entra_server.new_tenant()
-        tenant.accounts = nhs_accounts()
-        redirect_uri = f"http://localhost/sign-in/sso/{agency_code}/callback"
-        tenant.clients[CLIENT_ID] = Client(secret_at_provider, redirect_uri, auth_method)
+        tenant = new_nhs_tenant(entra_server, agency_code, auth_method, secret_at_provider)
         env = f"PORTAL_TEST_ENTRA_{agency_code}_SECRET"
         monkeypatch.setenv(env, SECRET)
         fields: dict[str, Any] = {
