@@ -97,15 +97,22 @@ def read_claims(idp: IdentityProvider, raw: dict[str, Any]) -> Claims:
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise SsoFailure("no subject", f"{idp.name} did not say who you are. Start again.")
     source, email = _address(raw)
-    acr = raw.get("acr")
     return Claims(
         subject=subject,
         email=email,
         email_source=source,
         email_trusted=_trusted(idp, raw, source, email),
         amr=_amr(raw.get("amr")),
-        acr=acr[:MAX_CLAIM_LENGTH] if isinstance(acr, str) else "",
+        acr=_acr(raw),
     )
+
+
+def _acr(raw: dict[str, Any]) -> str:
+    """The `acr` claim; else Entra ID's `acrs` (its authentication contexts), space-separated."""
+    acr = raw.get("acr")
+    if isinstance(acr, str):
+        return acr[:MAX_CLAIM_LENGTH]
+    return " ".join(_amr(raw.get("acrs")))[:MAX_CLAIM_LENGTH]
 
 
 def accepted_acr_values(idp: IdentityProvider) -> list[str]:
@@ -114,9 +121,10 @@ def accepted_acr_values(idp: IdentityProvider) -> list[str]:
 
 
 def strong_sign_in(idp: IdentityProvider, claims: Claims) -> bool:
-    """Whether the provider says it used more than a password (by `amr` or a listed `acr`)."""
-    return bool(STRONG_AMR.intersection(claims.amr)) or (
-        bool(claims.acr) and claims.acr in accepted_acr_values(idp)
+    """Whether the provider says it used more than a password (by `amr`, or a listed `acr`)."""
+    accepted = accepted_acr_values(idp)
+    return bool(STRONG_AMR.intersection(claims.amr)) or any(
+        value in accepted for value in claims.acr.split()
     )
 
 

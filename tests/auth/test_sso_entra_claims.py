@@ -153,8 +153,13 @@ def test_a_provider_that_says_nothing_of_its_sign_in_records_only_the_method(cli
 
 @pytest.mark.parametrize(
     "claims",
-    [{"amr": ["pwd", "mfa"]}, {"amr": ["hwk"]}, {"acr": "c2"}],
-    ids=["amr mfa", "a hardware key", "an acr value the agency listed"],
+    [{"amr": ["pwd", "mfa"]}, {"amr": ["hwk"]}, {"acr": "c2"}, {"acrs": ["c1", "c3"]}],
+    ids=[
+        "amr mfa",
+        "a hardware key",
+        "an acr value the agency listed",
+        "an Entra authentication context (acrs) the agency listed",
+    ],
 )
 def test_a_strong_enough_sign_in_at_the_provider_needs_no_portal_code(client, asha, entra, claims):
     nhs = entra(require_strong_sign_in=True, acr_values="c2 c3")
