@@ -189,6 +189,11 @@ def _token(idp: IdentityProvider, client: Any) -> dict[str, Any]:
         ) from None
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
+    except RuntimeError:  # Authlib: the discovery document names no key set or endpoint
+        raise SsoFailure(
+            "provider metadata incomplete",
+            f"{idp.name} is not set up correctly for this portal. Ask your administrator.",
+        ) from None
     if not token.get("userinfo"):
         raise SsoFailure(
             "no id token",

@@ -85,6 +85,8 @@ class Tenant:
     #: Sign with this key instead of the newest published one.
     signing_key: RSAKey | None = None
     unsigned: bool = False
+    #: Whether discovery names the key set (jwks_uri).
+    publishes_keys: bool = True
     foreign_signature: bool = False
     replay_last_id_token: bool = False
     hang_seconds: float = 0
@@ -137,6 +139,13 @@ class Tenant:
             "tenant_region_scope": "EU",
             "cloud_instance_name": "microsoftonline.com",
         }
+
+    def published_discovery(self) -> dict[str, Any]:
+        """The discovery document as served (without jwks_uri when the test says so)."""
+        document = self.discovery()
+        if not self.publishes_keys:
+            del document["jwks_uri"]
+        return document
 
     def key_set(self) -> dict[str, Any]:
         self.key_set_reads += 1
@@ -214,7 +223,7 @@ class EntraLikeServer:
         if tenant is None:
             response = _oauth_error("invalid_tenant", 400)
         elif rest == "v2.0/.well-known/openid-configuration":
-            response = _json(tenant.discovery())
+            response = _json(tenant.published_discovery())
         elif rest == "discovery/v2.0/keys":
             response = _json(tenant.key_set())
         elif rest == "oauth2/v2.0/authorize":

@@ -172,6 +172,15 @@ def test_a_provider_that_hangs_at_the_token_endpoint_gets_a_clear_page(
     assert len(sso_failures("provider unreachable")) == 1
 
 
+def test_a_discovery_document_without_a_key_set_gets_a_clear_page(client, asha, entra):
+    nhs = entra()
+    nhs.tenant.publishes_keys = False
+    response = nhs.sign_in(client, "asha")
+    assert response.status_code == 400
+    assert "not set up correctly" in response.get_data(as_text=True)
+    assert len(sso_failures("provider metadata incomplete")) == 1
+
+
 def test_a_provider_that_takes_only_client_secret_post_is_found_from_discovery(client, asha, entra):
     nhs = entra(auth_method="client_secret_post")
     nhs.tenant.auth_methods = ["client_secret_post"]
