@@ -62,10 +62,10 @@ def upgrade() -> None:
                 nullable=False,
             )
         )
+        # A plain "0", not sa.false(): on SQLite an expression default makes Alembic copy the
+        # table, and dropping the old identity_providers fails while user_identities refer to it.
         batch.add_column(
-            sa.Column(
-                "require_strong_sign_in", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
+            sa.Column("require_strong_sign_in", sa.Boolean(), server_default="0", nullable=False)
         )
         batch.add_column(
             sa.Column("acr_values", sa.String(length=255), server_default="", nullable=False)
@@ -92,8 +92,13 @@ def downgrade() -> None:
             "uq_user_identities_identity_provider_id", ["identity_provider_id", "subject"]
         )
         batch.drop_column("issuer")
+    columns = ["acr_values", "require_strong_sign_in", "token_auth_method", "email_trust"]
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35 and later) drops a plain column in place; a batch copy of the table
+        # would fail while user_identities refer to it.
+        for column in columns:
+            op.execute(f"ALTER TABLE identity_providers DROP COLUMN {column}")
+        return
     with op.batch_alter_table("identity_providers") as batch:
-        batch.drop_column("acr_values")
-        batch.drop_column("require_strong_sign_in")
-        batch.drop_column("token_auth_method")
-        batch.drop_column("email_trust")
+        for column in columns:
+            batch.drop_column(column)
