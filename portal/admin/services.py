@@ -90,10 +90,10 @@ class ProviderSettings:
     client_secret_env: str
     email_domains: str
     enabled: bool
-    email_trust: str = EmailTrust.EMAIL_VERIFIED.value
-    token_auth_method: str = TokenAuthMethod.AUTO.value
-    require_strong_sign_in: bool = False
-    acr_values: str = ""
+    email_trust: str
+    token_auth_method: str
+    require_strong_sign_in: bool
+    acr_values: str
 
 
 def _check_issuer(issuer: str) -> str:

@@ -117,6 +117,10 @@ def test_an_issuer_change_does_not_let_the_new_providers_subject_take_over_an_ac
         client_secret_env=idp.client_secret_env,
         email_domains=idp.email_domains,
         enabled=True,
+        email_trust=idp.email_trust.value,
+        token_auth_method=idp.token_auth_method.value,
+        require_strong_sign_in=False,
+        acr_values="",
     )
     save_identity_provider(idp.agency, settings)
     db.session.commit()
