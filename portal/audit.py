@@ -12,7 +12,7 @@ from portal.models import AuditEvent, User
 
 #: action -> the data keys it may carry. Add an action here before recording it.
 EVENTS: dict[str, frozenset[str]] = {
-    "sign-in": frozenset({"method"}),
+    "sign-in": frozenset({"method", "amr", "acr"}),
     "sign-in-failed": frozenset({"email", "reason"}),
     "sign-out": frozenset(),
     "session-ended": frozenset({"reason"}),
@@ -72,7 +72,7 @@ EVENTS: dict[str, frozenset[str]] = {
 #: intelligence, no titles, file names, markings or free-text reasons. An action or key not
 #: listed here is not shown; the server's operator reads everything with `portal audit export`.
 SHOWN: dict[str, frozenset[str]] = {
-    "sign-in": frozenset({"method"}),
+    "sign-in": frozenset({"method", "amr", "acr"}),
     "sign-in-failed": frozenset({"email", "reason"}),
     "session-ended": frozenset({"reason"}),
     "second-factor-failed": frozenset({"reason"}),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.models import AgencyKind, Role
+from portal.models import AgencyKind, EmailTrust, Role, TokenAuthMethod
 
 ROLE_CHOICES = [
     (Role.VIEWER.value, "Viewer: reads, does not log"),
@@ -65,6 +65,54 @@ class IdentityProviderForm(FlaskForm):
         "Email domains",
         description="The domains of the agency's addresses, separated by spaces, like merton.gov.uk. People who type such an address are sent to this provider",
         validators=[Optional(), Length(max=500)],
+    )
+    email_trust = RadioField(
+        "How the portal trusts the email address the provider sends",
+        description="The address finds the person’s portal account the first time they sign in this way",
+        choices=[
+            (
+                EmailTrust.EMAIL_VERIFIED.value,
+                "The provider says it verified the address (the email_verified claim): most providers",
+            ),
+            (
+                EmailTrust.DOMAIN_VERIFIED.value,
+                "Microsoft Entra ID says the address’s domain is verified (the xms_edov optional claim)",
+            ),
+            (
+                EmailTrust.AUTHORITATIVE.value,
+                "This provider is authoritative for the agency’s email domains (Entra ID, NHSmail): "
+                "the address is read from email, preferred_username or upn, and must be in the domains above",
+            ),
+        ],
+        default=EmailTrust.EMAIL_VERIFIED.value,
+        # The service refuses anything else, with a plain message.
+        validate_choice=False,
+        validators=[DataRequired("Choose how the portal trusts the address")],
+    )
+    token_auth_method = RadioField(
+        "How the portal presents its client secret",
+        choices=[
+            (
+                TokenAuthMethod.AUTO.value,
+                "As the provider’s discovery document says (client_secret_basic where offered)",
+            ),
+            (TokenAuthMethod.CLIENT_SECRET_BASIC.value, "client_secret_basic (HTTP Basic)"),
+            (TokenAuthMethod.CLIENT_SECRET_POST.value, "client_secret_post (in the form)"),
+        ],
+        default=TokenAuthMethod.AUTO.value,
+        # The service refuses anything else, with a plain message.
+        validate_choice=False,
+        validators=[DataRequired("Choose how the portal presents its client secret")],
+    )
+    require_strong_sign_in = BooleanField(
+        "Ask for the portal’s own second factor unless the provider used more than a password",
+        description="More than a password: the provider’s amr claim names a second factor or a key (mfa, otp, hwk...), or its acr claim is one of the values below",
+        default=False,
+    )
+    acr_values = StringField(
+        "Authentication context values (acr), if the provider uses them",
+        description="Separated by spaces, like c1 or urn:nhs:authn:mfa. The portal asks the provider for them, and each counts as more than a password",
+        validators=[Optional(), Length(max=255)],
     )
     enabled = BooleanField("Offer single sign-on with this provider", default=True)
 

@@ -12,12 +12,23 @@ from portal import audit
 from portal.auth import invitations, second_factor
 from portal.auth.services import AccountError, create_user
 from portal.extensions import db
-from portal.models import Agency, ApiToken, IdentityProvider, Role, User, utcnow
+from portal.models import (
+    Agency,
+    ApiToken,
+    EmailTrust,
+    IdentityProvider,
+    Role,
+    TokenAuthMethod,
+    User,
+    utcnow,
+)
 from portal.paging import Page, clamp_page, page_offset
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$")
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+# An `acr` value: a URI or a short name, printable ASCII without spaces or quotes.
+ACR_VALUE = re.compile(r"^[A-Za-z0-9._:/#?=&~%+-]{1,100}$")
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -79,6 +90,10 @@ class ProviderSettings:
     client_secret_env: str
     email_domains: str
     enabled: bool
+    email_trust: str
+    token_auth_method: str
+    require_strong_sign_in: bool
+    acr_values: str
 
 
 def _check_issuer(issuer: str) -> str:
@@ -101,8 +116,39 @@ def _check_domains(text: str) -> str:
     return " ".join(dict.fromkeys(domains))
 
 
-def save_identity_provider(agency: Agency, settings: ProviderSettings) -> IdentityProvider:
-    """Set or change the agency's identity provider."""
+def _check_acr_values(text: str) -> str:
+    values = text.split()
+    bad = [v for v in values if not ACR_VALUE.match(v)]
+    if bad or len(" ".join(values)) > 255:
+        raise AccountError(
+            "acr_values",
+            "Enter the acr values separated by spaces, each a name or URI without quotes, "
+            "like c1 urn:nhs:authn:mfa",
+        )
+    return " ".join(dict.fromkeys(values))
+
+
+def _check_choices(settings: ProviderSettings, domains: str) -> tuple[EmailTrust, TokenAuthMethod]:
+    try:
+        trust = EmailTrust(settings.email_trust)
+    except ValueError:
+        raise AccountError("email_trust", "Choose how the portal trusts the address") from None
+    try:
+        method = TokenAuthMethod(settings.token_auth_method)
+    except ValueError:
+        raise AccountError(
+            "token_auth_method", "Choose how the portal presents its client secret"
+        ) from None
+    if trust == EmailTrust.AUTHORITATIVE and not domains:
+        raise AccountError(
+            "email_domains",
+            "Enter the agency's email domains: a provider authoritative for the agency's "
+            "domains signs in addresses in those domains only",
+        )
+    return trust, method
+
+
+def _provider_values(settings: ProviderSettings) -> dict[str, object]:
     issuer = _check_issuer(settings.issuer.strip())
     if not settings.client_secret_env.strip() or not ENV_NAME.match(
         settings.client_secret_env.strip()
@@ -112,14 +158,29 @@ def save_identity_provider(agency: Agency, settings: ProviderSettings) -> Identi
             "Enter the name of an environment variable in capitals, digits and _, "
             "like PORTAL_OIDC_MERTON_SECRET",
         )
-    values = {
+    domains = _check_domains(settings.email_domains)
+    trust, method = _check_choices(settings, domains)
+    return {
         "name": settings.name.strip(),
         "issuer": issuer,
         "client_id": settings.client_id.strip(),
         "client_secret_env": settings.client_secret_env.strip(),
-        "email_domains": _check_domains(settings.email_domains),
+        "email_domains": domains,
         "enabled": settings.enabled,
+        "email_trust": trust,
+        "token_auth_method": method,
+        "require_strong_sign_in": settings.require_strong_sign_in,
+        "acr_values": _check_acr_values(settings.acr_values),
     }
+
+
+def save_identity_provider(agency: Agency, settings: ProviderSettings) -> IdentityProvider:
+    """Set or change the agency's identity provider.
+
+    A changed issuer leaves earlier links in place, keyed by the old issuer: they sign
+    nobody in, and each person is matched again by a trusted address at their next sign-in.
+    """
+    values = _provider_values(settings)
     idp = agency.identity_provider
     if idp is None:
         idp = IdentityProvider(agency=agency, **values)

@@ -106,6 +106,10 @@ def identity_provider(agency_id: int) -> ResponseReturnValue:
             client_secret_env=form.client_secret_env.data or "",
             email_domains=form.email_domains.data or "",
             enabled=bool(form.enabled.data),
+            email_trust=form.email_trust.data or "",
+            token_auth_method=form.token_auth_method.data or "",
+            require_strong_sign_in=bool(form.require_strong_sign_in.data),
+            acr_values=form.acr_values.data or "",
         )
         try:
             services.save_identity_provider(agency, settings)

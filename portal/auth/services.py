@@ -167,13 +167,16 @@ def check_sign_in(email: str, password: str) -> PasswordCheck:
     return PasswordCheck(user)
 
 
-def record_sign_in(user: User, method: str) -> None:
-    """Bookkeeping and the audit event for a completed sign-in."""
+def record_sign_in(user: User, method: str, details: dict[str, str] | None = None) -> None:
+    """Bookkeeping and the audit event for a completed sign-in.
+
+    `details` are what an identity provider said of its own sign-in (`amr`, `acr`).
+    """
     lockout.clear(user.email)
     user.failed_sign_ins = 0
     user.previous_sign_in_at = user.last_sign_in_at
     user.last_sign_in_at = utcnow()
-    audit.record("sign-in", user=user, method=method)
+    audit.record("sign-in", user=user, method=method, **(details or {}))
 
 
 @dataclass(frozen=True)

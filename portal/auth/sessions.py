@@ -27,20 +27,31 @@ SEEN_RESOLUTION_SECONDS = 30
 
 @dataclass(frozen=True)
 class PendingSignIn:
-    """A password accepted, its second factor still to come."""
+    """A first factor accepted (a password, or a single sign-on), the second still to come."""
 
     user_id: int
     next_url: str | None
+    #: How the first step was made: "password" or "sso".
+    first_factor: str = "password"
+    #: What an identity provider said of its own sign-in, for the sign-in's audit event.
+    details: dict[str, str] | None = None
 
 
-def begin_pending(user: User, next_url: str | None) -> None:
-    """Remember, for a few minutes, whose password was right."""
+def begin_pending(
+    user: User,
+    next_url: str | None,
+    first_factor: str = "password",
+    details: dict[str, str] | None = None,
+) -> None:
+    """Remember, for a few minutes, whose first factor was right."""
     session.pop(PENDING_KEY, None)
     session[PENDING_KEY] = {
         "user": user.id,
         "next": next_url,
         "at": time.time(),
         "generation": user.session_generation,
+        "first": first_factor,
+        "details": details,
     }
 
 
@@ -54,7 +65,9 @@ def pending(user_loader: Any) -> tuple[PendingSignIn, User] | None:
     if user is None or data.get("generation") != user.session_generation:
         session.pop(PENDING_KEY, None)
         return None
-    return PendingSignIn(user.id, data.get("next")), user
+    first = "sso" if data.get("first") == "sso" else "password"
+    details = data.get("details") if isinstance(data.get("details"), dict) else None
+    return PendingSignIn(user.id, data.get("next"), first, details), user
 
 
 def clear_pending() -> None:
@@ -62,10 +75,10 @@ def clear_pending() -> None:
     session.pop(PENDING_KEY, None)
 
 
-def start(user: User, method: str) -> None:
+def start(user: User, method: str, details: dict[str, str] | None = None) -> None:
     """Sign the user in on this browser (after every factor), and audit it."""
     clear_pending()
-    record_sign_in(user, method)
+    record_sign_in(user, method, details)
     login_user(user)
     now = time.time()
     session["generation"] = user.session_generation

@@ -1,10 +1,11 @@
 """Single sign-on through each agency's OpenID Connect provider (Authlib's Flask client).
 
-Authorization code flow with PKCE (S256), state and nonce; the ID token's signature,
-issuer, audience and expiry are verified by Authlib against the provider's discovery
-document and keys. The verified e-mail address is matched to an existing, active account
-of that agency (no self-registration), and the link is kept as issuer + subject in
-UserIdentity, so the person is still found if their address changes.
+Authorization code flow with PKCE (S256), state and nonce; the ID token's signature (with
+fixed algorithms), issuer, audience (the portal's client id), expiry and nonce are verified
+against the provider's discovery document and keys (portal.auth.sso_tokens). A trusted
+e-mail address (portal.auth.sso_claims) is matched to an existing, active account of that
+agency (no self-registration), and the link is kept as issuer + subject in UserIdentity
+(portal.auth.sso_identity), so the person is still found if their address changes.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ from flask.typing import ResponseReturnValue
 from joserfc.errors import JoseError
 
 from portal import audit
+from portal.auth.sso_claims import (
+    ADDRESS_CLAIMS,
+    Claims,
+    SsoFailure,
+    accepted_acr_values,
+    email_domains,
+    read_claims,
+)
+from portal.auth.sso_identity import match_user
+from portal.auth.sso_tokens import PortalOpenIdClient, token_endpoint_auth_method
 from portal.extensions import db
-from portal.models import Agency, IdentityProvider, User, UserIdentity
+from portal.models import Agency, IdentityProvider, User
 
 oauth = OAuth()
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -35,24 +46,9 @@ NO_PROVIDER = (
 )
 
 
-class SsoFailure(Exception):
-    """Single sign-on did not sign anyone in; `reason` is audited, `message` is shown."""
-
-    def __init__(self, reason: str, message: str, email: str = "") -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.email = email
-
-
 def init_app(app: Flask) -> None:
     """Bind the OAuth registry to the app."""
     oauth.init_app(app)
-
-
-def email_domains(idp: IdentityProvider) -> list[str]:
-    """The e-mail domains the provider is configured for, in lower case."""
-    return [d.strip().lstrip("@").lower() for d in idp.email_domains.replace(",", " ").split() if d]
 
 
 def enabled_providers() -> list[IdentityProvider]:
@@ -92,14 +88,14 @@ def _client(idp: IdentityProvider) -> Any:
             f"Single sign-on for {idp.agency.name} is not working at the moment "
             "(it is not fully set up). Sign in with your password, or ask your administrator.",
         )
-    fingerprint = hashlib.sha256(
-        "\n".join([idp.issuer, idp.client_id, secret]).encode()
-    ).hexdigest()[:16]
+    settings = [idp.issuer, idp.client_id, secret, str(HTTP_TIMEOUT_SECONDS)]
+    fingerprint = hashlib.sha256("\n".join(settings).encode()).hexdigest()[:16]
     name = f"idp{idp.id}-{fingerprint}"
     client = oauth.create_client(name)
     if client is None:
         client = oauth.register(
             name,
+            client_cls=PortalOpenIdClient,
             client_id=idp.client_id,
             client_secret=secret,
             server_metadata_url=idp.issuer.rstrip("/") + DISCOVERY_PATH,
@@ -130,6 +126,7 @@ def _metadata(idp: IdentityProvider, client: Any) -> dict[str, Any]:
             "issuer mismatch",
             f"{idp.name} is not set up correctly for this portal. Ask your administrator.",
         )
+    client.client_kwargs["token_endpoint_auth_method"] = token_endpoint_auth_method(idp, metadata)
     return metadata
 
 
@@ -138,35 +135,52 @@ def begin(idp: IdentityProvider, redirect_uri: str) -> ResponseReturnValue:
     client = _client(idp)
     _metadata(idp, client)
     try:
-        response: ResponseReturnValue = client.authorize_redirect(redirect_uri)
+        extra = {"acr_values": " ".join(accepted_acr_values(idp))} if idp.acr_values else {}
+        response: ResponseReturnValue = client.authorize_redirect(redirect_uri, **extra)
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
     return response
 
 
-def complete(idp: IdentityProvider) -> User:
-    """Finish the flow on the callback: the verified, matched, active user, or SsoFailure."""
-    client = _client(idp)
-    _metadata(idp, client)
-    try:
-        token = client.authorize_access_token()
-    except AuthlibBaseError as exc:
-        error = getattr(exc, "error", "") or "error"
-        if error == "mismatching_state":
-            raise SsoFailure(
-                "bad state",
-                "The sign-in could not be completed: it had expired or did not start here. "
-                "Start again.",
-            ) from None
-        if error == "access_denied":
-            raise SsoFailure(
-                "cancelled", f"The sign-in at {idp.name} was cancelled. Start again."
-            ) from None
-        raise SsoFailure(
-            f"provider refused: {error}"[:100],
-            f"{idp.name} did not confirm who you are (the sign-in may have taken too long). "
+@dataclass(frozen=True)
+class SsoSignIn:
+    """A completed single sign-on: whose account, and what the provider asserted."""
+
+    user: User
+    claims: Claims
+
+
+def _refused(idp: IdentityProvider, error: str) -> SsoFailure:
+    """The failure for an error the provider answered with (RFC 6749 4.1.2.1 and 5.2)."""
+    if error == "mismatching_state":
+        return SsoFailure(
+            "bad state",
+            "The sign-in could not be completed: it had expired or did not start here. "
             "Start again.",
-        ) from None
+        )
+    if error == "access_denied":
+        return SsoFailure("cancelled", f"The sign-in at {idp.name} was cancelled. Start again.")
+    if error in ("invalid_client", "unauthorized_client"):
+        return SsoFailure(
+            f"provider refused: {error}",
+            f"{idp.name} refused the portal itself (its client ID, secret or way of "
+            "presenting them is not what the provider has registered), so nobody can sign in "
+            "through it at the moment. Sign in with your password, and tell your agency's "
+            "administrator: the portal's single sign-on settings need correcting.",
+        )
+    return SsoFailure(
+        f"provider refused: {error}"[:100],
+        f"{idp.name} did not confirm who you are (the sign-in may have taken too long). "
+        "Start again.",
+    )
+
+
+def _token(idp: IdentityProvider, client: Any) -> dict[str, Any]:
+    """The provider's token response, with the ID token verified, or SsoFailure."""
+    try:
+        token: dict[str, Any] = client.authorize_access_token()
+    except AuthlibBaseError as exc:
+        raise _refused(idp, getattr(exc, "error", "") or "error") from None
     except JoseError:
         raise SsoFailure(
             "id token invalid",
@@ -175,10 +189,30 @@ def complete(idp: IdentityProvider) -> User:
         ) from None
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
-    claims = dict(token.get("userinfo") or {})
-    if "email" not in claims:
-        claims |= _userinfo(idp, client, token, claims.get("sub"))
-    return match_user(idp, claims)
+    except RuntimeError:  # Authlib: the discovery document names no key set or endpoint
+        raise SsoFailure(
+            "provider metadata incomplete",
+            f"{idp.name} is not set up correctly for this portal. Ask your administrator.",
+        ) from None
+    if not token.get("userinfo"):
+        raise SsoFailure(
+            "no id token",
+            f"{idp.name} sent an answer that could not be verified. Start again, "
+            "or ask your administrator.",
+        )
+    return token
+
+
+def complete(idp: IdentityProvider) -> SsoSignIn:
+    """Finish the flow on the callback: the verified, matched, active user, or SsoFailure."""
+    client = _client(idp)
+    _metadata(idp, client)
+    token = _token(idp, client)
+    raw = dict(token["userinfo"])
+    if not any(name in raw for name in ADDRESS_CLAIMS):
+        raw |= _userinfo(idp, client, token, raw.get("sub"))
+    claims = read_claims(idp, raw)
+    return SsoSignIn(match_user(idp, claims), claims)
 
 
 def _userinfo(
@@ -197,84 +231,7 @@ def _userinfo(
             "userinfo subject mismatch",
             f"{idp.name} sent an answer that could not be verified. Start again.",
         )
-    return {k: info[k] for k in ("email", "email_verified") if k in info}
-
-
-@dataclass(frozen=True)
-class Claims:
-    """The parts of a verified ID token the portal uses."""
-
-    subject: str
-    email: str
-    email_verified: bool
-
-
-def _claims(idp: IdentityProvider, raw: dict[str, Any]) -> Claims:
-    subject, email = raw.get("sub"), raw.get("email")
-    if not isinstance(subject, str) or not subject or len(subject) > 255:
-        raise SsoFailure("no subject", f"{idp.name} did not say who you are. Start again.")
-    email_text = email.strip().lower() if isinstance(email, str) else ""
-    return Claims(subject, email_text[:254], raw.get("email_verified") is True)
-
-
-def match_user(idp: IdentityProvider, raw: dict[str, Any]) -> User:
-    """The account these verified claims belong to: linked before, else by verified e-mail."""
-    claims = _claims(idp, raw)
-    link = db.session.scalar(
-        sa.select(UserIdentity).where(
-            UserIdentity.identity_provider_id == idp.id, UserIdentity.subject == claims.subject
-        )
-    )
-    user = db.session.get(User, link.user_id) if link is not None else None
-    user = user or _match_by_email(idp, claims)
-    if user.agency_id != idp.agency_id:
-        raise SsoFailure(
-            "account of another agency",
-            f"Your account belongs to another agency, not {idp.agency.name}. "
-            "Sign in through your own agency.",
-            claims.email,
-        )
-    if not user.active or not user.agency.active:
-        raise SsoFailure(
-            "account deactivated",
-            "Your account has been deactivated. Ask your agency's administrator.",
-            claims.email,
-        )
-    if link is None:
-        db.session.add(
-            UserIdentity(user_id=user.id, identity_provider_id=idp.id, subject=claims.subject)
-        )
-        audit.record(
-            "identity-linked", user=user, object_type="user", object_id=user.id, issuer=idp.issuer
-        )
-    return user
-
-
-def _match_by_email(idp: IdentityProvider, claims: Claims) -> User:
-    if not claims.email or not claims.email_verified:
-        raise SsoFailure(
-            "email not verified",
-            f"{idp.name} did not confirm your email address, so the portal cannot find your "
-            "account. Ask your agency's administrator.",
-            claims.email,
-        )
-    domains = email_domains(idp)
-    if domains and claims.email.rpartition("@")[2] not in domains:
-        raise SsoFailure(
-            "email domain of another agency",
-            f"{claims.email} is not an address of {idp.agency.name}. "
-            "Sign in through your own agency.",
-            claims.email,
-        )
-    user = db.session.scalar(sa.select(User).where(User.email == claims.email))
-    if user is None:
-        raise SsoFailure(
-            "unknown account",
-            f"There is no portal account for {claims.email}. Accounts are set up by your "
-            "agency's administrator: ask them to add you.",
-            claims.email,
-        )
-    return user
+    return {k: info[k] for k in (*ADDRESS_CLAIMS, "email_verified", "xms_edov") if k in info}
 
 
 def record_failure(idp: IdentityProvider | None, failure: SsoFailure) -> None:

@@ -22,6 +22,7 @@ from portal.auth import (
     second_factor,
     sessions,
     sso,
+    sso_claims,
 )
 from portal.auth.blueprint import bp
 from portal.auth.forms import CodeForm, SecondFactorForm, SignInForm, SingleSignOnForm
@@ -126,8 +127,10 @@ def sign_in() -> ResponseReturnValue:
     return redirect(url_for("auth.second_factor_check"))
 
 
-def _finish(user: User, method: str, next_url: str | None) -> ResponseReturnValue:
-    sessions.start(user, method)
+def _finish(
+    user: User, method: str, next_url: str | None, details: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    sessions.start(user, method, details)
     return redirect(next_url or url_for("main.home"))
 
 
@@ -155,7 +158,7 @@ def set_up_second_factor() -> ResponseReturnValue:
         codes = second_factor.confirm_enrolment(user, form.code.data or "")
         if codes is not None:
             audit.record("second-factor-enrolled", user=user, object_type="user", object_id=user.id)
-            sessions.start(user, "password+totp")
+            sessions.start(user, f"{pending.first_factor}+totp", pending.details)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=pending.next_url
             )
@@ -202,14 +205,16 @@ def second_factor_check() -> ResponseReturnValue:
         if is_locked(user.email):
             return _locked_out()
         if second_factor.verify_code(user, code):
-            return _finish(user, "password+totp", pending.next_url)
+            return _finish(user, f"{pending.first_factor}+totp", pending.next_url, pending.details)
         if second_factor.use_recovery_code(user, code):
             left = second_factor.recovery_codes_left(user)
             audit.record(
                 "recovery-code-used", user=user, object_type="user", object_id=user.id, left=left
             )
             flash(f"You used a recovery code. You have {left} left.", "info")
-            return _finish(user, "password+recovery-code", pending.next_url)
+            return _finish(
+                user, f"{pending.first_factor}+recovery-code", pending.next_url, pending.details
+            )
         _wrong_code(user, "wrong code")
         if is_locked(user.email):
             return _locked_out()
@@ -283,11 +288,30 @@ def sso_callback(agency_code: str) -> ResponseReturnValue:
     if idp is None:
         return _sso_failed(None, sso.SsoFailure("no identity provider", sso.NO_PROVIDER))
     try:
-        user = sso.complete(idp)
+        signed = sso.complete(idp)
     except sso.SsoFailure as failure:
         db.session.rollback()
         return _sso_failed(idp, failure)
-    return _finish(user, "sso", session.pop(SSO_NEXT_KEY, None))
+    next_url = session.pop(SSO_NEXT_KEY, None)
+    details = sso_claims.audit_details(signed.claims)
+    if sso_claims.needs_portal_second_factor(idp, signed.claims):
+        return _portal_second_factor(idp, signed.user, next_url, details)
+    return _finish(signed.user, "sso", next_url, details)
+
+
+def _portal_second_factor(
+    idp: IdentityProvider, user: User, next_url: str | None, details: dict[str, str]
+) -> ResponseReturnValue:
+    """The agency asks for more than a password and its provider did not say it used more."""
+    sessions.begin_pending(user, next_url, "sso", details)
+    flash(
+        f"{idp.name} did not say it checked more than your password, so the portal asks "
+        "for its own second factor as well.",
+        "info",
+    )
+    if second_factor.needs_enrolment(user):
+        return redirect(url_for("auth.set_up_second_factor"))
+    return redirect(url_for("auth.second_factor_check"))
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -3,10 +3,12 @@
 from portal.models.agency import (
     Agency,
     ApiToken,
+    EmailTrust,
     IdentityProvider,
     Invitation,
     RecoveryCode,
     SignInThrottle,
+    TokenAuthMethod,
     User,
     UserIdentity,
 )
@@ -78,6 +80,7 @@ __all__ = [
     "ConcernStatus",
     "Decision",
     "Discussion",
+    "EmailTrust",
     "Embargo",
     "EmbargoNotice",
     "HandlingCode",
@@ -108,6 +111,7 @@ __all__ = [
     "SearchChange",
     "SignInThrottle",
     "SourceEvaluation",
+    "TokenAuthMethod",
     "User",
     "UserIdentity",
     "meeting_agencies",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -81,6 +82,26 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None]
 
 
+class EmailTrust(enum.StrEnum):
+    """How the portal decides that an address an identity provider sends is the person's."""
+
+    #: The ID token's `email_verified` claim is true (OpenID Connect Core 5.1).
+    EMAIL_VERIFIED = "email_verified"
+    #: Entra ID's `xms_edov` claim: the owner of the address's domain is verified.
+    DOMAIN_VERIFIED = "xms_edov"
+    #: The provider is authoritative for the agency's e-mail domains (which must be set).
+    AUTHORITATIVE = "authoritative"
+
+
+class TokenAuthMethod(enum.StrEnum):
+    """How the portal authenticates to the provider's token endpoint."""
+
+    #: From discovery's `token_endpoint_auth_methods_supported` (basic where offered).
+    AUTO = "auto"
+    CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 - a method's name, not a secret
+    CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105 - a method's name, not a secret
+
+
 class IdentityProvider(Base):
     """An agency's OpenID Connect provider for single sign-on."""
 
@@ -97,19 +118,36 @@ class IdentityProvider(Base):
     email_domains: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_trust: Mapped[EmailTrust] = mapped_column(
+        enum_column(EmailTrust), default=EmailTrust.EMAIL_VERIFIED, server_default="email_verified"
+    )
+    token_auth_method: Mapped[TokenAuthMethod] = mapped_column(
+        enum_column(TokenAuthMethod), default=TokenAuthMethod.AUTO, server_default="auto"
+    )
+    # More than a password at the provider (by `amr`, or an `acr` listed below), or else
+    # the portal asks for its own second factor.
+    require_strong_sign_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Space-separated `acr` values: sent as `acr_values`, and each counts as strong.
+    acr_values: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
 
     agency: Mapped[Agency] = relationship(back_populates="identity_provider")
 
 
 class UserIdentity(Base):
-    """A user's subject at an identity provider, once linked by a single sign-on."""
+    """A user's subject at an issuer, once linked by a single sign-on.
+
+    Keyed by issuer and subject (a subject is unique only at its issuer): a link made
+    under an issuer the agency no longer uses signs nobody in.
+    """
 
     __tablename__ = "user_identities"
-    __table_args__ = (sa.UniqueConstraint("identity_provider_id", "subject"),)
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The agency's provider settings through which the link was made (for the record).
     identity_provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_providers.id"))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
     subject: Mapped[str] = mapped_column(sa.String(255))
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,6 +9,8 @@ from portal.auth.services import hash_password
 from portal.extensions import db
 from portal.models import Role
 from tests import factories
+from tests.auth.entra_provider import entra_server  # noqa: F401  (a session fixture)
+from tests.auth.entra_setup import asha, entra  # noqa: F401  (fixtures)
 from tests.auth.helpers import TestClock
 from tests.auth.oidc_provider import oidc_provider  # noqa: F401  (a session fixture)
 
