@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -33,6 +34,9 @@ from portal.policy import is_active_user
 #: What the body of a sent message holding a one-time link becomes.
 SCRUBBED = "(This message held a one-time link. It was sent and is not kept.)"
 MAX_ERROR = 500
+#: Headers are not folded (a subject is at most 300 characters): the standard library's folding
+#: of a long subject with a non-ASCII character leaves a doubled space where it unfolds.
+POLICY = policy.default.clone(max_line_length=998)
 #: The most messages one run sends; the rest wait for the next run.
 BATCH = 500
 
@@ -103,7 +107,7 @@ def backoff(settings: MailSettings, attempts: int) -> timedelta:
 
 def email_message(message: OutboxMessage, settings: MailSettings) -> EmailMessage:
     """The message as the standard library's EmailMessage, with its attachment if any."""
-    email = EmailMessage()
+    email = EmailMessage(policy=POLICY)
     email["From"] = settings.from_address
     email["To"] = message.to_address
     email["Subject"] = message.subject

@@ -47,13 +47,12 @@ def choices_for(user_ids: Iterable[int], kind: MailKind) -> dict[int, MailChoice
     ids = sorted(set(user_ids))
     if kind not in CHOSEN_KINDS or not ids:
         return dict.fromkeys(ids, MailChoice.NOW)
-    recorded = dict(
-        db.session.execute(
-            sa.select(MailPreference.user_id, MailPreference.choice).where(
-                MailPreference.kind == kind, MailPreference.user_id.in_(ids)
-            )
-        ).tuples()
+    rows = db.session.execute(
+        sa.select(MailPreference.user_id, MailPreference.choice).where(
+            MailPreference.kind == kind, MailPreference.user_id.in_(ids)
+        )
     )
+    recorded = {user_id: choice for user_id, choice in rows}
     return {uid: recorded.get(uid, MailChoice.NOW) for uid in ids}
 
 
