@@ -52,7 +52,7 @@ def choices_for(user_ids: Iterable[int], kind: MailKind) -> dict[int, MailChoice
             MailPreference.kind == kind, MailPreference.user_id.in_(ids)
         )
     )
-    recorded = {user_id: choice for user_id, choice in rows}
+    recorded: dict[int, MailChoice] = dict(rows.all())
     return {uid: recorded.get(uid, MailChoice.NOW) for uid in ids}
 
 
