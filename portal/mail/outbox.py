@@ -194,6 +194,18 @@ def _deliver_one(
     return "sent"
 
 
+def waiting_count() -> int:
+    """How many messages wait to be sent (due or not)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state == MailState.PENDING)
+        )
+        or 0
+    )
+
+
 def deliver_due(now: datetime | None = None) -> DeliveryReport:
     """Send every message due by `now`; keep each that fails for a later attempt. The job.
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.extensions import db
 from portal.models import CHOSEN_KINDS, MailChoice, MailKind, MailPreference, User
-from portal.policy import Permission, has_permission
+from portal.policy import can_update_agency_actions
 from portal.unit_of_work import ValidationFailed
 
 CHOICE_LABELS = {
@@ -27,7 +27,8 @@ MEETING_KINDS = frozenset({MailKind.PACK_ISSUED, MailKind.ACTION_GIVEN, MailKind
 
 def kinds_for(user: User) -> list[MailKind]:
     """The kinds of message the person can receive, so can choose about."""
-    attends = has_permission(user, Permission.ATTEND_MEETINGS)
+    # Members and chairs: those who attend meetings and update their agency's actions.
+    attends = can_update_agency_actions(user)
     return [kind for kind in CHOSEN_KINDS if attends or kind not in MEETING_KINDS]
 
 

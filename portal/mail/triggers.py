@@ -32,10 +32,9 @@ from portal.models import (
     User,
 )
 from portal.policy import (
-    Permission,
     can_read_item,
     can_read_meeting,
-    has_permission,
+    can_update_agency_actions,
     is_active_user,
 )
 from portal.templating import govuk_date
@@ -123,11 +122,7 @@ def pack_issued(meeting: Meeting, pack: MeetingPack) -> int:
 
 def _action_people(action: Action) -> list[User]:
     """The owner agency's members and chairs (who update its actions)."""
-    return [
-        u
-        for u in _users_of([action.owner_agency_id])
-        if has_permission(u, Permission.ATTEND_MEETINGS)
-    ]
+    return [u for u in _users_of([action.owner_agency_id]) if can_update_agency_actions(u)]
 
 
 def action_given(action: Action) -> int:

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.mail import preferences
+from portal.mail import outbox, preferences
 from portal.mail.forms import MailPreferencesForm, field_name
 from portal.mail.transport import mail_folder
 from portal.models import User
@@ -74,4 +74,17 @@ def dev_outbox() -> ResponseReturnValue:
     """The messages the file transport wrote to instance/mail/, newest first (development)."""
     folder = mail_folder(current_app.instance_path)
     paths = sorted(folder.glob("*.eml"), reverse=True)[:DEV_LIST] if folder.is_dir() else []
-    return render_template("mail/dev_outbox.html", messages=[_read(p) for p in paths])
+    return render_template(
+        "mail/dev_outbox.html",
+        messages=[_read(p) for p in paths],
+        waiting=outbox.waiting_count(),
+    )
+
+
+@dev_bp.route("/mail/send", methods=["POST"])
+@requires(Permission.BROWSE)
+def dev_send_due() -> ResponseReturnValue:
+    """Run the delivery job now, as a worker would (development)."""
+    report = outbox.deliver_due()
+    flash(str(report), "success")
+    return redirect(url_for("dev_mail.dev_outbox"))

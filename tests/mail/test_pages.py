@@ -17,6 +17,7 @@ from portal.mail.outbox import deliver_due
 from portal.models import AuditEvent, MailChoice, MailKind, MailPreference, Role, utcnow
 from tests import factories
 from tests.concerns.helpers import post_form, text_of
+from tests.conftest import csrf_token_from
 from tests.databases import empty_all_tables
 
 
@@ -107,6 +108,13 @@ def test_dev_mail_lists_the_mail_written_when_the_app_runs_in_development(
             g.pop("_login_user", None)  # the app context outlives the anonymous request
             page = text_of(browser.get("/dev/mail").get_data(as_text=True))
             assert "Your app was reset" in page and "kim@example.org" in page
+            assert "Waiting in the outbox: 0 messages" in page
+            outbox.add(MailKind.SECOND_FACTOR_RESET, "lee@example.org", "Reset", "Hi\n")
+            db.session.commit()
+            token = csrf_token_from(browser.get("/dev/mail").get_data(as_text=True))
+            sent = browser.post("/dev/mail/send", data={"csrf_token": token})
+            assert sent.status_code == 302
+            assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
         finally:
             db.session.remove()
             empty_all_tables(db.engine, db.metadata)
