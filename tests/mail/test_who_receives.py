@@ -14,10 +14,10 @@ from portal.mail.daily import run_daily
 from portal.mail.outbox import deliver_due
 from portal.meetings import packs
 from portal.meetings import services as meetings
-from portal.models import Action, MailKind, OutboxMessage, Role, User, utcnow
+from portal.models import Action, MailKind, Marking, OutboxMessage, Role, User, utcnow
 from tests import factories
-from tests.conftest import api_token_for
-from tests.intelligence.helpers import api_fields
+from tests.conftest import api_token_for, csrf_token_from
+from tests.intelligence.helpers import api_fields, form_fields
 from tests.mail.conftest import Inbox
 from tests.meetings.helpers import meeting as make_meeting
 
@@ -172,3 +172,29 @@ def test_nothing_is_added_when_the_work_is_rolled_back(app: Flask, smtp_server: 
     meetings.add_action(meeting.chair, meeting, None, "Undone", factories.agency("MERTON"), None)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_an_edit_that_names_someone_more_on_a_red_item_tells_only_the_newly_named(
+    app: Flask, client: FlaskClient, login_as, smtp_server: Inbox
+) -> None:
+    author = login_as(Role.MEMBER, "MPS")
+    first = factories.user(Role.MEMBER, factories.agency("CQC"), email="first@cqc.example")
+    second = factories.user(Role.MEMBER, factories.agency("CQC"), email="second@cqc.example")
+    item = factories.item(author, Marking.RED, recipients=[first])
+    db.session.commit()
+    page = client.get(f"/intelligence/{item.id}/edit")
+    fields = form_fields(
+        item.provider_id,
+        marking="RED",
+        recipients=f"{first.email}\n{second.email}",
+        reason="Named the CQC inspector",
+    )
+    response = client.post(
+        f"/intelligence/{item.id}/edit",
+        data=fields | {"csrf_token": csrf_token_from(page.text)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.text
+    _send()
+    assert smtp_server.addresses() == {second.email}
+    assert f"{BASE}/intelligence/{item.id}" in smtp_server.messages[0].get_content()
