@@ -134,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.concerns.views import bp as concerns_bp
     from portal.ecm.views import bp as ecm_bp
     from portal.intelligence.views import bp as intelligence_bp
+    from portal.mail.views import bp as mail_bp
+    from portal.mail.views import dev_bp as dev_mail_bp
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.providers.views import bp as providers_bp
@@ -150,6 +152,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(ecm_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(mail_bp)
+    if app.config["ENV_NAME"] == "development" or app.debug:
+        # /dev/mail lists the mail the file transport wrote: development only.
+        app.register_blueprint(dev_mail_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

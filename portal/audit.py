@@ -64,6 +64,10 @@ EVENTS: dict[str, frozenset[str]] = {
     "contract-visit-read": frozenset(),
     "contract-visit-report-downloaded": frozenset(),
     "audit-exported": frozenset({"date_from", "date_to", "rows", "via"}),
+    "mail-sent": frozenset({"kind", "to", "attempts"}),
+    "mail-failed": frozenset({"kind", "to", "attempts", "error"}),
+    "mail-cancelled": frozenset({"kind", "to", "attempts"}),
+    "mail-preferences-changed": frozenset({"changes"}),
 }
 
 #: action -> the data keys an administrator sees on the audit page and in its CSV. An allow-list:
@@ -113,6 +117,10 @@ SHOWN: dict[str, frozenset[str]] = {
     "care-monitoring-imported": frozenset({"mapping", "agency"}),
     "contract-visit-recorded": frozenset({"via"}),
     "audit-exported": frozenset({"date_from", "date_to", "via"}),
+    "mail-sent": frozenset({"kind", "to", "attempts"}),
+    "mail-failed": frozenset({"kind", "attempts"}),
+    "mail-cancelled": frozenset({"kind"}),
+    "mail-preferences-changed": frozenset({"changes"}),
 }
 
 

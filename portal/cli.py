@@ -253,3 +253,29 @@ def audit_export(date_from: datetime | None, date_to: datetime | None, output: s
     with open(output, "w", encoding="utf-8", newline="") as handle:
         handle.writelines(audit_trail.complete_export_lines(filters))
     click.echo(f"Wrote the audit trail to {output}", err=True)
+
+
+@main.group("mail")
+def mail_group() -> None:
+    """E-mail: send what the outbox holds, and the daily reminders and digests."""
+
+
+@mail_group.command("send-due")
+@with_appcontext
+def mail_send_due() -> None:
+    """Send every message due (SMTP or files, as [mail] transport says); failures wait and retry."""
+    from portal.mail.outbox import deliver_due
+
+    report = deliver_due()
+    click.echo(str(report))
+    if report.failed:
+        sys.exit(1)
+
+
+@mail_group.command("daily")
+@with_appcontext
+def mail_daily() -> None:
+    """Add the day's overdue-action reminders and digests to the outbox (then run send-due)."""
+    from portal.mail.daily import run_daily
+
+    click.echo(str(run_daily()))

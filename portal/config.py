@@ -16,7 +16,7 @@ ENV_PREFIX = "PORTAL_"
 ENVIRONMENTS = ("development", "production", "test")
 #: Tables of the file whose keys the environment overrides one by one, as
 #: PORTAL_<TABLE>_<SUBTABLE>_<KEY> (PORTAL_MEETINGS_AGENDA_CAP=10).
-NESTED_TABLES = ("meetings",)
+NESTED_TABLES = ("meetings", "mail")
 
 
 class ConfigurationError(RuntimeError):
@@ -51,6 +51,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     _override_from_environment(settings, ENV_PREFIX)
     # Secrets are never in the file, only in the environment.
     settings["secret_key"] = os.environ.get("PORTAL_SECRET_KEY", "")
+    settings.setdefault("mail", {})["password"] = os.environ.get("PORTAL_MAIL_PASSWORD", "")
     settings.update(overrides or {})
     if settings["env"] not in ENVIRONMENTS:
         raise ConfigurationError(
@@ -58,6 +59,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         )
     _check_risk_bands()
     agenda_rules(settings)
+    mail_settings(settings)
     return settings
 
 
@@ -141,6 +143,62 @@ def agenda_rules(settings: dict[str, Any]) -> AgendaRules:
             raise ConfigurationError(f"{where}.{name}: one of {bands}, not {value!r}")
         values[name] = Band(value)
     return AgendaRules(**values)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How messages leave the portal ([mail] in default.toml; the password from the env)."""
+
+    transport: str
+    host: str
+    port: int
+    starttls: bool
+    tls_ca_file: str
+    username: str
+    password: str
+    from_address: str
+    timeout_seconds: int
+    base_url: str
+    retry_minutes: int
+    retry_max_minutes: int
+
+
+MAIL_TRANSPORTS = ("files", "smtp")
+
+
+def mail_settings(settings: dict[str, Any]) -> MailSettings:
+    """The [mail] settings, checked; ConfigurationError saying what to change."""
+    raw = settings.get("mail")
+    if not isinstance(raw, dict):
+        raise ConfigurationError("[mail] must be a table of settings")
+    raw = {"password": "", **raw}
+    fields = MailSettings.__dataclass_fields__
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigurationError(f"mail: unknown setting {unknown[0]!r}")
+    missing = sorted(set(fields) - set(raw))
+    if missing:
+        raise ConfigurationError(f"mail.{missing[0]}: missing")
+    if raw["transport"] not in MAIL_TRANSPORTS:
+        raise ConfigurationError(f'mail.transport: "files" or "smtp", not {raw["transport"]!r}')
+    for name in ("port", "timeout_seconds", "retry_minutes", "retry_max_minutes"):
+        value = raw[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigurationError(f"mail.{name}: a whole number of 1 or more, not {value!r}")
+    if not isinstance(raw["starttls"], bool):
+        raise ConfigurationError(f"mail.starttls: write true or false, not {raw['starttls']!r}")
+    base_url = raw["base_url"]
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"mail.base_url: an address starting http:// or https://, not {base_url!r}"
+        )
+    if "@" not in str(raw["from_address"]):
+        raise ConfigurationError(
+            f"mail.from_address: an e-mail address, not {raw['from_address']!r}"
+        )
+    values = {name: raw[name] for name in fields}
+    values["base_url"] = base_url.rstrip("/")
+    return MailSettings(**values)
 
 
 def normalise_database_url(url: str) -> str:

@@ -196,6 +196,7 @@ REFUSED_WITHOUT_CSRF = dict.fromkeys(["anonymous", *Role], 400)
 ACCESS_TABLE |= {
     # Accounts: sign-in steps are public, and each answers only its own stage.
     "auth.account": ("GET", "/account", SIGNED_IN_PAGE),
+    "mail.preferences_page": ("GET", "/account/email", SIGNED_IN_PAGE),
     "auth.sign_out_everywhere": ("POST", "/account/sign-out-everywhere", REFUSED_WITHOUT_CSRF),
     "auth.revoke_my_token": ("POST", "/account/tokens/1/revoke", REFUSED_WITHOUT_CSRF),
     # A link that opens nothing is answered "this link does not work", to everyone.

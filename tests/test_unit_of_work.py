@@ -42,6 +42,10 @@ ALLOWED_COMMITS = {
     # An alert item and the record that it was raised commit together, so it is never raised
     # twice even when a later alert of the same import fails.
     "ecm/alerts.py": "the ECM import's alerts",
+    # The mail jobs run outside any request: each message's outcome commits at once, so a
+    # message sent is never sent again; the daily job commits its reminders and digests.
+    "mail/outbox.py": "the mail delivery job",
+    "mail/daily.py": "the daily mail job",
     # A Whoosh index writer's commit, not the database's.
     "search/whoosh_index.py": "the Whoosh index build",
     "search/whoosh_engine.py": "the Whoosh index update",

@@ -12,6 +12,7 @@ from portal import audit
 from portal.auth import invitations, second_factor
 from portal.auth.services import AccountError, create_user
 from portal.extensions import db
+from portal.mail import triggers
 from portal.models import (
     Agency,
     ApiToken,
@@ -292,3 +293,4 @@ def reset_second_factor(admin: User, user: User) -> None:
     second_factor.reset(user)
     user.session_generation += 1
     audit.record("second-factor-reset", object_type="user", object_id=user.id)
+    triggers.second_factor_reset(user)

@@ -12,6 +12,7 @@ from flask import current_app
 from portal import audit
 from portal.auth.passwords import hash_password, password_problem
 from portal.extensions import db
+from portal.mail import triggers
 from portal.models import Invitation, User, utcnow
 
 
@@ -24,7 +25,7 @@ def _hash(token: str) -> str:
 
 
 def invite(user: User, created_by: User | None) -> str:
-    """A new set-up link token for the user (earlier unused links stop working)."""
+    """A new set-up link token for the user (earlier unused links stop working), e-mailed to them."""
     now = utcnow()
     for earlier in db.session.scalars(
         sa.select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
@@ -41,6 +42,7 @@ def invite(user: User, created_by: User | None) -> str:
         )
     )
     audit.record("invitation-issued", object_type="user", object_id=user.id, email=user.email)
+    triggers.set_up_link(user, token, days)
     return token
 
 

@@ -12,12 +12,15 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.concerns.fields import MAX_REASON, Errors, free_text, long_date, past_date
+from portal.concerns.notices import email_notice
 from portal.extensions import db
-from portal.intelligence.validation import parse_date
+from portal.intelligence.validation import clean_text, parse_date
+from portal.mail.outbox import OutboxMessage
 from portal.models import Embargo, Provider, User, utcnow
 from portal.unit_of_work import ValidationFailed
 
@@ -45,6 +48,40 @@ def embargoed_among(provider_ids: Sequence[int], today: date) -> frozenset[int]:
     )
 
 
+#: The most contacts an embargo's notice is e-mailed to.
+MAX_CONTACTS = 50
+MAX_ADDRESS = 254
+
+
+def notice_contacts(raw: object, errors: Errors) -> list[str]:
+    """The contacts' addresses typed (one a line, or separated by commas), checked, no repeats."""
+    if raw is None:
+        return []
+    if not isinstance(raw, str):
+        errors["notice_contacts"] = "The contacts' addresses must be text"
+        return []
+    found: list[str] = []
+    for part in raw.replace(",", "\n").replace(";", "\n").splitlines():
+        address = part.strip()
+        if not address:
+            continue
+        try:
+            if len(address) > MAX_ADDRESS:
+                raise EmailNotValidError("too long")
+            found.append(validate_email(address, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            shown = clean_text(address)[:60]
+            errors["notice_contacts"] = (
+                f"Enter each contact as an e-mail address: {shown!r} is not one"
+            )
+            return []
+    unique = list(dict.fromkeys(found))
+    if len(unique) > MAX_CONTACTS:
+        errors["notice_contacts"] = f"Enter at most {MAX_CONTACTS} contacts"
+        return []
+    return unique
+
+
 def place_embargo(user: User, provider: Provider, data: Mapping[str, Any], today: date) -> Embargo:
     """Place an embargo on new placements with the provider; ValidationFailed if refused."""
     errors: Errors = {}
@@ -69,6 +106,7 @@ def place_embargo(user: User, provider: Provider, data: Mapping[str, Any], today
         MAX_REASON,
         "Enter the reason for the embargo",
     )
+    contacts = notice_contacts(data.get("notice_contacts"), errors)
     if errors or starts_on is None:
         raise ValidationFailed(errors)
     embargo = Embargo(
@@ -77,6 +115,7 @@ def place_embargo(user: User, provider: Provider, data: Mapping[str, Any], today
         ends_on=ends_on,
         reason=reason,
         created_by_id=user.id,
+        notice_contacts=contacts,
     )
     db.session.add(embargo)
     db.session.flush()
@@ -89,6 +128,7 @@ def place_embargo(user: User, provider: Provider, data: Mapping[str, Any], today
         starts_on=starts_on.isoformat(),
         ends_on=ends_on.isoformat() if ends_on else None,
     )
+    email_notice(user, embargo, today)
     return embargo
 
 
@@ -122,6 +162,20 @@ def lift_embargo(user: User, embargo: Embargo, data: Mapping[str, Any], today: d
         object_id=embargo.id,
         provider_id=embargo.provider_id,
         lifted_on=lifted_on.isoformat(),
+    )
+    email_notice(user, embargo, today)
+
+
+def notices_emailed(embargo: Embargo) -> list[OutboxMessage]:
+    """The notices e-mailed about the embargo, oldest first: to whom, and sent or waiting."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                OutboxMessage.object_type == "embargo", OutboxMessage.object_id == str(embargo.id)
+            )
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
     )
 
 

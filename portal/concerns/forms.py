@@ -112,6 +112,11 @@ class EmbargoForm(ConcernsForm):
         "Reason",
         description="It is printed on the notice to other boroughs. " + NOTE_AUDIENCE,
     )
+    notice_contacts = TextAreaField(
+        "E-mail addresses of the boroughs' contacts (optional)",
+        description="The notice (PDF) is e-mailed to each now, and again when the embargo is "
+        "lifted. One a line.",
+    )
 
 
 class LiftForm(ConcernsForm):

@@ -20,6 +20,8 @@ from portal.concerns.fields import Errors, past_date
 from portal.config import taxonomy
 from portal.intelligence.attachments import content_disposition
 from portal.intelligence.validation import clean_text
+from portal.mail import triggers
+from portal.mail.outbox import Attachment
 from portal.models import Embargo, EmbargoNotice, User, utcnow
 from portal.unit_of_work import ValidationFailed
 
@@ -99,6 +101,17 @@ def notice_pdf_response(user: User, embargo: Embargo, today: date) -> Response:
             "Content-Disposition": content_disposition(notice.filename),
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+def email_notice(user: User, embargo: Embargo, today: date) -> int:
+    """E-mail the notice (of the embargo, or of its lifting) to the contacts recorded on it."""
+    if not embargo.notice_contacts:
+        return 0
+    notice = Notice(embargo=embargo, sender=user, issued_on=today)
+    document = notice_document(user, embargo, today)
+    return triggers.embargo_notice(
+        embargo, user, Attachment(notice.filename, document.pdf), notice.title
     )
 
 

@@ -165,6 +165,7 @@ def view_embargo(embargo_id: int) -> ResponseReturnValue:
         status=embargoes.embargo_status(embargo, day),
         over=embargo.is_over(day),
         can_act=can_act_on_embargo(current_user, embargo),
+        emailed=embargoes.notices_emailed(embargo),
     )
 
 

@@ -269,7 +269,9 @@ def issue_packs_and_minutes(demo: Demo) -> None:
             # The loader commits each pack and each approval, as a chair's request would: the
             # next pack is built from what was committed, not from objects loaded before the
             # demo wrote its items with plain SQL.
-            packs.issue_pack(chair, meeting, issued, via="demo", issued_at=at(issued, 10))
+            packs.issue_pack(
+                chair, meeting, issued, via="demo", issued_at=at(issued, 10), notify=False
+            )
             # The day after the meeting its discussions were recorded: it is held.
             meeting.status = MeetingStatus.HELD
             db.session.commit()

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.inputs import parse_id
 from portal.intelligence import attachments
 from portal.intelligence.validation import ItemFields, clean_text
+from portal.mail import triggers
 from portal.models import (
     Attachment,
     IntelligenceItem,
@@ -96,16 +97,25 @@ def log_item(author: User, fields: ItemFields, via: str = "form") -> Intelligenc
         attachments=len(fields.uploads),
         via=via,
     )
+    if item.marking is Marking.RED:
+        triggers.red_recipients(item, item.recipient_ids)
     return item
+
+
+def _named_on_red(item: IntelligenceItem) -> set[int]:
+    """Who the item names as recipients while it is TLP:RED (nobody otherwise)."""
+    return item.recipient_ids if item.marking is Marking.RED else set()
 
 
 def edit_item(item: IntelligenceItem, editor: User, fields: ItemFields, reason: str) -> bool:
     """Save an edit as a new revision (and any new files); False when nothing changed."""
     before = item.snapshot()
+    named_before = _named_on_red(item)
     _apply(item, fields)
     db.session.flush()
     after = item.snapshot()
     changed = before != after
+    triggers.red_recipients(item, _named_on_red(item) - named_before)
     if changed:
         item.revision_count += 1
         item.updated_at = utcnow()

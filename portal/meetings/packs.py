@@ -13,6 +13,7 @@ from datetime import date, datetime
 from portal import audit
 from portal.blobs import blob_content, store_blob
 from portal.extensions import db
+from portal.mail import triggers
 
 # Modules, not names: the area packages still import one another while they load.
 from portal.meetings import pack_content, pack_rendering
@@ -59,11 +60,13 @@ def issue_pack(
     *,
     appendix: bool = False,
     correction_reason: str = "",
+    notify: bool = True,
 ) -> MeetingPack:
     """Issue the next version: build it, store its PDF and HTML, freeze it; audited.
 
     `appendix` adds the items' full texts at the end. Once the meeting is held the version is
     a correction and needs `correction_reason` (checked_reason; ValidationFailed otherwise).
+    With `notify` the meeting's readers are e-mailed (portal.mail.triggers.pack_issued).
     """
     reason = checked_reason(meeting, today, correction_reason)
     version = (meeting.packs[-1].version if meeting.packs else 0) + 1
@@ -102,6 +105,8 @@ def issue_pack(
         sha256=sha256,
         via=via,
     )
+    if notify:
+        triggers.pack_issued(meeting, pack)
     return pack
 
 

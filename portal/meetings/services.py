@@ -17,6 +17,7 @@ from portal import audit
 from portal.blobs import store_blob
 from portal.extensions import db
 from portal.inputs import parse_id
+from portal.mail import triggers
 from portal.meetings.agenda_facts import current_rules
 from portal.meetings.proposals import Agenda, agenda
 from portal.models import (
@@ -382,7 +383,9 @@ def add_action(
         created_by_id=user.id,
     )
     db.session.add(action)
+    db.session.flush()
     _minutes_changed(user, meeting, "action")
+    triggers.action_given(action)
     return action
 
 

@@ -39,6 +39,14 @@ from portal.models.intelligence import (
     ItemRecipient,
     ItemTheme,
 )
+from portal.models.mail import (
+    CHOSEN_KINDS,
+    MailChoice,
+    MailKind,
+    MailPreference,
+    MailState,
+    OutboxMessage,
+)
 from portal.models.meeting import (
     Action,
     Decision,
@@ -61,6 +69,12 @@ from portal.models.monitoring import (
 from portal.models.provider import Provider, ProviderRating, ProviderServiceType
 
 __all__ = [
+    "CHOSEN_KINDS",
+    "MailChoice",
+    "MailKind",
+    "MailPreference",
+    "MailState",
+    "OutboxMessage",
     "VisitType",
     "VisitFinding",
     "OverallJudgement",

@@ -128,6 +128,9 @@ class Embargo(Base):
     lifted_at: Mapped[datetime | None]
     lifted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     lift_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The e-mail addresses of the boroughs' contacts: the notice of the embargo, and of its
+    # lifting, is e-mailed to each (portal.mail.triggers.embargo_notice).
+    notice_contacts: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     provider: Mapped[Provider] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

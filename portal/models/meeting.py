@@ -232,6 +232,8 @@ class Action(Base):
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closing_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The day the owner agency was reminded that the action fell overdue (once).
+    overdue_reminded_on: Mapped[date | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="actions")
     provider: Mapped[Provider | None] = relationship()

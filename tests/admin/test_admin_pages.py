@@ -6,13 +6,24 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import g
 
 from portal.extensions import db
-from portal.models import ApiToken, AuditEvent, IdentityProvider, Invitation, Role, User
+from portal.mail.outbox import deliver_due
+from portal.models import (
+    ApiToken,
+    AuditEvent,
+    IdentityProvider,
+    Invitation,
+    Role,
+    User,
+    utcnow,
+)
 from tests import factories
 from tests.auth.helpers import post_form
 from tests.conftest import api_token_for, csrf_token_from
@@ -209,9 +220,14 @@ def test_an_invited_user_sets_a_password_once_then_sets_up_their_app(client, log
         },
     )
     page = response.get_data(as_text=True)
-    link = re.search(r"http://localhost(/account/set-up/[A-Za-z0-9_-]+)", page)
-    assert link, page
+    # The link is e-mailed (here written to instance/mail/), never shown to the administrator.
+    assert "We have e-mailed a one-time link to" in page
+    assert "/account/set-up/" not in page
     assert db.session.scalars(sa.select(Invitation.token_hash)).one() not in page
+    assert deliver_due(utcnow() + timedelta(seconds=1)).sent == 1
+    [written] = (Path(app.instance_path) / "mail").glob("*.eml")
+    link = re.search(r"https?://[^/\s]+(/account/set-up/[A-Za-z0-9_-]+)", written.read_text())
+    assert link, written.read_text()
     newcomer = app.test_client()
     fresh_browser()
     refused = post_form(

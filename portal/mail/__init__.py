@@ -1,0 +1,1 @@
+"""E-mail through a transactional outbox: triggers add messages, a job sends what is due."""
