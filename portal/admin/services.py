@@ -79,6 +79,7 @@ class ProviderSettings:
     client_secret_env: str
     email_domains: str
     enabled: bool
+    prompt_login: bool = False
 
 
 def _check_issuer(issuer: str) -> str:
@@ -119,6 +120,7 @@ def save_identity_provider(agency: Agency, settings: ProviderSettings) -> Identi
         "client_secret_env": settings.client_secret_env.strip(),
         "email_domains": _check_domains(settings.email_domains),
         "enabled": settings.enabled,
+        "prompt_login": settings.prompt_login,
     }
     idp = agency.identity_provider
     if idp is None:

@@ -106,6 +106,7 @@ def identity_provider(agency_id: int) -> ResponseReturnValue:
             client_secret_env=form.client_secret_env.data or "",
             email_domains=form.email_domains.data or "",
             enabled=bool(form.enabled.data),
+            prompt_login=bool(form.prompt_login.data),
         )
         try:
             services.save_identity_provider(agency, settings)

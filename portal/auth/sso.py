@@ -18,11 +18,11 @@ import requests
 import sqlalchemy as sa
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask
-from flask.typing import ResponseReturnValue
+from flask import Flask, session
 from joserfc.errors import JoseError
 
 from portal import audit
+from portal.auth import pending_states
 from portal.extensions import db
 from portal.models import Agency, IdentityProvider, User, UserIdentity
 
@@ -133,18 +133,33 @@ def _metadata(idp: IdentityProvider, client: Any) -> dict[str, Any]:
     return metadata
 
 
-def begin(idp: IdentityProvider, redirect_uri: str) -> ResponseReturnValue:
-    """The redirect to the provider's authorization endpoint (state, nonce, PKCE kept)."""
+def begin(idp: IdentityProvider, redirect_uri: str) -> str:
+    """The provider's authorization URL; its state, nonce and PKCE verifier are kept.
+
+    Only the newest few unfinished starts stay in the cookie (pending_states); a provider
+    set for shared computers is asked to take the password every time (prompt=login).
+    """
     client = _client(idp)
     _metadata(idp, client)
+    extra = {"prompt": "login"} if idp.prompt_login else {}
     try:
-        response: ResponseReturnValue = client.authorize_redirect(redirect_uri)
+        started: dict[str, Any] = client.create_authorization_url(redirect_uri, **extra)
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
-    return response
+    client.save_authorize_data(redirect_uri=redirect_uri, **started)
+    pending_states.keep_newest(session)
+    return str(started["url"])
 
 
-def complete(idp: IdentityProvider) -> User:
+@dataclass(frozen=True)
+class SsoSignIn:
+    """A completed single sign-on: whose, and the ID token (the hint for signing out)."""
+
+    user: User
+    id_token: str | None
+
+
+def complete(idp: IdentityProvider) -> SsoSignIn:
     """Finish the flow on the callback: the verified, matched, active user, or SsoFailure."""
     client = _client(idp)
     _metadata(idp, client)
@@ -178,7 +193,8 @@ def complete(idp: IdentityProvider) -> User:
     claims = dict(token.get("userinfo") or {})
     if "email" not in claims:
         claims |= _userinfo(idp, client, token, claims.get("sub"))
-    return match_user(idp, claims)
+    id_token = token.get("id_token")
+    return SsoSignIn(match_user(idp, claims), id_token if isinstance(id_token, str) else None)
 
 
 def _userinfo(

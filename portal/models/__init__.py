@@ -57,6 +57,7 @@ from portal.models.monitoring import (
     VisitType,
 )
 from portal.models.provider import Provider, ProviderRating, ProviderServiceType
+from portal.models.sign_in_session import SignInSession
 
 __all__ = [
     "VisitType",
@@ -106,6 +107,7 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SearchChange",
+    "SignInSession",
     "SignInThrottle",
     "SourceEvaluation",
     "User",

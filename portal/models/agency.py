@@ -96,6 +96,8 @@ class IdentityProvider(Base):
     # E-mail domains (space-separated) whose people this provider signs in.
     email_domains: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Shared computers: the provider asks for the password on every sign-in (prompt=login).
+    prompt_login: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="identity_provider")
