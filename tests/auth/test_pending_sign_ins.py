@@ -77,9 +77,7 @@ def test_fifty_abandoned_starts_leave_the_cookie_small_and_every_sign_in_working
 
 
 def test_the_newest_starts_are_kept_and_an_older_one_is_refused_as_not_started_here(
-    client,
-    people,
-    merton_sso,  # noqa: F811
+    client, merton_sso
 ):
     urls = [start(client) for _ in range(pending_states.KEPT + 2)]
     states = [dict(parse_qsl(urlsplit(url).query))["state"] for url in urls]
@@ -120,11 +118,7 @@ def test_the_csrf_token_from_before_a_password_sign_in_is_refused_after_it(clien
     assert client.post("/sign-out", data={"csrf_token": after}).status_code == 302
 
 
-def test_the_csrf_token_from_before_a_single_sign_on_is_refused_after_it(
-    client,
-    people,
-    merton_sso,  # noqa: F811
-):
+def test_the_csrf_token_from_before_a_single_sign_on_is_refused_after_it(client, merton_sso):
     before = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
     back = log_in_at_provider(start(client), "fiona")
     assert client.get(callback_path(back)).headers["Location"] == "/"
