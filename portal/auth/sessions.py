@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from portal import audit
 from portal.auth.services import record_sign_in
@@ -119,32 +119,32 @@ def _forget_old_sessions(user: User) -> None:
     )
 
 
-def _record(user: User) -> SignInSession | None:
-    """This browser's session row; a session signed in before rows were kept gets one now.
+#: The id given to a session signed in before sessions had rows: it has none until it ends.
+ADOPTED_PREFIX = "adopted-"
 
-    Such a session's id is derived from what its cookie holds, so a copy of the cookie made
-    before it was adopted finds the same row, ended or not.
+
+def _session_id(user: User) -> str:
+    """This browser's session id; a session signed in before rows were kept gets one now.
+
+    Its id is derived from what its cookie holds, so a copy of the cookie made before
+    finds the same (ended) row; nothing is written until it ends.
     """
     session_id = session.get(SESSION_ID_KEY)
-    if not isinstance(session_id, str) or not session_id:
-        started = float(session.setdefault("signed_in_at", time.time()))
-        made = hashlib.sha256(f"{user.id}:{started!r}".encode()).hexdigest()[:40]
-        session_id = session[SESSION_ID_KEY] = "adopted-" + made
-        record = db.session.get(SignInSession, session_id)
-        if record is None:
-            record = SignInSession(
-                id=session_id, user_id=user.id, method=str(session.get("method", "unknown"))
-            )
-            db.session.add(record)
-        return record
-    record = db.session.get(SignInSession, session_id[:64])
-    return record if record is not None and record.user_id == user.id else None
+    if isinstance(session_id, str) and session_id:
+        return session_id[:64]
+    started = float(session.setdefault("signed_in_at", time.time()))
+    made = hashlib.sha256(f"{user.id}:{started!r}".encode()).hexdigest()[:40]
+    session[SESSION_ID_KEY] = ADOPTED_PREFIX + made
+    return str(session[SESSION_ID_KEY])
 
 
-def is_live(user: User) -> bool:
-    """Whether this browser's session goes on: not signed out, here or everywhere."""
-    record = _record(user)
-    return generation_matches(user) and record is not None and record.live
+def ended_on_server(user: User) -> bool:
+    """Whether this browser's session was signed out (a copy of its cookie is played back)."""
+    session_id = _session_id(user)
+    record = db.session.get(SignInSession, session_id)
+    if record is None:
+        return not session_id.startswith(ADOPTED_PREFIX)
+    return record.user_id != user.id or not record.live
 
 
 def generation_matches(user: User) -> bool:
@@ -184,6 +184,10 @@ def end(reason: str | None = None) -> EndedSession | None:
         audit.record("session-ended", reason=reason)
     session_id = session.get(SESSION_ID_KEY)
     record = db.session.get(SignInSession, session_id[:64]) if isinstance(session_id, str) else None
+    adopted = isinstance(session_id, str) and session_id.startswith(ADOPTED_PREFIX)
+    if record is None and adopted and current_user.is_authenticated:
+        record = SignInSession(id=session_id, user_id=current_user.id, method="adopted")
+        db.session.add(record)
     ended = None
     if record is not None and record.live:
         ended = EndedSession(record.identity_provider_id, record.id_token)

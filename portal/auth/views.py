@@ -50,7 +50,7 @@ def load_user(user_id: str) -> User | None:
     if is_api_request():
         return None
     user = _active_user(user_id)
-    return user if user is not None and sessions.is_live(user) else None
+    return user if user is not None and sessions.generation_matches(user) else None
 
 
 def _active_user(user_id: object) -> User | None:
@@ -77,9 +77,13 @@ def unauthorized() -> ResponseReturnValue:
 
 @bp.before_app_request
 def end_expired_sessions() -> ResponseReturnValue | None:
-    """An idle or too old session ends here, before any page is answered."""
+    """An idle or too old session ends here, before any page is answered; a session that was
+    signed out (a copy of its cookie played back) is refused here on every request."""
     if is_api_request() or request.path.startswith("/static/") or not current_user.is_authenticated:
         return None
+    if sessions.ended_on_server(current_user):
+        sessions.end()
+        return None  # the page now answers someone not signed in
     reason = sessions.expiry_reason()
     if reason is None:
         return None
