@@ -115,6 +115,11 @@ class IdentityProviderForm(FlaskForm):
         validators=[Optional(), Length(max=255)],
     )
     enabled = BooleanField("Offer single sign-on with this provider", default=True)
+    prompt_login = BooleanField(
+        "Ask for the password at every sign-in",
+        description="For agencies whose staff share computers: the provider does not sign in "
+        "whoever used it last without asking",
+    )
 
 
 class InviteUserForm(FlaskForm):

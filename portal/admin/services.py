@@ -95,6 +95,7 @@ class ProviderSettings:
     token_auth_method: str
     require_strong_sign_in: bool
     acr_values: str
+    prompt_login: bool = False
 
 
 def _check_issuer(issuer: str) -> str:
@@ -172,6 +173,7 @@ def _provider_values(settings: ProviderSettings) -> dict[str, object]:
         "token_auth_method": method,
         "require_strong_sign_in": settings.require_strong_sign_in,
         "acr_values": _check_acr_values(settings.acr_values),
+        "prompt_login": settings.prompt_login,
     }
 
 

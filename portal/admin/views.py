@@ -110,6 +110,7 @@ def identity_provider(agency_id: int) -> ResponseReturnValue:
             token_auth_method=form.token_auth_method.data or "",
             require_strong_sign_in=bool(form.require_strong_sign_in.data),
             acr_values=form.acr_values.data or "",
+            prompt_login=bool(form.prompt_login.data),
         )
         try:
             services.save_identity_provider(agency, settings)

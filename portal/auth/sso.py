@@ -19,11 +19,11 @@ import requests
 import sqlalchemy as sa
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask
-from flask.typing import ResponseReturnValue
+from flask import Flask, session
 from joserfc.errors import JoseError
 
 from portal import audit
+from portal.auth import pending_states
 from portal.auth.sso_claims import (
     ADDRESS_CLAIMS,
     Claims,
@@ -130,24 +130,34 @@ def _metadata(idp: IdentityProvider, client: Any) -> dict[str, Any]:
     return metadata
 
 
-def begin(idp: IdentityProvider, redirect_uri: str) -> ResponseReturnValue:
-    """The redirect to the provider's authorization endpoint (state, nonce, PKCE kept)."""
+def begin(idp: IdentityProvider, redirect_uri: str) -> str:
+    """The provider's authorization URL; its state, nonce and PKCE verifier are kept.
+
+    Only the newest few unfinished starts stay in the cookie (pending_states); a provider
+    set for shared computers is asked to take the password every time (prompt=login).
+    """
     client = _client(idp)
     _metadata(idp, client)
+    extra = {"prompt": "login"} if idp.prompt_login else {}
     try:
-        extra = {"acr_values": " ".join(accepted_acr_values(idp))} if idp.acr_values else {}
-        response: ResponseReturnValue = client.authorize_redirect(redirect_uri, **extra)
+        if idp.acr_values:
+            extra["acr_values"] = " ".join(accepted_acr_values(idp))
+        started: dict[str, Any] = client.create_authorization_url(redirect_uri, **extra)
     except (requests.RequestException, ValueError):
         raise _unreachable(idp) from None
-    return response
+    client.save_authorize_data(redirect_uri=redirect_uri, **started)
+    pending_states.keep_newest(session)
+    return str(started["url"])
 
 
 @dataclass(frozen=True)
 class SsoSignIn:
-    """A completed single sign-on: whose account, and what the provider asserted."""
+    """A completed single sign-on: whose account, what the provider asserted, and the ID
+    token (the hint for signing out at the provider)."""
 
     user: User
     claims: Claims
+    id_token: str | None = None
 
 
 def _refused(idp: IdentityProvider, error: str) -> SsoFailure:
@@ -212,7 +222,10 @@ def complete(idp: IdentityProvider) -> SsoSignIn:
     if not any(name in raw for name in ADDRESS_CLAIMS):
         raw |= _userinfo(idp, client, token, raw.get("sub"))
     claims = read_claims(idp, raw)
-    return SsoSignIn(match_user(idp, claims), claims)
+    id_token = token.get("id_token")
+    return SsoSignIn(
+        match_user(idp, claims), claims, id_token if isinstance(id_token, str) else None
+    )
 
 
 def _userinfo(

@@ -23,6 +23,7 @@ from portal.auth import (
     sessions,
     sso,
     sso_claims,
+    sso_logout,
 )
 from portal.auth.blueprint import bp
 from portal.auth.forms import CodeForm, SecondFactorForm, SignInForm, SingleSignOnForm
@@ -77,9 +78,13 @@ def unauthorized() -> ResponseReturnValue:
 
 @bp.before_app_request
 def end_expired_sessions() -> ResponseReturnValue | None:
-    """An idle or too old session ends here, before any page is answered."""
+    """An idle or too old session ends here, before any page is answered; a session that was
+    signed out (a copy of its cookie played back) is refused here on every request."""
     if is_api_request() or request.path.startswith("/static/") or not current_user.is_authenticated:
         return None
+    if sessions.ended_on_server(current_user):
+        sessions.end()
+        return None  # the page now answers someone not signed in
     reason = sessions.expiry_reason()
     if reason is None:
         return None
@@ -128,9 +133,14 @@ def sign_in() -> ResponseReturnValue:
 
 
 def _finish(
-    user: User, method: str, next_url: str | None, details: dict[str, str] | None = None
+    user: User,
+    method: str,
+    next_url: str | None,
+    details: dict[str, str] | None = None,
+    idp: IdentityProvider | None = None,
+    id_token: str | None = None,
 ) -> ResponseReturnValue:
-    sessions.start(user, method, details)
+    sessions.start(user, method, details, idp.id if idp else None, id_token)
     return redirect(next_url or url_for("main.home"))
 
 
@@ -235,12 +245,12 @@ def choose_single_sign_on() -> ResponseReturnValue:
         idp = sso.provider_for_agency(form.agency.data)
         if idp is not None:
             return redirect(
-                url_for("auth.single_sign_on", agency_code=idp.agency.code, next=next_url)
+                url_for("auth.single_sign_on", agency_code=idp.agency.code, next=next_url), 303
             )
     matches = sso.providers_for_email(form.sso_email.data or "") if form.sso_email.data else []
     if len(matches) == 1:
         return redirect(
-            url_for("auth.single_sign_on", agency_code=matches[0].agency.code, next=next_url)
+            url_for("auth.single_sign_on", agency_code=matches[0].agency.code, next=next_url), 303
         )
     if len(matches) > 1:
         form.agency.errors = ["Several organisations use that email address: choose yours"]
@@ -266,17 +276,25 @@ def _sso_failed(idp: IdentityProvider | None, failure: sso.SsoFailure) -> Respon
 @limiter.limit(limits.token)
 @public
 def single_sign_on(agency_code: str) -> ResponseReturnValue:
-    """Send the browser to the agency's identity provider."""
+    """Send the browser on to the agency's identity provider.
+
+    A page that moves on by itself (and offers a link), not a redirect: Chromium checks a
+    form's `form-action` on every redirect after it, so the sign-in form's chain must end
+    here, on this site; the page's own navigation to the provider is no form submission.
+    """
     idp = sso.provider_for_agency(agency_code[:20])
     if idp is None:
         return _sso_failed(None, sso.SsoFailure("no identity provider", sso.NO_PROVIDER))
     session[SSO_NEXT_KEY] = safe_next_url(request.args.get("next"))
     try:
-        return sso.begin(
+        url = sso.begin(
             idp, url_for("auth.sso_callback", agency_code=idp.agency.code, _external=True)
         )
     except sso.SsoFailure as failure:
         return _sso_failed(idp, failure)
+    return render_template(
+        "auth/continue_to_provider.html", url=url, provider=idp.name, signing_out=False
+    )
 
 
 @bp.route("/sign-in/sso/<agency_code>/callback")
@@ -296,7 +314,7 @@ def sso_callback(agency_code: str) -> ResponseReturnValue:
     details = sso_claims.audit_details(signed.claims)
     if sso_claims.needs_portal_second_factor(idp, signed.claims):
         return _portal_second_factor(idp, signed.user, next_url, details)
-    return _finish(signed.user, "sso", next_url, details)
+    return _finish(signed.user, "sso", next_url, details, idp, signed.id_token)
 
 
 def _portal_second_factor(
@@ -317,8 +335,19 @@ def _portal_second_factor(
 @bp.route("/sign-out", methods=["POST"])
 @public
 def sign_out() -> ResponseReturnValue:
-    """Sign out (POST only, so a link elsewhere cannot sign anyone out)."""
-    if current_user.is_authenticated:
-        audit.record("sign-out")
-        sessions.end()
-    return redirect(url_for("auth.sign_in"))
+    """Sign out (POST only, so a link elsewhere cannot sign anyone out); after a single
+    sign-on, at the identity provider too, on a page that moves on by itself."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    audit.record("sign-out")
+    ended = sessions.end()
+    at_provider = ended and sso_logout.end_session_url(
+        ended.identity_provider_id, ended.id_token, url_for("auth.sign_in", _external=True)
+    )
+    if not at_provider:
+        flash("You have signed out.", "info")
+        return redirect(url_for("auth.sign_in"))
+    idp, url = at_provider
+    return render_template(
+        "auth/continue_to_provider.html", url=url, provider=idp.name, signing_out=True
+    )

@@ -67,6 +67,7 @@ from portal.models.monitoring import (
     VisitType,
 )
 from portal.models.provider import Provider, ProviderRating, ProviderServiceType
+from portal.models.sign_in_session import SignInSession
 
 __all__ = [
     "CHOSEN_KINDS",
@@ -123,6 +124,7 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SearchChange",
+    "SignInSession",
     "SignInThrottle",
     "SourceEvaluation",
     "TokenAuthMethod",

@@ -117,6 +117,8 @@ class IdentityProvider(Base):
     # E-mail domains (space-separated) whose people this provider signs in.
     email_domains: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Shared computers: the provider asks for the password on every sign-in (prompt=login).
+    prompt_login: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     email_trust: Mapped[EmailTrust] = mapped_column(
         enum_column(EmailTrust), default=EmailTrust.EMAIL_VERIFIED, server_default="email_verified"

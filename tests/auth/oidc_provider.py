@@ -16,8 +16,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -33,6 +35,7 @@ CLIENTS = [
         "client_id": "portal-merton",
         "client_secret": "merton-client-secret",
         "redirect_uris": ["http://localhost/sign-in/sso/MERTON/callback"],
+        "post_logout_redirect_uris": ["http://localhost/sign-in"],
         "code_ttl": 60,
     },
     {
@@ -79,12 +82,19 @@ def missing_runtime() -> str | None:
 @pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[OidcProvider]:
     """Start oidc-provider on a free loopback port for the whole run."""
+    with running_provider(CLIENTS) as provider:
+        yield provider
+
+
+@contextmanager
+def running_provider(clients: list[dict[str, Any]]) -> Iterator[OidcProvider]:
+    """oidc-provider with these clients (and ACCOUNTS) on a free loopback port, until the end."""
     reason = missing_runtime()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the single sign-on tests: {reason}")
         pytest.skip(reason)
-    config = {"port": 0, "clients": CLIENTS, "accounts": ACCOUNTS}
+    config = {"port": 0, "clients": clients, "accounts": ACCOUNTS}
     process = subprocess.Popen(
         [str(node_executable()), str(SCRIPT)],
         cwd=ROOT,
@@ -117,12 +127,15 @@ def _form(html: str) -> tuple[str, dict[str, str]]:
     return action.group(1), hidden
 
 
-def log_in_at_provider(authorize_url: str, login: str) -> str:
+def log_in_at_provider(
+    authorize_url: str, login: str, browser: requests.Session | None = None
+) -> str:
     """Drive the provider from its authorization URL through its own login and consent forms.
 
-    Returns the URL it finally redirects the browser to (the portal's callback).
+    Returns the URL it finally redirects the browser to (the portal's callback). Pass the
+    same `browser` to keep the provider's own session (its cookies) from one call to the next.
     """
-    browser = requests.Session()
+    browser = browser or requests.Session()
     url = authorize_url
     for _ in range(12):
         response = browser.get(url, allow_redirects=False, timeout=10)
@@ -143,3 +156,18 @@ def log_in_at_provider(authorize_url: str, login: str) -> str:
         if not url.startswith(authorize_url.split("/auth")[0]):
             return url
     raise AssertionError("the provider never sent the browser back")
+
+
+def sign_out_at_provider(end_session_url: str, browser: requests.Session) -> str:
+    """Confirm the provider's sign-out page; the URL it then sends the browser back to."""
+    response = browser.get(end_session_url, allow_redirects=False, timeout=10)
+    assert response.status_code == 200, response.text[:500]
+    action, fields = _form(response.text)
+    response = browser.post(
+        urljoin(end_session_url, action),
+        data={**fields, "logout": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.is_redirect, response.text[:500]
+    return urljoin(end_session_url, response.headers["Location"])

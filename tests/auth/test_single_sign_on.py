@@ -7,6 +7,8 @@ exchanges (a real HTTP call) for an ID token it verifies against the provider's 
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -59,10 +61,21 @@ def merton_sso(people, oidc_provider, monkeypatch):
 
 
 def start(client, agency_code: str = "MERTON") -> str:
-    """Ask the portal to sign in through the agency; the provider's authorization URL."""
+    """Ask the portal to sign in through the agency; the provider's authorization URL.
+
+    The portal answers with a page that moves on at once (no redirect: see
+    test_the_start_page_moves_on_to_the_provider_by_itself).
+    """
     response = client.get(f"/sign-in/sso/{agency_code}")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return refresh_url(response.get_data(as_text=True))
+
+
+def refresh_url(page: str) -> str:
+    """The address a page's instant refresh (<meta http-equiv="refresh">) moves on to."""
+    found = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    assert found, page[:1000]
+    return html.unescape(found.group(1))
 
 
 def callback_path(url: str) -> str:
@@ -219,6 +232,7 @@ def test_the_sign_in_page_offers_the_agencys_provider_and_an_email_finds_it(
     response = client.post(
         "/sign-in/sso", data={"csrf_token": token, "sso-sso_email": "Fiona.Doyle@merton.gov.uk"}
     )
+    assert response.status_code == 303
     assert response.headers["Location"] == "/sign-in/sso/MERTON"
     response = client.post(
         "/sign-in/sso", data={"csrf_token": token, "sso-sso_email": "someone@elsewhere.org"}
@@ -249,3 +263,16 @@ def test_single_sign_on_returns_to_the_page_asked_for_on_this_site(client, peopl
     assert client.get(callback_path(back)).headers["Location"] == "/providers"
     back = log_in_at_provider(start(client, "MERTON?next=https://evil.example/"), "fiona")
     assert client.get(callback_path(back)).headers["Location"] == "/"
+
+
+def test_the_start_page_moves_on_to_the_provider_by_itself(client, people, merton_sso):
+    # Chromium checks the sign-in form's form-action 'self' on every redirect that follows
+    # it, so the form's chain ends on this page, which then moves on (no form involved).
+    response = client.get("/sign-in/sso/MERTON")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "form-action 'self'" in response.headers["Content-Security-Policy"]
+    url = refresh_url(page)
+    assert url.startswith(merton_sso.issuer + "/auth?")
+    assert f'href="{html.escape(url)}"' in page  # the same address as a link
+    assert "Continue to Merton staff account" in page

@@ -14,7 +14,8 @@ from tests.providers.conftest import embargo, named_provider, open_concern
 
 # The provider page: its record, ratings, risk, readable items, concern and embargo panels,
 # care monitoring measures and contract visits; the same count however much data there is.
-MAX_QUERIES = 17
+# One more checks that a signed-in session has not been signed out (sign_in_sessions).
+MAX_QUERIES = 18
 
 
 def build(providers: int, items: int, chair):

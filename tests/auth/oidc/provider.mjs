@@ -4,7 +4,7 @@
 //
 // Reads one JSON document from the environment variable OIDC_TEST_CONFIG:
 //   {"port": 0, "clients": [{"client_id", "client_secret", "redirect_uris",
-//                            "code_ttl"}],
+//                            "post_logout_redirect_uris", "code_ttl"}],
 //    "accounts": {"login": {"email": "...", "email_verified": true}}}
 // and prints "listening http://127.0.0.1:PORT" once it accepts connections.
 import http from 'node:http';
@@ -23,6 +23,7 @@ server.listen(config.port ?? 0, '127.0.0.1', () => {
       client_id: c.client_id,
       client_secret: c.client_secret,
       redirect_uris: c.redirect_uris,
+      post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
