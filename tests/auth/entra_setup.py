@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, EmailTrust, IdentityProvider, Role, User
 from tests import factories
 from tests.auth.entra_provider import Client, EntraLikeServer, Tenant, sign_in_at
+from tests.auth.helpers import refresh_url
 
 SECRET = "entra-client-secret-for-tests"
 CLIENT_ID = "00000000-portal-client-id"
@@ -34,11 +35,11 @@ class EntraAgency:
     client_id: str
 
     def start(self, client: Any, next_url: str | None = None) -> str:
-        """The portal's redirect to the tenant's authorization endpoint."""
+        """The tenant's authorization URL, from the portal's page that moves on to it."""
         suffix = f"?next={next_url}" if next_url else ""
         response = client.get(f"/sign-in/sso/{self.idp.agency.code}{suffix}")
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response.headers["Location"]
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return refresh_url(response.get_data(as_text=True))
 
     def sign_in(self, client: Any, login: str, next_url: str | None = None) -> Any:
         """The whole round trip: portal, tenant, back to the portal's callback."""

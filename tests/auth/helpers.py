@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pyotp
@@ -60,3 +62,10 @@ def sign_in_with_password(
 def give_code(client: Any, value: str) -> Any:
     """The second step: a code or recovery code."""
     return post_form(client, "/sign-in/second-factor", {"code": value})
+
+
+def refresh_url(page: str) -> str:
+    """The address a page's instant refresh (<meta http-equiv="refresh">) moves on to."""
+    found = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    assert found, page[:1000]
+    return html.unescape(found.group(1))

@@ -19,13 +19,12 @@ from portal.extensions import db
 from portal.models import AuditEvent, IdentityProvider, Role, SignInSession
 from tests import factories
 from tests.auth.conftest import PASSWORD
-from tests.auth.helpers import code, enrol, give_code, sign_in_with_password
+from tests.auth.helpers import code, enrol, give_code, refresh_url, sign_in_with_password
 from tests.auth.oidc_provider import CLIENTS, log_in_at_provider, sign_out_at_provider
 from tests.auth.test_single_sign_on import (
     MERTON_SECRET_ENV,
     callback_path,
     people,  # noqa: F401  (a fixture)
-    refresh_url,
     set_up_provider,
     start,
 )

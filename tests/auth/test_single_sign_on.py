@@ -8,7 +8,6 @@ exchanges (a real HTTP call) for an ID token it verifies against the provider's 
 from __future__ import annotations
 
 import html
-import re
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import AuditEvent, IdentityProvider, Role, UserIdentity
 from tests import factories
+from tests.auth.helpers import refresh_url
 from tests.auth.oidc_provider import CLIENTS, log_in_at_provider
 from tests.conftest import csrf_token_from
 
@@ -69,13 +69,6 @@ def start(client, agency_code: str = "MERTON") -> str:
     response = client.get(f"/sign-in/sso/{agency_code}")
     assert response.status_code == 200, response.get_data(as_text=True)
     return refresh_url(response.get_data(as_text=True))
-
-
-def refresh_url(page: str) -> str:
-    """The address a page's instant refresh (<meta http-equiv="refresh">) moves on to."""
-    found = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
-    assert found, page[:1000]
-    return html.unescape(found.group(1))
 
 
 def callback_path(url: str) -> str:
