@@ -13,6 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal.concerns.embargoes import embargoed_among
 from portal.extensions import db
 from portal.models import IntelligenceItem, ItemStatus
 from portal.policy import Reader, readable_items_clause
@@ -53,6 +54,8 @@ class PlaceResults:
     words: str
     # For a full postcode: the intelligence shown is about the providers at it.
     at_unit: bool = False
+    # The providers listed with an embargo on new placements in force today.
+    embargoed: frozenset[int] = frozenset()
 
 
 def readable_item_counts(user: Reader, provider_ids: list[int]) -> dict[int, int]:
@@ -107,4 +110,5 @@ def _summarised(user: Reader, reading: QueryReading, today: date) -> PlaceResult
         at_unit=matches.postcode is not None
         and matches.postcode.level == "unit"
         and len(reading.scope) < len(matches.ids),
+        embargoed=embargoed_among(ids, today),
     )

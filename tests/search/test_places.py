@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal import clock
 from portal.extensions import db
@@ -292,3 +294,72 @@ def test_a_query_at_the_limits_is_searched(client, login_as, area):
     emoji = " ".join(["👩\u200d👩\u200d👧\u200d👦"] * 64)
     assert _api(client, user, q=emoji).status_code == 200
     assert client.get("/search", query_string={"q": emoji}).status_code == 200
+
+
+# --- never a 500, whatever is typed ------------------------------------------------------
+
+PLACE_WORDS = st.sampled_from(
+    [
+        "sw19",
+        "SW19",
+        "4GP",
+        "sw194gp",
+        "SW19 4",
+        "4",
+        "st",
+        "saint",
+        "catherines",
+        "Catherine's",
+        "1-500000001",
+        "1-",
+        "GIR",
+        "0AA",
+        "BFPO",
+        "E1",
+        "B12",
+        "SW",
+        "falls",
+        "AND",
+        "OR",
+        "NOT",
+        "(",
+        ")",
+        '"',
+        "*",
+        "-",
+        ":",
+        "provider:",
+        "\u00a0",
+        "ß",
+        "ﬁ",
+        "👩\u200d👩\u200d👧\u200d👦",
+        "%",
+        "_",
+        "\\",
+        "'",
+    ]
+)
+PLACE_QUERIES = st.lists(PLACE_WORDS | st.text(max_size=12), max_size=16).map(" ".join) | st.text(
+    max_size=300
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(query=PLACE_QUERIES)
+def test_the_search_page_and_api_never_fail_on_any_text(client, area, query):
+    answer = _api(client, area.officer, q=query)
+    assert answer.status_code in (200, 422), (query, answer.status_code)
+    if answer.status_code == 422:
+        assert answer.get_json()["errors"]
+    else:
+        body = answer.get_json()
+        assert isinstance(body["providers"], list) and isinstance(body["hits"], list)
+    with clock.fixed_today(TODAY):
+        _sign_in(client, area.officer)
+        page = client.get("/search", query_string={"q": query})
+    assert page.status_code in (200, 400), (query, page.status_code)
