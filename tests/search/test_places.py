@@ -260,7 +260,7 @@ def test_the_page_offers_the_plain_words_search_instead(client, area):
         page = client.get("/search?q=falls+SW19").get_data(as_text=True)
     assert "Providers in and near SW19, nearest first" in page
     assert "falls AND SW19" in page
-    assert "Items you may read" in page
+    assert 'Items<span class="govuk-visually-hidden"> you may read</span>' in page
 
 
 # --- limits that answer ------------------------------------------------------------------
@@ -363,3 +363,26 @@ def test_the_search_page_and_api_never_fail_on_any_text(client, area, query):
         _sign_in(client, area.officer)
         page = client.get("/search", query_string={"q": query})
     assert page.status_code in (200, 400), (query, page.status_code)
+
+
+@pytest.mark.parametrize(
+    ("query", "providers_args"),
+    [
+        ("sw194gp", {"postcode": "SW19 4GP"}),
+        ("SW19", {"postcode": "sw19"}),
+        ("sw19 4", {"postcode": "SW19 4"}),
+        ("st catherines", {"q": "Saint Catherines"}),
+        ("1-500000003", {"q": "1-500000003"}),
+    ],
+)
+def test_the_search_and_the_providers_list_share_one_resolver(client, area, query, providers_args):
+    searched = _api(client, area.officer, q=query).get_json()["providers"]
+    with clock.fixed_today(TODAY):
+        listed = client.get(
+            "/api/v1/providers",
+            query_string=providers_args,
+            headers={"Authorization": f"Bearer {api_token_for(area.officer)}"},
+        ).get_json()["items"]
+    assert [p["id"] for p in searched] == [p["id"] for p in listed]
+    if "postcode" in providers_args:
+        assert [p["distance_km"] for p in searched] == [p["distance_km"] for p in listed]
