@@ -438,6 +438,13 @@ def _spans_naming(words: list[list[str]], stored_key: str) -> list[tuple[tuple[i
     telling = [w for w in name_words if w not in GENERIC_NAME_WORDS]
     if not telling:
         return []
+    # Which telling words each token matches; most names fall here, before any other work.
+    covers = [
+        {t for t in telling if any(_word_score(w, t) > 0 for w in token_words)}
+        for token_words in words
+    ]
+    if set().union(*covers) != set(telling):
+        return []
     candidates = name_words + [a + b for a, b in zip(name_words, name_words[1:], strict=False)]
     scores = [
         [max((_word_score(w, c) for c in candidates), default=0.0) for w in token_words]
@@ -446,10 +453,9 @@ def _spans_naming(words: list[list[str]], stored_key: str) -> list[tuple[tuple[i
     spans = []
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + MAX_NAME_SPAN) + 1):
-            run = [w for ws in words[start:end] for w in ws]
             run_scores = [s for ss in scores[start:end] for s in ss]
-            if not run or min(run_scores) == 0.0:
+            if not run_scores or min(run_scores) == 0.0:
                 break
-            if all(any(_word_score(w, t) > 0 for w in run) for t in telling):
+            if set().union(*covers[start:end]) == set(telling):
                 spans.append(((start, end), sum(run_scores) / len(run_scores)))
     return spans
