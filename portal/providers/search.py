@@ -386,11 +386,18 @@ def _postcode_reading(tokens: list[str]) -> QueryReading | None:
                     )
                 )
                 scope = [i for i in matches.ids if i in exact] or matches.ids
-            return QueryReading(matches, scope, _rest(tokens, start, width), str(postcode))
+            words = _rest(tokens, start, width)
+            # A name beside the place ("st catherines sw19") narrows its providers.
+            named = _name_reading(words.split(), within=matches.ids) if words else None
+            if named is not None:
+                wanted = set(named.scope)
+                matches.ids = [i for i in matches.ids if i in wanted]
+                scope, words = matches.ids, named.words
+            return QueryReading(matches, scope, words, str(postcode))
     return None
 
 
-def _name_reading(tokens: list[str]) -> QueryReading | None:
+def _name_reading(tokens: list[str], within: Sequence[int] | None = None) -> QueryReading | None:
     words = [[_canonical(w) for w in name_key(token).split()] for token in tokens]
     telling = {w for ws in words for w in ws if len(w) >= 3 and w not in GENERIC_NAME_WORDS}
     if not telling:
@@ -405,18 +412,17 @@ def _name_reading(tokens: list[str]) -> QueryReading | None:
     }
     rows = db.session.execute(
         sa.select(Provider.id, Provider.name_key).where(
-            sa.or_(*(Provider.name_key.like(f"%{fragment}%") for fragment in sorted(fragments)))
+            sa.or_(*(Provider.name_key.like(f"%{fragment}%") for fragment in sorted(fragments))),
+            *([Provider.id.in_(within)] if within is not None else []),
         )
     ).all()
-    best: tuple[int, float] = (0, 0.0)
     found: dict[tuple[int, int], list[tuple[float, int, str]]] = {}
     for row in rows:
         for span, score in _spans_naming(words, row.name_key or ""):
-            key = (span[1] - span[0], score)
             found.setdefault(span, []).append((score, row.id, row.name_key))
-            best = max(best, key)
-    if best[0] == 0:
+    if not found:
         return None
+    # The longest run of words that names providers; then the best match; then the first.
     span = max(found, key=lambda s: (s[1] - s[0], max(e[0] for e in found[s]), -s[0]))
     typed = name_key(" ".join(tokens[span[0] : span[1]]))
     ranked = sorted(

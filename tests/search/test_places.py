@@ -43,6 +43,8 @@ def area(app) -> SimpleNamespace:
     monitor = factories.user(Role.MEMBER, council)
     colleague = factories.user(Role.MEMBER, council)
     officer = factories.user(Role.MEMBER, police)
+    # A Healthwatch volunteer: CLEAR and GREEN only (AMBER is for its own agency's items).
+    viewer = factories.user(Role.VIEWER, factories.agency("HWMERTON"))
     catherines = _provider("St Catherine's Care Home", "SW19 4GP", 51.4214, -0.2064, "1-500000001")
     cedar = _provider("Cedar Lodge", "SW19 2HL", 51.4150, -0.1900, "1-500000002")
     rowans = _provider("The Rowans", "SW19 8AB", 51.4400, -0.2300, "1-500000003")
@@ -84,6 +86,7 @@ def area(app) -> SimpleNamespace:
     return SimpleNamespace(
         monitor=monitor,
         officer=officer,
+        viewer=viewer,
         catherines=catherines,
         cedar=cedar,
         rowans=rowans,
@@ -101,77 +104,74 @@ def _api(client, user, **args) -> object:
 
 
 SW19 = ["St Catherine's Care Home", "Cedar Lodge", "The Rowans"]
-AT_CATHERINES = {
-    "monitor": ["Medication audit", "Falls in the garden"],
-    "officer": ["Falls in the garden"],
-}
-IN_SW19 = {
-    "monitor": [
+#: What each reader may read of the items (never the RED "Named allegation").
+READABLE = {
+    "monitor": {
         "Medication audit",
         "Staffing at night",
         "Falls in the garden",
         "Falls reported by officers",
-    ],
-    "officer": ["Staffing at night", "Falls in the garden", "Falls reported by officers"],
+        "Falls elsewhere",
+    },
+    # Not the council's AMBER+STRICT item.
+    "officer": {
+        "Staffing at night",
+        "Falls in the garden",
+        "Falls reported by officers",
+        "Falls elsewhere",
+    },
+    # GREEN only.
+    "viewer": {"Falls in the garden", "Falls reported by officers", "Falls elsewhere"},
 }
+#: Per reader, how many items about each provider the list must show beside it.
+COUNTS = {
+    "monitor": {"St Catherine's Care Home": 2, "Cedar Lodge": 2, "The Rowans": 0},
+    "officer": {"St Catherine's Care Home": 1, "Cedar Lodge": 2, "The Rowans": 0},
+    "viewer": {"St Catherine's Care Home": 1, "Cedar Lodge": 1, "The Rowans": 0},
+}
+AT_CATHERINES = ["Medication audit", "Falls in the garden"]
+IN_SW19 = [
+    "Medication audit",
+    "Staffing at night",
+    "Falls in the garden",
+    "Falls reported by officers",
+]
+AT_CEDAR = ["Staffing at night", "Falls reported by officers"]
 CASES = [
-    # (query, providers in order, items newest first per reader)
+    # (query, providers in order, items newest first as a reader who may read them all sees them)
     ("sw194gp", SW19, AT_CATHERINES),
     ("SW19 4GP", SW19, AT_CATHERINES),
     ("  sw19   4gp ", SW19, AT_CATHERINES),
     ("sw19 4", ["St Catherine's Care Home"], AT_CATHERINES),
     (" SW19", SW19, IN_SW19),
     ("sw19", SW19, IN_SW19),
-    (
-        "falls SW19",
-        SW19,
-        {
-            "monitor": ["Falls in the garden", "Falls reported by officers"],
-            "officer": ["Falls in the garden", "Falls reported by officers"],
-        },
-    ),
+    ("falls SW19", SW19, ["Falls in the garden", "Falls reported by officers"]),
+    ("SW19 falls", SW19, ["Falls in the garden", "Falls reported by officers"]),
     ("st catherines", ["St Catherine's Care Home"], AT_CATHERINES),
     ("Saint Catherine's", ["St Catherine's Care Home"], AT_CATHERINES),
+    ("ST. CATHERINES", ["St Catherine's Care Home"], AT_CATHERINES),
     ("st catherins care home", ["St Catherine's Care Home"], AT_CATHERINES),
-    (
-        "medication st catherines",
-        ["St Catherine's Care Home"],
-        {
-            "monitor": ["Medication audit"],
-            "officer": [],
-        },
-    ),
-    (
-        "1-500000002",
-        ["Cedar Lodge"],
-        {
-            "monitor": ["Staffing at night", "Falls reported by officers"],
-            "officer": ["Staffing at night", "Falls reported by officers"],
-        },
-    ),
-    (
-        "cedar lodge staffing",
-        ["Cedar Lodge"],
-        {
-            "monitor": ["Staffing at night"],
-            "officer": ["Staffing at night"],
-        },
-    ),
+    ("medication st catherines", ["St Catherine's Care Home"], ["Medication audit"]),
+    ("cedar lodge sw19", ["Cedar Lodge"], AT_CEDAR),
+    ("1-500000002", ["Cedar Lodge"], AT_CEDAR),
+    ("cedar lodge staffing", ["Cedar Lodge"], ["Staffing at night"]),
+    ("rowans", ["The Rowans"], []),
 ]
 
 
 @pytest.mark.parametrize(("query", "providers", "items"), CASES, ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("reader", ["monitor", "officer"])
+@pytest.mark.parametrize("reader", ["monitor", "officer", "viewer"])
 def test_a_place_or_name_lists_its_providers_then_their_readable_items_newest_first(
     client, area, query, providers, items, reader
 ):
     user = getattr(area, reader)
+    readable = [title for title in items if title in READABLE[reader]]
     answer = _api(client, user, q=query)
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     assert [p["name"] for p in body["providers"]] == providers
-    assert [h["title"] for h in body["hits"]] == items[reader]
-    assert body["total"] == len(items[reader])
+    assert [h["title"] for h in body["hits"]] == readable
+    assert body["total"] == len(readable)
     assert {h["type"] for h in body["hits"]} <= {"intelligence"}
     titles_to_provider = {
         "Falls in the garden": area.catherines.id,
@@ -181,19 +181,18 @@ def test_a_place_or_name_lists_its_providers_then_their_readable_items_newest_fi
     }
     assert all(h["provider_id"] == titles_to_provider[h["title"]] for h in body["hits"])
     # The counts beside each provider are the reader's own, never the whole record's.
-    counts = {p["name"]: p["items"] for p in body["providers"]}
-    if "St Catherine's Care Home" in counts:
-        assert counts["St Catherine's Care Home"] == (2 if reader == "monitor" else 1)
-    if "Cedar Lodge" in counts:
-        assert counts["Cedar Lodge"] == 2
+    assert {p["name"]: p["items"] for p in body["providers"]} == {
+        name: COUNTS[reader][name] for name in providers
+    }
     # The page shows the same providers first, then the same items.
     with clock.fixed_today(TODAY):
         _sign_in(client, user)
         page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
     positions = [page.index(name.replace("'", "&#39;")) for name in providers]
     assert positions == sorted(positions)
-    for title in items[reader]:
-        assert title in page
+    hits = page[page.index('id="results-heading"') :]
+    shown = [title for title in READABLE["monitor"] if title in hits]
+    assert sorted(shown, key=hits.index) == readable
     assert "Named allegation" not in page
 
 
