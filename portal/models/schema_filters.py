@@ -10,7 +10,12 @@ DATABASE_ONLY_COLUMNS = {
     ("intelligence_items", "search_themes"),
     ("providers", "search_vector"),
 }
-DATABASE_ONLY_INDEXES = {"ix_intelligence_items_search", "ix_providers_search"}
+#: ix_providers_name_key_trgm: a trigram index for name LIKEs (migration 0010).
+DATABASE_ONLY_INDEXES = {
+    "ix_intelligence_items_search",
+    "ix_providers_search",
+    "ix_providers_name_key_trgm",
+}
 
 
 def include_object(

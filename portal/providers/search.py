@@ -39,6 +39,7 @@ from portal.postcodes import (
     Postcode,
     centroid,
     district_centroid,
+    district_exists,
     haversine_km,
     parse_postcode,
     postcode_sort_key,
@@ -246,9 +247,15 @@ def _ids_for_name(query: str, conditions: Sequence[sa.ColumnElement[bool]]) -> l
     return [entry[-1] for entry in scored]
 
 
+def _canonical(word: str) -> str:
+    """A name word as compared: "saint" and "st" are one word."""
+    return "st" if word == "saint" else word
+
+
 def _name_score(query_words: list[str], stored_key: str) -> float:
     """Average of each query word's best match in the name; 0 if any word does not match."""
-    name_words = stored_key.split()
+    query_words = [_canonical(w) for w in query_words]
+    name_words = [_canonical(w) for w in stored_key.split()]
     # "stgeorges" typed for "St Georges": let neighbouring words be compared joined up.
     candidates = name_words + [a + b for a, b in zip(name_words, name_words[1:], strict=False)]
     total = 0.0
@@ -283,3 +290,178 @@ def _word_score(typed: str, stored: str) -> float:
         if distance <= allowed:
             return 0.6
     return 0.0
+
+
+# --- a search box's text: the place, provider or CQC ID among other words ------------------
+
+#: Words too common in care providers' names to say which provider is meant on their own.
+GENERIC_NAME_WORDS = frozenset(
+    "the and of ltd limited care home homes house nursing residential services service centre"
+    " center court lodge hall manor st support supported living health healthcare domiciliary"
+    " agency community team".split()
+)
+#: A search box's text is read for a place or a name only when it is this short.
+MAX_READ_TOKENS = 12
+#: The most words a provider's name is looked for in.
+MAX_NAME_SPAN = 6
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT"})
+
+
+@dataclass
+class QueryReading:
+    """What a search box's text points to, and the words beside it."""
+
+    matches: ProviderMatches
+    # The providers whose intelligence the search shows: for a full postcode, those at that
+    # very postcode when there are any; otherwise every provider matched.
+    scope: list[int]
+    # The rest of the text, which narrows the intelligence.
+    words: str
+    # The part of the text read as a place, name or ID, tidied: "SW19 4GP", "st catherines".
+    found: str
+
+
+def read_query(text: object) -> QueryReading | None:
+    """Read a search box's text: a CQC ID, a postcode or a provider's name among other words.
+
+    Only plain words are read (no quotes, brackets, fields, operators, prefixes or -words:
+    those are the query language's). A CQC ID comes first, then a postcode (a full postcode,
+    a sector or a district of the districts table, in one or two words), then a name: the
+    longest run of words that names providers. None when nothing matches a provider.
+    """
+    if not isinstance(text, str):
+        return None
+    tokens = _CONTROL.sub(" ", text).split()
+    if not tokens or len(tokens) > MAX_READ_TOKENS or not all(map(_plain_token, tokens)):
+        return None
+    for start, token in enumerate(tokens):
+        identifier = cqc_id(token)
+        ids = _ids_for_cqc_id(identifier, ()) if identifier else []
+        if identifier and ids:
+            return QueryReading(
+                ProviderMatches(kind="id", ids=ids), ids, _rest(tokens, start, 1), identifier
+            )
+    return _postcode_reading(tokens) or _name_reading(tokens)
+
+
+def _plain_token(token: str) -> bool:
+    if token in _OPERATOR_WORDS or token.startswith("-") or token.endswith("*"):
+        return False
+    return not any(mark in token for mark in '"():')
+
+
+def _rest(tokens: list[str], start: int, width: int) -> str:
+    return " ".join(tokens[:start] + tokens[start + width :])
+
+
+def _place(text: str) -> Postcode | None:
+    """A full postcode, sector or district (of a known district) in the text, or None."""
+    try:
+        postcode = parse_postcode(text)
+    except InvalidPostcode:
+        return None
+    if postcode.level == "area" or not district_exists(postcode.district or ""):
+        return None
+    return postcode
+
+
+def _postcode_reading(tokens: list[str]) -> QueryReading | None:
+    for start in range(len(tokens)):
+        for width in (2, 1):
+            if start + width > len(tokens):
+                continue
+            postcode = _place(" ".join(tokens[start : start + width]))
+            if postcode is None:
+                continue
+            matches = postcode_matches(postcode)
+            if not matches.ids:
+                return None
+            scope = matches.ids
+            if postcode.level == "unit":
+                exact = set(
+                    db.session.scalars(
+                        sa.select(Provider.id).where(
+                            Provider.id.in_(matches.ids), Provider.postcode == postcode.unit
+                        )
+                    )
+                )
+                scope = [i for i in matches.ids if i in exact] or matches.ids
+            words = _rest(tokens, start, width)
+            # A name beside the place ("st catherines sw19") narrows its providers.
+            named = _name_reading(words.split(), within=matches.ids) if words else None
+            if named is not None:
+                wanted = set(named.scope)
+                matches.ids = [i for i in matches.ids if i in wanted]
+                scope, words = matches.ids, named.words
+            return QueryReading(matches, scope, words, str(postcode))
+    return None
+
+
+def _name_reading(tokens: list[str], within: Sequence[int] | None = None) -> QueryReading | None:
+    words = [[_canonical(w) for w in name_key(token).split()] for token in tokens]
+    telling = {w for ws in words for w in ws if len(w) >= 3 and w not in GENERIC_NAME_WORDS}
+    if not telling:
+        return None
+    # Halves of a long word survive one typo in it; a short word is looked for whole.
+    fragments = {
+        part
+        for word in telling
+        for part in (
+            (word[: len(word) // 2], word[len(word) // 2 :]) if len(word) >= 6 else (word,)
+        )
+    }
+    rows = db.session.execute(
+        sa.select(Provider.id, Provider.name_key).where(
+            sa.or_(*(Provider.name_key.like(f"%{fragment}%") for fragment in sorted(fragments))),
+            *([Provider.id.in_(within)] if within is not None else []),
+        )
+    ).all()
+    found: dict[tuple[int, int], list[tuple[float, int, str]]] = {}
+    for row in rows:
+        for span, score in _spans_naming(words, row.name_key or ""):
+            found.setdefault(span, []).append((score, row.id, row.name_key))
+    if not found:
+        return None
+    # The longest run of words that names providers; then the best match; then the first.
+    span = max(found, key=lambda s: (s[1] - s[0], max(e[0] for e in found[s]), -s[0]))
+    typed = name_key(" ".join(tokens[span[0] : span[1]]))
+    ranked = sorted(
+        found[span], key=lambda e: (-e[0], -fuzz.ratio(typed, e[2]), len(e[2]), e[2], e[1])
+    )
+    ids = [entry[1] for entry in ranked]
+    reading = " ".join(tokens[span[0] : span[1]])
+    rest = " ".join(tokens[: span[0]] + tokens[span[1] :])
+    return QueryReading(ProviderMatches(kind="name", ids=ids), ids, rest, reading)
+
+
+def _spans_naming(words: list[list[str]], stored_key: str) -> list[tuple[tuple[int, int], float]]:
+    """The runs of tokens that name this provider, each with its score.
+
+    A run names a provider when each of its words matches a word of the name and it matches
+    every telling word of the name (those not in GENERIC_NAME_WORDS; a name needs one).
+    """
+    name_words = [_canonical(w) for w in stored_key.split()]
+    telling = [w for w in name_words if w not in GENERIC_NAME_WORDS]
+    if not telling:
+        return []
+    # Which telling words each token matches; most names fall here, before any other work.
+    covers = [
+        {t for t in telling if any(_word_score(w, t) > 0 for w in token_words)}
+        for token_words in words
+    ]
+    if set().union(*covers) != set(telling):
+        return []
+    candidates = name_words + [a + b for a, b in zip(name_words, name_words[1:], strict=False)]
+    scores = [
+        [max((_word_score(w, c) for c in candidates), default=0.0) for w in token_words]
+        for token_words in words
+    ]
+    spans = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + MAX_NAME_SPAN) + 1):
+            run_scores = [s for ss in scores[start:end] for s in ss]
+            if not run_scores or min(run_scores) == 0.0:
+                break
+            if set().union(*covers[start:end]) == set(telling):
+                spans.append(((start, end), sum(run_scores) / len(run_scores)))
+    return spans

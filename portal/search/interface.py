@@ -27,6 +27,9 @@ class SearchFilters:
     marking: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Only the intelligence about these providers (the providers a postcode, name or CQC ID
+    #: in the query points to); None means every provider's.
+    provider_ids: tuple[int, ...] | None = None
 
     @property
     def any(self) -> bool:
@@ -40,6 +43,7 @@ class SearchFilters:
                 self.marking,
                 self.date_from,
                 self.date_to,
+                self.provider_ids,
             )
         )
 
@@ -53,6 +57,8 @@ class SearchRequest:
     principals: frozenset[str]
     page: int = 1
     per_page: int = 20
+    #: Newest observed first (then the highest id), not best first.
+    newest_first: bool = False
 
 
 @dataclass(frozen=True)

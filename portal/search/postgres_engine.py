@@ -184,6 +184,8 @@ def _item_filters(request: SearchRequest) -> list[sa.ColumnElement[bool]]:
         conditions.append(item.observed_on >= f.date_from)
     if f.date_to:
         conditions.append(item.observed_on <= f.date_to)
+    if f.provider_ids is not None:
+        conditions.append(item.provider_id.in_(f.provider_ids))
     return conditions
 
 
@@ -394,7 +396,7 @@ class PostgresEngine:
             .prefix_with("MATERIALIZED")
         )
         statement = sa.union_all(
-            _page_rows(matched, providers, request, browsing=tree is None),
+            _page_rows(matched, providers, request, browsing=tree is None or request.newest_first),
             _facet_rows(matched),
             sa.select(
                 sa.literal("providers"),

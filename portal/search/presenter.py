@@ -88,8 +88,33 @@ def search_page_context(
         "hit_urls": {
             (h.type, h.id): record_url(h.type, h.id) for h in (results.hits if results else [])
         },
+        "places": _places_context(results),
         "clear_url": url_for("search.search", q=args.get("q", ""))
         if len(current) > 1 or "q" not in current
+        else None,
+    }
+
+
+def _places_context(results: SearchResults | None) -> dict[str, Any] | None:
+    """The providers panel: its heading, each provider's link, and the way to search as words."""
+    places = results.places if results is not None else None
+    if places is None or results is None:
+        return None
+    headings = {
+        "postcode": f"Providers in and near {places.found}, nearest first",
+        "name": f"Providers named like “{places.found}”, best match first",
+        "id": f"Providers with CQC ID {places.found}",
+    }
+    tokens = results.text.split()
+    as_words = " AND ".join(tokens) if len(tokens) > 1 else f'"{tokens[0]}"'
+    return {
+        "heading": headings[places.kind],
+        "links": {p.id: record_url("provider", p.id) for p in places.providers},
+        "words_url": url_for("search.search", q=as_words),
+        "as_words": as_words,
+        "more_url": url_for("providers.list_providers", q=places.found)
+        if places.total > len(places.providers)
+        and "providers.list_providers" in current_app.view_functions
         else None,
     }
 

@@ -27,8 +27,10 @@ FIELDS = {
     "title": "the item's title",
 }
 
-MAX_QUERY_LENGTH = 500
-MAX_TERMS = 50
+#: The longest query searched, in characters, and the most terms (words, and anything else
+#: between spaces but AND, OR and NOT): a longer one is refused (`query_problem`).
+MAX_QUERY_LENGTH = 1000
+MAX_TERMS = 64
 #: How deeply brackets and NOTs may nest: deeper than any person writes, and the
 #: parser and both engines' compilers recurse once a level.
 MAX_DEPTH = 32
@@ -315,6 +317,20 @@ def _combine(kind: type[And] | type[Or], parts: list[Node | None]) -> Node | Non
     if not flat:
         return None
     return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def query_problem(text: str | None) -> str | None:
+    """Why a query is refused (too long, too many terms), in plain words; None if it is not."""
+    text = text or ""
+    if len(text) > MAX_QUERY_LENGTH:
+        return (
+            f"Your search is {len(text):,} characters long. Search with "
+            f"{MAX_QUERY_LENGTH:,} characters or fewer."
+        )
+    terms = [t for t in text.replace("(", " ").replace(")", " ").split() if t not in _OPERATORS]
+    if len(terms) > MAX_TERMS:
+        return f"Your search has {len(terms):,} terms. Search with {MAX_TERMS} terms or fewer."
+    return None
 
 
 def parse_query(text: str | None) -> ParsedQuery:

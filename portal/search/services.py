@@ -20,6 +20,7 @@ from portal.paging import page_count
 from portal.policy import Reader, can_read_item, readable_items_clause, user_principals
 from portal.search.engine import get_engine
 from portal.search.interface import SearchFilters, SearchRequest
+from portal.search.places import PlaceResults, find_places
 from portal.search.query import (
     EXACT_FIELDS,
     WORD,
@@ -32,6 +33,7 @@ from portal.search.query import (
     Prefix,
     Term,
     parse_query,
+    query_problem,
 )
 from portal.search.text import is_stop_word, plain_snippet, render_snippet
 from portal.unit_of_work import ValidationFailed
@@ -66,6 +68,9 @@ class SearchResults:
     engine: str = ""
     # The providers among the hits with an embargo on new placements in force today.
     embargoed: frozenset[int] = frozenset()
+    # The providers a postcode, name or CQC ID in the query points to; the hits are then the
+    # intelligence about them, newest first.
+    places: PlaceResults | None = None
 
     @property
     def pages(self) -> int:
@@ -207,15 +212,26 @@ def run_search(
 ) -> SearchResults:
     """Search as this user: only what the policy lets them read, in results, totals and facets."""
     page = min(max(1, page), MAX_PAGE)
-    parsed = prepare(text)
+    check_query(text)
+    places = find_places(user, text, clock.today())
+    if places is None:
+        parsed = prepare(text)
+    else:
+        # The words beside the place or name narrow its providers' intelligence.
+        filters = replace(filters, provider_ids=places.scope)
+        parsed = prepare(places.words)
+        if parsed.match_nothing and not parsed.fallback:
+            parsed = ParsedQuery(None)
     engine = get_engine()
     if parsed.match_nothing:
         results = SearchResults(
-            text, [], 0, page, per_page, message=parsed.message, engine=engine.name
+            text, [], 0, page, per_page, message=parsed.message, engine=engine.name, places=places
         )
         _audit(text, filters, results.total)
         return results
-    request = SearchRequest(parsed, filters, user_principals(user), page, per_page)
+    request = SearchRequest(
+        parsed, filters, user_principals(user), page, per_page, newest_first=places is not None
+    )
     found = engine.search(user, request)
     # Audit the search; the request commits it once the page or answer is made.
     _audit(text, filters, found.total)
@@ -240,8 +256,16 @@ def run_search(
         message=parsed.message,
         engine=engine.name,
         embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], clock.today()),
+        places=places,
     )
     return results
+
+
+def check_query(text: str) -> None:
+    """Refuse a query too long to search (FilterError naming q)."""
+    problem = query_problem(text)
+    if problem:
+        raise FilterError({"q": problem})
 
 
 def _reread(user: Reader, engine_hits: list[Any]) -> list[SearchHit]:
@@ -321,5 +345,5 @@ def _labelled(facets: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, st
 
 
 def _audit(text: str, filters: SearchFilters, total: int) -> None:
-    used = {k: str(v) for k, v in vars(filters).items() if v is not None}
+    used = {k: str(v) for k, v in vars(filters).items() if v is not None and k != "provider_ids"}
     audit.record("search", query=text[:500], filters=used, total=total)

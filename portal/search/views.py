@@ -11,6 +11,7 @@ from portal.extensions import limiter
 from portal.policy import Permission, requires
 from portal.search.interface import SearchFilters
 from portal.search.presenter import search_page_context
+from portal.search.query import query_problem
 from portal.search.services import FilterError, read_filters, run_search
 from portal.views import page_number
 
@@ -28,7 +29,10 @@ def search() -> ResponseReturnValue:
     except FilterError as exc:
         errors, filters = exc.errors, SearchFilters()
     text = request.args.get("q", "")
-    searched = bool(text.strip()) or filters.any
+    problem = query_problem(text)
+    if problem:
+        errors["q"] = problem
+    searched = (bool(text.strip()) or filters.any) and not problem
     per_page = int(current_app.config["PORTAL"]["page_size"])
     results = (
         run_search(current_user, text, filters, page_number(request.args), per_page)

@@ -313,21 +313,30 @@ class WhooshEngine:
             allowed = self._allowed_docs(searcher, request.principals)
             limit = request.page * request.per_page
             start = (request.page - 1) * request.per_page
+            scope = self._scope(searcher, request)
+            if scope is not None:
+                allowed = allowed & scope
             if request.parsed.tree is None:
                 # Browsing without words: everything the filters allow, newest first.
                 parts = filter_queries(request)
                 browse = wq.And(parts) if len(parts) > 1 else parts[0]
                 matched = set(searcher.docs_for_query(browse)) & allowed
-                results = searcher.search(
-                    browse, filter=allowed, limit=limit, sortedby="observed", reverse=True
-                )
-                top = [(hit.docnum, 0.0) for hit in results[start:limit]]
+                if request.newest_first:
+                    top = self._newest(searcher, dict.fromkeys(matched, 0.0))[start:limit]
+                else:
+                    results = searcher.search(
+                        browse, filter=allowed, limit=limit, sortedby="observed", reverse=True
+                    )
+                    top = [(hit.docnum, 0.0) for hit in results[start:limit]]
             else:
                 scores = self._evaluate(searcher, request, allowed)
                 matched = set(scores)
-                # Best first; equal scores in index order, as Whoosh's own collector.
-                best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
-                top = best[start:limit]
+                if request.newest_first:
+                    top = self._newest(searcher, scores)[start:limit]
+                else:
+                    # Best first; equal scores in index order, as Whoosh's own collector.
+                    best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+                    top = best[start:limit]
             hits = []
             for docnum, score in top:
                 kind, _, raw_id = searcher.stored_fields(docnum)["doc_id"].partition(":")
@@ -339,6 +348,37 @@ class WhooshEngine:
                     )
                 )
             return EngineResult(hits=hits, total=len(matched), facets=self._facets(matched))
+
+    @staticmethod
+    def _scope(searcher: Searcher, request: SearchRequest) -> set[int] | None:
+        """The documents of the items about the filter's providers; None without that filter."""
+        provider_ids = request.filters.provider_ids
+        if provider_ids is None:
+            return None
+        terms = [
+            wq.Term("doc_id", f"item:{item_id}")
+            for item_id in db.session.scalars(
+                sa.select(IntelligenceItem.id).where(IntelligenceItem.provider_id.in_(provider_ids))
+            )
+        ]
+        return set(searcher.docs_for_query(wq.Or(terms))) if terms else set()
+
+    @staticmethod
+    def _newest(searcher: Searcher, scores: dict[int, float]) -> list[tuple[int, float]]:
+        """The (item) documents newest observed first, then highest id, as PostgreSQL orders."""
+        by_item = {}
+        for docnum in scores:
+            kind, _, raw_id = searcher.stored_fields(docnum)["doc_id"].partition(":")
+            if kind == "item":
+                by_item[int(raw_id)] = docnum
+        rows = db.session.execute(
+            sa.select(IntelligenceItem.id, IntelligenceItem.observed_on).where(
+                IntelligenceItem.id.in_(by_item)
+            )
+        ).all()
+        observed = {int(item_id): day for item_id, day in rows}
+        order = sorted(observed, key=lambda i: (observed[i], i), reverse=True)
+        return [(by_item[i], scores[by_item[i]]) for i in order]
 
     def _leaf_segments(self, searcher: Searcher) -> list[tuple[Any, SegmentData, int]]:
         """Each segment's reader, what is kept of it, and its first document number."""

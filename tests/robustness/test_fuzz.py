@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.inputs import text_problem
 from portal.models import ContractVisit, IntelligenceItem, Meeting, Provider, Role
 from portal.providers.admin import EDITABLE
+from portal.search.query import query_problem
 from tests import factories
 from tests.conftest import api_token_for, csrf_token_from
 from tests.intelligence.helpers import api_fields, form_fields, sign_in_as
@@ -117,6 +118,12 @@ def test_any_query_alone_gets_results_or_a_message(
     if text_problem(query):
         assert response.status_code == 422 and response.get_json()["errors"]
         assert client.get("/search", query_string={"q": query}).status_code == 400
+        return
+    if query_problem(query):
+        # Over 1,000 characters or 64 terms: refused with the reason, on the page too.
+        assert response.status_code == 422 and response.get_json()["errors"]["q"]
+        refused = client.get("/search", query_string={"q": query})
+        assert refused.status_code == 200 and "There is a problem" in refused.get_data(True)
         return
     assert response.status_code == 200
     body = response.get_json()

@@ -45,9 +45,16 @@ HOSTILE_QUERIES = [
     "agency:mps*",
     "theme:infect*",
     "(" * 250 + "falls" + ")" * 250,
-    "NOT " * 120 + "falls",
+    "NOT " * 60 + "falls",
+    "x" * 1000,
+    "falls " * 64,
+]
+#: Over 1,000 characters or 64 terms: refused with the reason (422 from the API).
+OVER_LIMITS = [
     "x" * 5000,
     "falls " * 600,
+    "falls OR " * 70 + "night",
+    "(" * 600 + "falls" + ")" * 600,
 ]
 HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999999999"]
 ODD_DIGITS = ["%C2%B2", "%E2%91%A0", "%D9%A3", "-1", "0", "1e3", "%00"]
@@ -79,7 +86,17 @@ def test_any_query_gets_results_or_a_message_from_the_api(client, member, query)
     assert body["total"] > 0 or body["message"] or body["hits"] == []
 
 
-@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+@pytest.mark.parametrize("query", OVER_LIMITS)
+def test_an_over_long_query_is_refused_with_its_reason(client, member, query):
+    headers = {"Authorization": f"Bearer {member.token}"}
+    response = client.get("/api/v1/search", query_string={"q": query}, headers=headers)
+    assert response.status_code == 422
+    assert "Search with" in response.get_json()["errors"]["q"]
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 200 and "Search with" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES + OVER_LIMITS)
 def test_any_query_gets_a_results_page(client, member, query):
     response = client.get("/search", query_string={"q": query})
     assert response.status_code == 200

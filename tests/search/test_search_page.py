@@ -134,11 +134,13 @@ def test_the_api_answers_as_the_contract_says(client, login_as, corpus):
     token = api_token_for(login_as(Role.MEMBER))
     headers = {"Authorization": f"Bearer {token}"}
     body = client.get("/api/v1/search?q=medication", headers=headers).get_json()
-    assert set(body) >= {"total", "hits", "facets", "message"}
+    assert set(body) >= {"total", "hits", "providers", "facets", "message"}
     assert body["total"] == 1
+    assert body["providers"] == []  # no postcode, name or CQC ID in the query
     hit = body["hits"][0]
-    assert set(hit) == {"type", "id", "title", "snippet", "score"}
+    assert set(hit) == {"type", "id", "title", "snippet", "score", "provider_id"}
     assert hit["type"] == "intelligence" and hit["title"] == "Medication errors"
+    assert hit["provider_id"] == corpus["rowans"].id
     assert body["facets"]["marking"] == {"AMBER": 1}
     assert body["message"] is None
     fallback = client.get('/api/v1/search?q="medication', headers=headers).get_json()
