@@ -6,15 +6,15 @@ trigram GIN index answers those from the index instead of reading every provider
 40 ms a search at 50,000 providers). SQLite has no such index; its default scale reads the
 table quickly, so this migration does nothing there.
 
-Revision ID: 0010_search_box
-Revises: 0009_focused_agenda
+Revision ID: 0013_search_box
+Revises: 0012_sso_flow
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0010_search_box"
-down_revision = "0009_focused_agenda"
+revision = "0013_search_box"
+down_revision = "0012_sso_flow"
 branch_labels = None
 depends_on = None
 
