@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.concerns.views import bp as concerns_bp
     from portal.ecm.views import bp as ecm_bp
     from portal.intelligence.views import bp as intelligence_bp
+    from portal.jobs.views import bp as jobs_bp
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.providers.views import bp as providers_bp
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(ecm_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(jobs_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

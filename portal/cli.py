@@ -253,3 +253,34 @@ def audit_export(date_from: datetime | None, date_to: datetime | None, output: s
     with open(output, "w", encoding="utf-8", newline="") as handle:
         handle.writelines(audit_trail.complete_export_lines(filters))
     click.echo(f"Wrote the audit trail to {output}", err=True)
+
+
+@main.command("worker")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="Worker threads (queue_workers)."
+)
+@click.option(
+    "--no-periodic", is_flag=True, help="Run no periodic tasks (another worker runs them)."
+)
+@with_appcontext
+def worker_command(workers: int | None, no_periodic: bool) -> None:
+    """Run a worker of the job queue until stopped (SIGINT or SIGTERM finish the jobs in hand)."""
+    from flask import current_app
+
+    from portal.jobs import queue, services
+    from portal.models import utcnow
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug proxy
+    settings = app.config["PORTAL"]
+    try:
+        mode = queue.queue_mode(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+    if mode == "immediate":
+        _fail("queue_url is 'immediate': jobs run where they start, so there is no queue to work.")
+    # Jobs a killed worker left behind are queued again before this one starts taking jobs.
+    services.requeue_lost_jobs(utcnow())
+    db.session.commit()
+    count = workers or int(settings["queue_workers"])
+    click.echo(f"portal worker: {count} thread(s) on the {mode} queue; Ctrl-C stops it", err=True)
+    queue.run_worker(app, count, periodic=not no_periodic)

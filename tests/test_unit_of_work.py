@@ -42,6 +42,11 @@ ALLOWED_COMMITS = {
     # An alert item and the record that it was raised commit together, so it is never raised
     # twice even when a later alert of the same import fails.
     "ecm/alerts.py": "the ECM import's alerts",
+    # A job is its own unit of work: the worker's claim of it (its lease), its result or
+    # failure; the API's wait for a job commits the job first so a worker can see it; a
+    # registered task commits what it did.
+    "jobs/services.py": "a job's claim, result and failure",
+    "jobs/queue.py": "a queued task's unit of work",
     # A Whoosh index writer's commit, not the database's.
     "search/whoosh_index.py": "the Whoosh index build",
     "search/whoosh_engine.py": "the Whoosh index update",

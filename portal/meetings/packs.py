@@ -8,6 +8,7 @@ portal.meetings.pack_content; how it is laid out, portal.meetings.pack_rendering
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from portal import audit
@@ -59,19 +60,26 @@ def issue_pack(
     *,
     appendix: bool = False,
     correction_reason: str = "",
+    job_id: str | None = None,
+    progress: Callable[[str], None] = lambda _text: None,
 ) -> MeetingPack:
     """Issue the next version: build it, store its PDF and HTML, freeze it; audited.
 
     `appendix` adds the items' full texts at the end. Once the meeting is held the version is
     a correction and needs `correction_reason` (checked_reason; ValidationFailed otherwise).
+    `job_id` keys the version by the job that issues it (unique: a job run again cannot
+    issue a second version); `progress` is told each stage.
     """
     reason = checked_reason(meeting, today, correction_reason)
-    version = (meeting.packs[-1].version if meeting.packs else 0) + 1
+    version = next_version(meeting)
     issued_at = issued_at or utcnow()
+    progress(f"Issuing version {version}: gathering the agenda and the intelligence")
     content = pack_content.build_pack(meeting, today, version, issued_at, user, appendix=appendix)
     content.correction_reason = reason
     html = pack_rendering.render_pack(content, for_pdf=False)
+    progress(f"Issuing version {version}: laying out pages")
     pdf, pages = pack_rendering.render_pdf(content)
+    progress(f"Issuing version {version}: storing the PDF")
     sha256 = store_blob(pdf, issued_at)
     pack = MeetingPack(
         meeting_id=meeting.id,
@@ -88,6 +96,7 @@ def issue_pack(
         pages=pages,
         appendix=appendix,
         correction_reason=reason,
+        job_id=job_id,
     )
     meeting.packs.append(pack)  # the meeting's list holds it before anything commits
     if meeting.status is MeetingStatus.PLANNED:
@@ -103,6 +112,11 @@ def issue_pack(
         via=via,
     )
     return pack
+
+
+def next_version(meeting: Meeting) -> int:
+    """The number the next version of the meeting's pack will have."""
+    return (meeting.packs[-1].version if meeting.packs else 0) + 1
 
 
 def issued_pack(meeting: Meeting, version: int) -> MeetingPack | None:

@@ -37,6 +37,7 @@ from portal.models.intelligence import (
     ItemRecipient,
     ItemTheme,
 )
+from portal.models.job import FINISHED, Job, JobState
 from portal.models.meeting import (
     Action,
     Decision,
@@ -89,6 +90,9 @@ __all__ = [
     "ItemRecipient",
     "ItemStatus",
     "ItemTheme",
+    "FINISHED",
+    "Job",
+    "JobState",
     "KeyQuestion",
     "Marking",
     "Meeting",
