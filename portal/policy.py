@@ -324,6 +324,11 @@ def runnable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
     )
 
 
+def can_import_providers(user: Reader) -> TypeGuard[User]:
+    """Administrators import CQC files (the upload page, and the job that runs the import)."""
+    return has_permission(user, Permission.ADMINISTER)
+
+
 def can_read_job(user: Reader, job: Job | None) -> bool:
     """A job's page and its API answer (its progress and result) are read by the user who
     started it, while that user is active, and by nobody else (404, as if it did not exist);

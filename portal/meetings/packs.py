@@ -67,8 +67,7 @@ def issue_pack(
 
     `appendix` adds the items' full texts at the end. Once the meeting is held the version is
     a correction and needs `correction_reason` (checked_reason; ValidationFailed otherwise).
-    `job_id` keys the version by the job that issues it (unique: a job run again cannot
-    issue a second version); `progress` is told each stage.
+    `job_id` keys the version by its job (unique); `progress` is told each stage.
     """
     reason = checked_reason(meeting, today, correction_reason)
     version = next_version(meeting)

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.import_report import ImportReport
 from portal.jobs.services import JobContext, JobFailed, readable_job, runner, start_job
 from portal.models import Job, JobState, User
-from portal.policy import Permission, has_permission
+from portal.policy import can_import_providers
 from portal.providers.importer import ImportFailed, import_cqc
 
 IMPORT_CQC = "import-cqc"
@@ -31,7 +31,7 @@ def start_import(user: User, content: bytes, file_name: str) -> Job:
 def run_import(job: Job, context: JobContext) -> dict[str, Any]:
     """Import the job's file; the report is the result."""
     user = db.session.get(User, job.user_id)
-    if user is None or not has_permission(user, Permission.ADMINISTER):
+    if user is None or not can_import_providers(user):
         raise JobFailed("You may no longer import providers.")
     name = str(job.params["file_name"])
     context.progress(f"Reading {name}")
