@@ -264,7 +264,9 @@ def audit_export(date_from: datetime | None, date_to: datetime | None, output: s
 )
 @with_appcontext
 def worker_command(workers: int | None, no_periodic: bool) -> None:
-    """Run a worker of the job queue until stopped (SIGINT or SIGTERM finish the jobs in hand)."""
+    """Run a worker of the job queue until stopped (SIGTERM lets the jobs in hand finish)."""
+    import logging
+
     from flask import current_app
 
     from portal.jobs import queue, services
@@ -281,6 +283,10 @@ def worker_command(workers: int | None, no_periodic: bool) -> None:
     # Jobs a killed worker left behind are queued again before this one starts taking jobs.
     services.requeue_lost_jobs(utcnow())
     db.session.commit()
+    # The queue's own log (each job taken, and what failed) goes to stderr.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     count = workers or int(settings["queue_workers"])
     click.echo(f"portal worker: {count} thread(s) on the {mode} queue; Ctrl-C stops it", err=True)
     queue.run_worker(app, count, periodic=not no_periodic)

@@ -219,7 +219,9 @@ def run_committed() -> None:
 
 
 def run_worker(app: Flask, workers: int, *, periodic: bool = True) -> None:
-    """Run a Huey consumer for the app until it is stopped (SIGINT or SIGTERM)."""
+    """Run a Huey consumer for the app until it is stopped: SIGTERM (systemd's stop) lets the
+    jobs in hand finish; SIGINT (Ctrl-C) stops at once, and a job in hand is run again by a
+    worker once its lease runs out."""
     huey = queue_for(app).huey
     if huey.immediate:
         raise ValueError("queue_url is immediate: jobs run where they start; no worker needed")

@@ -148,3 +148,24 @@ def test_the_api_answers_201_as_before_or_202_with_the_jobs_location(app, client
     assert status["result"]["version"] == 2
     assert status["result"]["pdf_url"] == f"{base}/2.pdf"
     assert [v for v, _ in _packs(w.meeting.id)] == [1, 2]
+
+
+def test_approving_the_minutes_runs_as_a_job_that_ends_on_minutes_approved(app, client):
+    w = world()
+    sign_in(client, w.meeting.chair)
+    with clock.fixed_today(w.meeting.held_on):
+        token = csrf(client)
+        answer = client.post(
+            f"/meetings/{w.meeting.id}/minutes/approve", data={"csrf_token": token}
+        )
+        assert answer.headers["Location"].startswith("/jobs/")
+        page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Minutes approved" in page
+    assert f'href="/meetings/{w.meeting.id}/minutes"' in page
+    db.session.refresh(w.meeting)
+    assert w.meeting.minutes_approved and w.meeting.minutes_sha256 is not None
+    [job] = db.session.scalars(sa.select(Job)).all()
+    assert job.kind == "approve-minutes" and job.result == {
+        "meeting_id": w.meeting.id,
+        "sha256": w.meeting.minutes_sha256,
+    }
