@@ -102,8 +102,9 @@ def start_job(
     subject: str = "",
     upload: bytes | None = None,
 ) -> Job:
-    """Add a job, queued when the unit of work commits; an unfinished job of the same kind
-    and subject (a second click) is answered instead of a new one."""
+    """Add a job, queued when the unit of work commits. An unfinished job of the same kind and
+    subject is answered instead when this user started it (a second click), and refused
+    (ValidationFailed) when someone else did: one at a time."""
     if kind not in _runners:
         raise KeyError(f"no runner for jobs of kind {kind!r}")
     if subject:
@@ -114,8 +115,16 @@ def start_job(
                 Job.state.in_([JobState.QUEUED, JobState.RUNNING]),
             )
         )
-        if running is not None:
+        if running is not None and running.user_id == user.id:
             return running
+        if running is not None:
+            starter = db.session.get(User, running.user_id)
+            raise ValidationFailed(
+                {
+                    "job": f"{starter.name if starter else 'Someone'} started this already: "
+                    "try again once it has finished"
+                }
+            )
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,

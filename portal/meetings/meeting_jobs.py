@@ -68,16 +68,20 @@ def run_issue(job: Job, context: JobContext) -> dict[str, Any]:
     if issued is not None:
         return pack_result(issued)
     user, meeting = _meeting(job)
-    pack = packs.issue_pack(
-        user,
-        meeting,
-        date.fromisoformat(job.params["today"]),
-        via=str(job.params.get("via", "web")),
-        appendix=bool(job.params.get("appendix")),
-        correction_reason=str(job.params.get("reason", "")),
-        job_id=job.id,
-        progress=context.progress,
-    )
+    try:
+        pack = packs.issue_pack(
+            user,
+            meeting,
+            date.fromisoformat(job.params["today"]),
+            via=str(job.params.get("via", "web")),
+            appendix=bool(job.params.get("appendix")),
+            correction_reason=str(job.params.get("reason", "")),
+            job_id=job.id,
+            progress=context.progress,
+        )
+    except sa.exc.IntegrityError:
+        # The same version number, written by another job in the same moment.
+        raise JobFailed("Another version was issued at the same moment.") from None
     return pack_result(pack)
 
 

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.jobs import services as jobs
 from portal.jobs.queue import run_committed
 from portal.meetings import meeting_jobs
-from portal.models import Job, JobState, MeetingPack, MeetingStatus, utcnow
+from portal.models import Job, JobState, MeetingPack, MeetingStatus, Role, utcnow
+from tests import factories
 from tests.conftest import api_token_for
 from tests.meetings.helpers import csrf, forget_user, sign_in, world
 
@@ -26,15 +27,16 @@ def _packs(meeting_id: int) -> list[tuple[int, str | None]]:
     ]
 
 
-def test_the_chair_lands_on_the_jobs_page_which_ends_on_the_issued_version(app, client):
+def test_the_chair_lands_on_the_jobs_page_which_leads_on_to_the_issued_version(app, client):
     w = world()
     sign_in(client, w.meeting.chair)
     answer = client.post(f"/meetings/{w.meeting.id}/packs", data={"csrf_token": csrf(client)})
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/jobs/")
-    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    done = client.get(answer.headers["Location"])
+    assert done.headers["Location"] == f"/meetings/{w.meeting.id}#packs"
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Pack version 1 issued" in page
     assert f'href="/meetings/{w.meeting.id}/packs/1.pdf"' in page
-    assert 'http-equiv="refresh"' not in page  # finished: it no longer refreshes
     [job] = db.session.scalars(sa.select(Job)).all()
     assert (job.state, job.attempts, job.user_id) == (JobState.DONE, 1, w.meeting.chair_id)
     assert _packs(w.meeting.id) == [(1, job.id)]
@@ -159,9 +161,10 @@ def test_approving_the_minutes_runs_as_a_job_that_ends_on_minutes_approved(app, 
             f"/meetings/{w.meeting.id}/minutes/approve", data={"csrf_token": token}
         )
         assert answer.headers["Location"].startswith("/jobs/")
-        page = client.get(answer.headers["Location"]).get_data(as_text=True)
-    assert "Minutes approved" in page
-    assert f'href="/meetings/{w.meeting.id}/minutes"' in page
+        done = client.get(answer.headers["Location"])
+        assert done.headers["Location"] == f"/meetings/{w.meeting.id}/minutes"
+        page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Minutes approved" in page and "Approved by" in page
     db.session.refresh(w.meeting)
     assert w.meeting.minutes_approved and w.meeting.minutes_sha256 is not None
     [job] = db.session.scalars(sa.select(Job)).all()
@@ -169,3 +172,18 @@ def test_approving_the_minutes_runs_as_a_job_that_ends_on_minutes_approved(app, 
         "meeting_id": w.meeting.id,
         "sha256": w.meeting.minutes_sha256,
     }
+
+
+def test_a_second_chair_is_told_a_version_is_being_issued_and_nothing_more_is(app, client):
+    w = world()
+    first = meeting_jobs.start_issue(
+        w.meeting.chair, w.meeting, clock.today(), appendix=False, reason="", via="web"
+    )
+    db.session.info.clear()  # still queued when the other chair clicks
+    other = factories.user(Role.CHAIR, w.meeting.chair.agency)
+    db.session.commit()
+    sign_in(client, other)
+    refused = client.post(f"/meetings/{w.meeting.id}/packs", data={"csrf_token": csrf(client)})
+    assert refused.status_code == 400
+    assert f"{w.meeting.chair.name} started this already" in refused.get_data(as_text=True)
+    assert [j.id for j in db.session.scalars(sa.select(Job))] == [first.id]
