@@ -71,7 +71,7 @@ def _worker(env: dict[str, str], slow_seconds: float) -> subprocess.Popen[bytes]
     )
 
 
-def _job_when(job_id: str, ready: Callable[[Job], bool], seconds: float = 120) -> Job:
+def _job_when(job_id: str, ready: Callable[[Job], bool], seconds: float = 240) -> Job:
     """The job once `ready` holds, read afresh each time (another process writes it)."""
     deadline = time.monotonic() + seconds
     while True:
