@@ -66,10 +66,12 @@ demo: $(VENV)/.installed ## Migrate and load the demo data (idempotent)
 	$(BIN)/portal demo
 
 .PHONY: run
-run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000
+run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000 with a worker
 	$(BIN)/portal demo
 	@echo ""
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT) with a worker of the job queue  (Ctrl-C stops both)"
+	@$(BIN)/portal worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 .PHONY: test

@@ -136,6 +136,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.intelligence.views import bp as intelligence_bp
     from portal.mail.views import bp as mail_bp
     from portal.mail.views import dev_bp as dev_mail_bp
+    from portal.jobs.views import bp as jobs_bp
+    from portal.mail import tasks  # noqa: F401  (registers the mail jobs with the queue)
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.providers.views import bp as providers_bp
@@ -156,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     if app.config["ENV_NAME"] == "development" or app.debug:
         # /dev/mail lists the mail the file transport wrote: development only.
         app.register_blueprint(dev_mail_bp)
+    app.register_blueprint(jobs_bp)
     # The API authenticates every call by bearer token, so cookies cannot be replayed.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

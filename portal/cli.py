@@ -279,3 +279,40 @@ def mail_daily() -> None:
     from portal.mail.daily import run_daily
 
     click.echo(str(run_daily()))
+
+
+@main.command("worker")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="Worker threads (queue_workers)."
+)
+@click.option(
+    "--no-periodic", is_flag=True, help="Run no periodic tasks (another worker runs them)."
+)
+@with_appcontext
+def worker_command(workers: int | None, no_periodic: bool) -> None:
+    """Run a worker of the job queue until stopped (SIGTERM lets the jobs in hand finish)."""
+    import logging
+
+    from flask import current_app
+
+    from portal.jobs import queue, services
+    from portal.models import utcnow
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug proxy
+    settings = app.config["PORTAL"]
+    try:
+        mode = queue.queue_mode(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+    if mode == "immediate":
+        _fail("queue_url is 'immediate': jobs run where they start, so there is no queue to work.")
+    # Jobs a killed worker left behind are queued again before this one starts taking jobs.
+    services.requeue_lost_jobs(utcnow())
+    db.session.commit()
+    # The queue's own log (each job taken, and what failed) goes to stderr.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    count = workers or int(settings["queue_workers"])
+    click.echo(f"portal worker: {count} thread(s) on the {mode} queue; Ctrl-C stops it", err=True)
+    queue.run_worker(app, count, periodic=not no_periodic)

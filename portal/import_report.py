@@ -6,8 +6,9 @@ number and reason. Each import words its one-line summary (``SUMMARY``) as DESIG
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from portal.bulk import SkippedRow
 
@@ -23,6 +24,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped_rows: list[SkippedRow] = field(default_factory=list)
+    #: Told how far the import has got after each batch (a job's progress), if given.
+    progress: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
     #: The one line of summary(), formatted with the counts.
     SUMMARY: ClassVar[str] = (
@@ -48,7 +51,35 @@ class ImportReport:
         self.created += created
         self.updated += updated
         self.unchanged += unchanged
+        if self.progress is not None:
+            self.progress(f"Importing {self.file_name}. So far: {self.summary()}")
 
     def skip(self, line: int, reason: str) -> None:
         """Record a row left out, and why."""
         self.skipped_rows.append(SkippedRow(line, reason))
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as a job keeps it (from_json reads it back)."""
+        return {
+            "file_name": self.file_name,
+            "layout": self.layout,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped_rows": [[row.line, row.reason] for row in self.skipped_rows],
+            "summary": self.summary(),
+        }
+
+    @classmethod
+    def json_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The constructor's arguments from as_json()'s answer."""
+        return {
+            "file_name": str(data.get("file_name", "")),
+            "layout": str(data.get("layout", "")),
+            "created": int(data.get("created", 0)),
+            "updated": int(data.get("updated", 0)),
+            "unchanged": int(data.get("unchanged", 0)),
+            "skipped_rows": [
+                SkippedRow(int(line), str(why)) for line, why in data.get("skipped_rows", [])
+            ],
+        }

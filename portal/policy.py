@@ -29,6 +29,7 @@ from portal.models import (
     Embargo,
     IntelligenceItem,
     ItemRecipient,
+    Job,
     Marking,
     Meeting,
     ProviderConcern,
@@ -321,6 +322,18 @@ def runnable_meetings_clause(user: Reader) -> sa.ColumnElement[bool]:
         Meeting.chair_id == user.id,
         sa.and_(Meeting.chair_id.in_(hosts), readable_meetings_clause(user)),
     )
+
+
+def can_import_providers(user: Reader) -> TypeGuard[User]:
+    """Administrators import CQC files (the upload page, and the job that runs the import)."""
+    return has_permission(user, Permission.ADMINISTER)
+
+
+def can_read_job(user: Reader, job: Job | None) -> bool:
+    """A job's page and its API answer (its progress and result) are read by the user who
+    started it, while that user is active, and by nobody else (404, as if it did not exist);
+    what the result links to is read through its own rule."""
+    return job is not None and is_active_user(user) and job.user_id == user.id
 
 
 def can_update_agency_actions(user: Reader) -> TypeGuard[User]:

@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from portal.extensions import db
+from portal.jobs.queue import run_committed
 
 #: Set on a session's info when its transaction has written (a flush, or a statement that is
 #: not a SELECT); cleared when the transaction ends.
@@ -104,7 +105,11 @@ def has_changes() -> bool:
 
 
 def _commit(response: Response) -> Response:
-    """Commit what the request changed; a request that only read ends as it always did."""
+    """Commit what the request changed; a request that only read ends as it always did.
+
+    A job the request started is queued by that commit (portal.jobs.queue); with the
+    immediate queue (the tests') it then runs here, once the request's work is saved.
+    """
     if not has_changes():
         return response
     try:
@@ -112,6 +117,7 @@ def _commit(response: Response) -> Response:
     except BaseException:
         db.session.rollback()  # the 500 page is answered on a clean session
         raise
+    run_committed()
     return response
 
 

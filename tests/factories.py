@@ -24,6 +24,8 @@ from portal.models import (
     IntelligenceRevision,
     ItemRecipient,
     ItemTheme,
+    Job,
+    JobState,
     KeyQuestion,
     Marking,
     OverallJudgement,
@@ -202,6 +204,25 @@ def contract_visit(
                 principle=code, position=position, result=FindingResult(result), evidence=evidence
             )
         )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def job(starter: User, state: JobState = JobState.DONE, **fields: Any) -> Job:
+    """A job the user started (an issued pack's, by default: version 1), not queued."""
+    made = Job(
+        id=fields.pop("id", f"{next(_sequence):032x}"),
+        kind=fields.pop("kind", "issue-pack"),
+        title=fields.pop("title", "Issuing the pack, version 1: December meeting"),
+        user_id=starter.id,
+        state=state,
+        params=fields.pop("params", {"meeting_id": 1}),
+        result=fields.pop(
+            "result", {"meeting_id": 1, "version": 1, "sha256": "0" * 64, "correction": False}
+        ),
+        **fields,
+    )
     db.session.add(made)
     db.session.flush()
     return made

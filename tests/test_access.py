@@ -353,6 +353,18 @@ ACCESS_TABLE |= {
         lambda w: f"/api/v1/meetings/{w.meeting.id}/packs/1.pdf",
         MEETING_API,
     ),
+    # A job is read by the user who started it, nobody else: this one is another Merton chair's
+    # (tests/test_jobs_access.py tries the starter too).
+    "jobs.view_job": (
+        "GET",
+        lambda w: f"/jobs/{w.job.id}",
+        {"anonymous": 302} | dict.fromkeys(Role, 404),
+    ),
+    "api.job_status": (
+        "GET",
+        lambda w: f"/api/v1/jobs/{w.job.id}",
+        {"anonymous": 401} | dict.fromkeys(Role, 404),
+    ),
     # ECM upload: members and chairs of a council (the signed-in user's MERTON is one).
     "ecm.import_log": ("GET", "/care-monitoring/import", LOGGERS_ONLY),
     # Contract visits: council members and chairs record; a GREEN visit is read by everyone.
@@ -463,8 +475,10 @@ def build_world() -> dict[str, Any]:
     meeting, action, approved = meeting_world(provider)
     harrow = factories.user(Role.MEMBER, factories.agency("HARROW"))
     visit = factories.contract_visit(harrow, provider, Marking.GREEN)
+    job = factories.job(chair)
     db.session.commit()
     return {
+        "job": job,
         "provider": provider,
         "items": items,
         "officer": officer,

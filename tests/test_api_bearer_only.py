@@ -58,6 +58,7 @@ CALLS: dict[str, Call] = {
         200,
     ),
     "api.create_contract_visit": ("POST", lambda w: "/api/v1/contract-visits", "visit", 201),
+    "api.job_status": ("GET", lambda w: f"/api/v1/jobs/{w.job.id}", None, 200),
     "api.get_contract_visit": (
         "GET",
         lambda w: f"/api/v1/contract-visits/{w.visit.id}",
@@ -98,16 +99,23 @@ def _api_routes(app: Flask) -> set[tuple[str, str]]:
 
 def _world() -> SimpleNamespace:
     """A provider and an item; a meeting chaired by a MERTON chair, with an issued pack
-    version 1; a contract visit by that chair (MERTON is a council)."""
+    version 1; a contract visit by that chair (MERTON is a council); a job the chair started."""
     provider = factories.provider(name="Cedar Lodge Care Home")
     meeting, _, _ = meeting_world(provider)
     chair = meeting.chair
     item = factories.item(chair, Marking.GREEN, provider)
     visit = factories.contract_visit(chair, provider, Marking.GREEN)
     viewer = factories.user(Role.VIEWER, factories.agency("MERTON"))
+    job = factories.job(chair)
     db.session.commit()
     return SimpleNamespace(
-        provider=provider, meeting=meeting, chair=chair, item=item, visit=visit, viewer=viewer
+        provider=provider,
+        meeting=meeting,
+        chair=chair,
+        item=item,
+        visit=visit,
+        viewer=viewer,
+        job=job,
     )
 
 
@@ -148,7 +156,7 @@ def test_a_session_cookie_alone_opens_no_api_route_and_writes_nothing(app, clien
     assert client.get("/").status_code == 200  # the cookie opens the pages
     before = _counts()
     routes = sorted(_api_routes(app) - {(e, m) for e, m in _api_routes(app) if e in PUBLIC})
-    assert len(routes) == 20  # 8 GET routes (and HEAD), 4 POST routes
+    assert len(routes) == 22  # 9 GET routes (and HEAD), 4 POST routes
     for endpoint, method in routes:
         _assert_unauthorised(_call(client, w, endpoint, method), method)
     # What the probe sent: an empty text/plain POST, which any page on the same site can.

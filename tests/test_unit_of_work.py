@@ -46,6 +46,11 @@ ALLOWED_COMMITS = {
     # message sent is never sent again; the daily job commits its reminders and digests.
     "mail/outbox.py": "the mail delivery job",
     "mail/daily.py": "the daily mail job",
+    # A job is its own unit of work: the worker's claim of it (its lease), its result or
+    # failure; the API's wait for a job commits the job first so a worker can see it; a
+    # registered task commits what it did.
+    "jobs/services.py": "a job's claim, result and failure",
+    "jobs/queue.py": "a queued task's unit of work",
     # A Whoosh index writer's commit, not the database's.
     "search/whoosh_index.py": "the Whoosh index build",
     "search/whoosh_engine.py": "the Whoosh index update",

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
 from portal.api.auth import api_requires, json_error, not_found
 from portal.api.blueprint import bp
+from portal.api.jobs import accepted, pack_answer
 from portal.inputs import read_json_object
 from portal.intelligence.validation import parse_date
-from portal.meetings import packs, services
-from portal.models import Meeting
+from portal.jobs.services import commit_and_wait
+from portal.meetings import meeting_jobs, packs, services
+from portal.models import JobState, Meeting
 from portal.policy import Permission
 from portal.unit_of_work import ValidationFailed
 
@@ -135,13 +137,21 @@ def _issue_options(body: bytes, is_json: bool) -> tuple[bool, str]:
     return bool(appendix), str(reason)
 
 
+def wants_async() -> bool:
+    """Whether the caller sent `Prefer: respond-async` (RFC 7240)."""
+    preferences = request.headers.get("Prefer", "").lower().replace(",", ";").split(";")
+    return "respond-async" in (p.strip() for p in preferences)
+
+
 @bp.route("/meetings/<int:meeting_id>/packs", methods=["POST"])
 @api_requires(Permission.CHAIR_MEETINGS)
 def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
     """Issue the next version of the meeting's pack: 201 {"version", "sha256", "pdf_url"}.
 
-    Once the meeting is held the version is a correction and needs a JSON `reason` (422
-    without it); `appendix` adds the items' full texts.
+    A job issues it; the call waits for it (api_job_wait_seconds), or with
+    `Prefer: respond-async` answers 202 at once with a Location to GET /api/v1/jobs/ID (so
+    does a wait that runs out). Once the meeting is held the version is a correction and
+    needs a JSON `reason` (422 without it); `appendix` adds the items' full texts.
     """
     meeting = services.runnable_meeting(current_user, meeting_id)
     if meeting is None:
@@ -149,18 +159,21 @@ def issue_meeting_pack(meeting_id: int) -> ResponseReturnValue:
             return json_error(403, "Only the meeting's chair and its host agency's chairs run it.")
         return not_found()
     appendix, reason = _issue_options(request.get_data(cache=False), request.is_json)
-    issued = packs.issue_pack(
-        current_user,
-        meeting,
-        clock.today(),
-        via="api",
-        appendix=appendix,
-        correction_reason=reason,
+    job = meeting_jobs.start_issue(
+        current_user, meeting, clock.today(), appendix=appendix, reason=reason, via="api"
     )
-    pdf_url = url_for("api.meeting_pack_pdf", meeting_id=meeting.id, version=issued.version)
-    response = jsonify({"version": issued.version, "sha256": issued.pdf_sha256, "pdf_url": pdf_url})
+    if wants_async():
+        return accepted(job)
+    job = commit_and_wait(job, float(current_app.config["PORTAL"]["api_job_wait_seconds"]))
+    if job.state is JobState.FAILED:
+        if job.errors:
+            raise ValidationFailed(job.errors)
+        return json_error(500, f"{job.error} Nothing was issued.")
+    if job.state is not JobState.DONE:
+        return accepted(job)
+    response = jsonify(pack_answer(job.result or {}))
     response.status_code = 201
-    response.headers["Location"] = pdf_url
+    response.headers["Location"] = response.get_json()["pdf_url"]
     return response
 
 

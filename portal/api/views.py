@@ -6,7 +6,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 # The endpoint modules add their routes (and their OpenAPI paths) to the blueprint on import.
-from portal.api import contract_visits, intelligence, meetings, providers, search  # noqa: F401
+from portal.api import contract_visits, intelligence, jobs, meetings, providers, search  # noqa: F401
 from portal.api.auth import caller_from_token_only
 from portal.api.blueprint import bp
 from portal.api.openapi import document

@@ -11,7 +11,7 @@ marking given at import and the importing agency, and are read through the polic
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,9 +126,11 @@ def import_ecm(
     *,
     user: User | None = None,
     batch_size: int = BATCH_SIZE,
+    progress: Callable[[str], None] | None = None,
 ) -> EcmReport:
-    """Import an ECM log from a stream; return the report (commits batch by batch)."""
-    report = EcmReport(file_name=file_name, mapping=mapping.name)
+    """Import an ECM log from a stream; return the report (commits batch by batch).
+    `progress` is told the counts after each batch."""
+    report = EcmReport(file_name=file_name, mapping=mapping.name, progress=progress)
     rows = csv_rows(stream, report.skipped_rows)
     indexes = _find_header(rows, mapping)
     writer = _BatchWriter(mapping, agency.id, Marking(marking), report)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from portal.import_report import ImportReport
 
@@ -27,3 +27,21 @@ class EcmReport(ImportReport):
     def imported(self) -> int:
         """How many visits were new."""
         return self.created
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as a job keeps it, with its layout and alerts."""
+        return super().as_json() | {
+            "mapping": self.mapping,
+            "alert_item_ids": list(self.alert_item_ids),
+            "alert_note": self.alert_note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EcmReport:
+        """The report a job kept (as_json)."""
+        return cls(
+            **cls.json_fields(data),
+            mapping=str(data.get("mapping", "")),
+            alert_item_ids=[int(i) for i in data.get("alert_item_ids", [])],
+            alert_note=str(data.get("alert_note", "")),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -82,10 +83,9 @@ def import_options(
     return ImportOptions(mapping, agency, check_marking(marking), user)
 
 
-def import_upload(
-    user: User, stream: IO[bytes] | Any, file_name: str, mapping_name: str, marking: str
-) -> EcmReport:
-    """Import an uploaded log as the user's agency: its report, or ValidationFailed."""
+def check_upload(file_name: str, mapping_name: str, marking: str) -> tuple[str, Mapping, Marking]:
+    """An upload's file name (printable, for the page and the audit), mapping and marking,
+    checked before its import is queued; ValidationFailed otherwise."""
     # The browser's name for the file is shown and audited: no control characters (a NUL).
     file_name = "".join(c for c in file_name if c.isprintable())[:200] or "upload.csv"
     mapping = mapping_named(mapping_name)
@@ -95,8 +95,23 @@ def import_upload(
         checked = check_marking(marking)
     except ImportOptionsError as exc:
         raise ValidationFailed({"marking": exc.message[0].upper() + exc.message[1:]}) from None
+    return file_name, mapping, checked
+
+
+def import_upload(
+    user: User,
+    stream: IO[bytes] | Any,
+    file_name: str,
+    mapping_name: str,
+    marking: str,
+    progress: Callable[[str], None] | None = None,
+) -> EcmReport:
+    """Import an uploaded log as the user's agency: its report, or ValidationFailed."""
+    file_name, mapping, checked = check_upload(file_name, mapping_name, marking)
     try:
-        return import_ecm(stream, file_name, mapping, user.agency, checked, user=user)
+        return import_ecm(
+            stream, file_name, mapping, user.agency, checked, user=user, progress=progress
+        )
     except EcmImportFailed as exc:
         db.session.rollback()
         raise ValidationFailed({"file": exc.message}) from None

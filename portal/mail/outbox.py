@@ -27,6 +27,7 @@ from portal import audit
 from portal.blobs import blob_content, store_blob
 from portal.config import MailSettings, mail_settings
 from portal.extensions import db
+from portal.jobs import queue
 from portal.mail.transport import MailError, ServerUnreachable, Transport, open_transport
 from portal.models import MailKind, MailState, OutboxMessage, User, utcnow
 from portal.policy import is_active_user
@@ -39,6 +40,8 @@ MAX_ERROR = 500
 POLICY = policy.default.clone(max_line_length=998)
 #: The most messages one run sends; the rest wait for the next run.
 BATCH = 500
+#: The queue's task that sends what is due (registered in portal.mail.tasks).
+DELIVER_TASK = "mail.deliver-due"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def add(
         message.attachment_name = attachment.filename
         message.attachment_sha256 = store_blob(attachment.content)
     db.session.add(message)
+    if not digest and queue.works_elsewhere():
+        # A worker sends it once this unit of work commits. With the immediate queue (the
+        # tests) whoever calls deliver_due sends it, as `portal mail send-due` does.
+        queue.enqueue_after_commit(DELIVER_TASK)
     return message
 
 

@@ -1,5 +1,7 @@
 """A meeting's life, as pages: issuing a pack and approving the minutes, each after a page
-that says what will happen (GOV.UK's "check your answers" pattern).
+that says what will happen (GOV.UK's "check your answers" pattern). Both run as jobs
+(portal.meetings.meeting_jobs): the button leads to the job's page, which shows its progress
+and then the result.
 
 The rules are the services': a pack issued once the meeting is held is a correction and
 needs a reason (portal.meetings.packs), the minutes are approved on or after the meeting's
@@ -14,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import clock
-from portal.meetings import minutes, packs, services
+from portal.meetings import meeting_jobs, services
 from portal.meetings.blueprint import bp
 from portal.meetings.confirmations import approval_check, issue_check
 from portal.meetings.forms import IssuePackForm, PlainForm
@@ -63,18 +65,17 @@ def issue_pack(meeting_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _issue_page(meeting, form)
     try:
-        issued = packs.issue_pack(
+        job = meeting_jobs.start_issue(
             current_user,
             meeting,
             clock.today(),
             appendix=bool(form.appendix.data),
-            correction_reason=form.reason.data or "",
+            reason=form.reason.data or "",
+            via="web",
         )
     except ValidationFailed as refused:
         return _issue_page(meeting, form, refused.errors)
-    kind = "Correction" if issued.correction_reason else "Pack"
-    flash(f"{kind} version {issued.version} issued", "success")
-    return redirect(url_for(".view_meeting", meeting_id=meeting.id, _anchor="packs"))
+    return redirect(url_for("jobs.view_job", job_id=job.id))
 
 
 def _approval_page(meeting: Meeting, refused: dict[str, str] | None = None) -> ResponseReturnValue:
@@ -103,11 +104,10 @@ def approve_minutes(meeting_id: int) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
-        minutes.approve(current_user, meeting, clock.today())
+        job = meeting_jobs.start_approval(current_user, meeting, clock.today())
     except services.MeetingLocked as locked:
         flash(str(locked))
         return redirect(url_for(".view_minutes", meeting_id=meeting.id))
     except ValidationFailed as refused:
         return _approval_page(meeting, refused.errors)
-    flash("Minutes approved", "success")
-    return redirect(url_for(".view_minutes", meeting_id=meeting.id))
+    return redirect(url_for("jobs.view_job", job_id=job.id))

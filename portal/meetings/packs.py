@@ -8,6 +8,7 @@ portal.meetings.pack_content; how it is laid out, portal.meetings.pack_rendering
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from portal import audit
@@ -61,20 +62,26 @@ def issue_pack(
     appendix: bool = False,
     correction_reason: str = "",
     notify: bool = True,
+    job_id: str | None = None,
+    progress: Callable[[str], None] = lambda _text: None,
 ) -> MeetingPack:
     """Issue the next version: build it, store its PDF and HTML, freeze it; audited.
 
     `appendix` adds the items' full texts at the end. Once the meeting is held the version is
     a correction and needs `correction_reason` (checked_reason; ValidationFailed otherwise).
     With `notify` the meeting's readers are e-mailed (portal.mail.triggers.pack_issued).
+    `job_id` keys the version by its job (unique); `progress` is told each stage.
     """
     reason = checked_reason(meeting, today, correction_reason)
-    version = (meeting.packs[-1].version if meeting.packs else 0) + 1
+    version = next_version(meeting)
     issued_at = issued_at or utcnow()
+    progress(f"Issuing version {version}: gathering the agenda and the intelligence")
     content = pack_content.build_pack(meeting, today, version, issued_at, user, appendix=appendix)
     content.correction_reason = reason
     html = pack_rendering.render_pack(content, for_pdf=False)
+    progress(f"Issuing version {version}: laying out pages")
     pdf, pages = pack_rendering.render_pdf(content)
+    progress(f"Issuing version {version}: storing the PDF")
     sha256 = store_blob(pdf, issued_at)
     pack = MeetingPack(
         meeting_id=meeting.id,
@@ -91,6 +98,7 @@ def issue_pack(
         pages=pages,
         appendix=appendix,
         correction_reason=reason,
+        job_id=job_id,
     )
     meeting.packs.append(pack)  # the meeting's list holds it before anything commits
     if meeting.status is MeetingStatus.PLANNED:
@@ -108,6 +116,11 @@ def issue_pack(
     if notify:
         triggers.pack_issued(meeting, pack)
     return pack
+
+
+def next_version(meeting: Meeting) -> int:
+    """The number the next version of the meeting's pack will have."""
+    return (meeting.packs[-1].version if meeting.packs else 0) + 1
 
 
 def issued_pack(meeting: Meeting, version: int) -> MeetingPack | None:

@@ -47,6 +47,7 @@ from portal.models.mail import (
     MailState,
     OutboxMessage,
 )
+from portal.models.job import FINISHED, Job, JobState
 from portal.models.meeting import (
     Action,
     Decision,
@@ -107,6 +108,9 @@ __all__ = [
     "ItemRecipient",
     "ItemStatus",
     "ItemTheme",
+    "FINISHED",
+    "Job",
+    "JobState",
     "KeyQuestion",
     "Marking",
     "Meeting",

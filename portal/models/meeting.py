@@ -162,6 +162,9 @@ class MeetingPack(Base):
     appendix: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Why a version issued after the meeting was held was needed: it is then a correction.
     correction_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The job that issued it (portal.meetings.pack_jobs): unique, so a job run again after its
+    # worker was killed finds its version instead of issuing another.
+    job_id: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.id"), unique=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="packs")
     issued_by: Mapped[User] = relationship()

@@ -13,7 +13,7 @@ updated. Counts are of locations (a ratings file has a row per key question)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -91,9 +91,11 @@ def import_cqc(
     *,
     user: User | None = None,
     batch_size: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import a CQC CSV from a binary or text stream; return the report (commits as it goes)."""
-    report = ImportReport(file_name=file_name)
+    """Import a CQC CSV from a binary or text stream; return the report (commits as it goes).
+    `progress` is told the counts after each batch."""
+    report = ImportReport(file_name=file_name, progress=progress)
     rows = csv_rows(stream, report.skipped_rows)
     layout, headers = _find_header(rows)
     report.layout = layout.title

@@ -12,9 +12,9 @@ from portal.ecm.measures import thresholds
 from portal.extensions import db
 from portal.models import Provider
 from portal.policy import Permission, can_record_monitoring, has_permission, requires
+from portal.providers import import_jobs
 from portal.providers.admin import form_data, save_provider
 from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
-from portal.providers.importer import ImportFailed, import_cqc
 from portal.providers.services import (
     DISTANCE_NOTE,
     ProviderFilters,
@@ -118,16 +118,18 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
 @bp.route("/providers/import", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
 def import_providers() -> ResponseReturnValue:
-    """Upload a CQC location file; the same importer as the command line; show the report."""
+    """Upload a CQC location file, imported by a job (the same importer as the command line);
+    given the finished job (?job=ID), show its report or what stopped it."""
     form = ImportForm()
-    report = None
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            report = import_cqc(upload.stream, upload.filename or "upload.csv")
-        except ImportFailed as exc:
-            db.session.rollback()
-            form.file.errors = [exc.message]
+        job = import_jobs.start_import(
+            current_user, upload.stream.read(), upload.filename or "upload.csv"
+        )
+        return redirect(url_for("jobs.view_job", job_id=job.id))
+    report, error = import_jobs.outcome(current_user, request.args.get("job", ""))
+    if error:
+        form.file.errors = [error]
     return render_template("providers/import.html", form=form, report=report)
 
 

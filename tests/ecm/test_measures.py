@@ -91,7 +91,7 @@ def test_a_council_member_uploads_a_log_and_sees_the_report(client, login_as):
         "marking": "AMBER+STRICT",
         "file": (io.BytesIO((DATA / "small.csv").read_bytes()), "small.csv"),
     }
-    response = client.post("/care-monitoring/import", data=data)
+    response = client.post("/care-monitoring/import", data=data, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Imported 6, updated 0, skipped 3" in text
@@ -107,7 +107,9 @@ def test_a_file_in_the_wrong_layout_is_refused_with_a_message_and_nothing_saved(
         "marking": "AMBER",
         "file": (io.BytesIO((DATA / "small.csv").read_bytes()), "small.csv"),
     }
-    text = client.post("/care-monitoring/import", data=data).get_data(as_text=True)
+    text = client.post("/care-monitoring/import", data=data, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "There is a problem" in text and "needs the columns" in text
 
 
@@ -138,7 +140,7 @@ def test_a_nul_in_a_visit_log_refuses_its_row_alike_on_every_database(client, lo
         "marking": "AMBER",
         "file": (io.BytesIO(log.encode()), "nul.csv"),
     }
-    response = client.post("/care-monitoring/import", data=data)
+    response = client.post("/care-monitoring/import", data=data, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Imported 1, updated 0, skipped 3" in text
@@ -159,7 +161,7 @@ def test_a_nul_in_the_uploaded_file_name_is_no_500(client, login_as):
         "marking": "AMBER",
         "file": (io.BytesIO(HEADER.encode()), "n\x00ul.csv"),
     }
-    response = client.post("/care-monitoring/import", data=data)
+    response = client.post("/care-monitoring/import", data=data, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "\x00" not in text and "nul.csv" in text

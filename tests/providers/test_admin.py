@@ -107,6 +107,7 @@ def upload(client, name: str, content: bytes):
         "/providers/import",
         {"file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
+        follow_redirects=True,  # to the import's job, which ends on the report
     )
 
 

@@ -59,6 +59,7 @@ API_ROUTES = {
     "/api/v1/meetings/<int:meeting_id>/packs/<int:version>.pdf": "test_meeting_api_reads_never_fail",
     "/api/v1/contract-visits": "test_posting_any_visit_never_fails_or_saves_a_bad_visit",
     "/api/v1/contract-visits/<int:visit_id>": "test_api_reads_never_fail",
+    "/api/v1/jobs/<job_id>": "test_meeting_api_reads_never_fail",
 }
 
 
@@ -374,7 +375,7 @@ def test_posting_any_meeting_never_fails_or_saves_a_bad_one(
 
 
 @FUZZ
-@given(path_id=NUMBER_TEXT, version=NUMBER_TEXT, which=st.integers(min_value=0, max_value=3))
+@given(path_id=NUMBER_TEXT, version=NUMBER_TEXT, which=st.integers(min_value=0, max_value=4))
 def test_meeting_api_reads_never_fail(
     client: FlaskClient, world: SimpleNamespace, path_id: str, version: str, which: int
 ) -> None:
@@ -384,6 +385,7 @@ def test_meeting_api_reads_never_fail(
         ("GET", f"/api/v1/meetings/{meeting_id}"),
         ("GET", f"/api/v1/meetings/{meeting_id}/packs/{number}.pdf"),
         ("POST", f"/api/v1/meetings/{meeting_id}/packs"),
+        ("GET", f"/api/v1/jobs/{meeting_id}"),  # a job's id: anything but the caller's is 404
     ][which]
     response = client.open(path, method=method, headers=world.headers)
     assert_answer(response, f"{method} {path}")
