@@ -134,10 +134,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.concerns.views import bp as concerns_bp
     from portal.ecm.views import bp as ecm_bp
     from portal.intelligence.views import bp as intelligence_bp
-    from portal.mail.views import bp as mail_bp
-    from portal.mail.views import dev_bp as dev_mail_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.mail import tasks  # noqa: F401  (registers the mail jobs with the queue)
+    from portal.mail.views import bp as mail_bp
+    from portal.mail.views import dev_bp as dev_mail_bp
     from portal.main.views import bp as main_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.providers.views import bp as providers_bp

@@ -39,6 +39,7 @@ from portal.models.intelligence import (
     ItemRecipient,
     ItemTheme,
 )
+from portal.models.job import FINISHED, Job, JobState
 from portal.models.mail import (
     CHOSEN_KINDS,
     MailChoice,
@@ -47,7 +48,6 @@ from portal.models.mail import (
     MailState,
     OutboxMessage,
 )
-from portal.models.job import FINISHED, Job, JobState
 from portal.models.meeting import (
     Action,
     Decision,
