@@ -31,7 +31,7 @@ def option_tag(html: str, value: int) -> str:
 def conditional(html: str, radio_id: str) -> str:
     """The opening tag and content of the conditional reveal controlled by a radio."""
     radio = re.search(rf'<input[^>]*id="{radio_id}"[^>]*>', html)
-    assert radio and f'data-aria-controls="conditional-{radio_id}"' in radio.group(0)
+    assert radio and f'aria-controls="conditional-{radio_id}"' in radio.group(0)
     panel = re.search(
         rf'<div class="govuk-radios__conditional[^"]*" id="conditional-{radio_id}">', html
     )
