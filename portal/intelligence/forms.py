@@ -67,8 +67,8 @@ class ItemForm(ServiceCheckedForm):
     recipients = SelectMultipleField(
         "Recipients",
         choices=[],
-        description="The people who may read it, besides you. Choose each person by name; "
-        "their agency is shown beside them.",
+        description="The people who may read it, besides you, chosen by name; "
+        "each is listed with their agency.",
     )
     attachments = MultipleFileField(
         "Attachments",
@@ -93,11 +93,13 @@ class ItemForm(ServiceCheckedForm):
         self.marking.choices = [(m.value, m.label) for m in Marking]
 
     @property
-    def marking_hints(self) -> dict[str, str]:
+    def marking_hints(self) -> dict[str, tuple[str, str]]:
         """Each marking's sharing rule for readers, and who the portal lets read it."""
         return {
-            m.value: f"{MARKING_SHARING_RULE[m]} Who can read it in the portal: "
-            f"{MARKING_AUDIENCE[m]}"
+            m.value: (
+                MARKING_SHARING_RULE[m],
+                f"Who can read it in the portal: {MARKING_AUDIENCE[m]}",
+            )
             for m in Marking
         }
 

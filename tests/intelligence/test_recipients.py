@@ -73,10 +73,13 @@ def test_each_marking_says_what_readers_may_pass_on_and_who_reads_it_in_the_port
     form = client.get(f"/intelligence/new?provider_id={provider.id}").text
     hints = dict(
         re.findall(
-            r'id="(marking(?:-\d)?)-item-hint" class="govuk-hint govuk-radios__hint">([^<]+)<', form
+            r'id="(marking(?:-\d)?)-item-hint" class="govuk-hint govuk-radios__hint">(.*?)</div>',
+            form,
+            re.S,
         )
     )
-    by_marking = dict(zip(Marking, [hints[k] for k in sorted(hints, key=len)], strict=True))
+    texts = [re.sub(r"<[^>]+>", " ", hints[k]) for k in sorted(hints, key=len)]
+    by_marking = dict(zip(Marking, [" ".join(t.split()) for t in texts], strict=True))
     for marking, hint in by_marking.items():
         plain = hint.replace("&#39;", "'").replace("&amp;", "&")
         assert MARKING_SHARING_RULE[marking] in plain and MARKING_AUDIENCE[marking] in plain
