@@ -8,6 +8,7 @@ surrogate) and no input can make a request fail with a 500.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,8 @@ MAX_PAGE = 10_000
 MAX_JSON_DEPTH = 20
 NUL_MESSAGE = "contains a character that cannot be used (a NUL byte)"
 SURROGATE_MESSAGE = "contains text that is not valid Unicode"
+# Control characters other than tab and newlines: PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class InputError(ValidationFailed):
@@ -68,6 +71,11 @@ def page_number(args: Mapping[str, str], last: int = MAX_PAGE) -> int:
     if raw is not None and _ascii_number(raw, 20) is not None and int(raw.strip()) > last:
         return last
     return parse_page(raw, last) or 1
+
+
+def clean_text(value: str) -> str:
+    """Text without control characters (tabs and newlines stay), trimmed."""
+    return _CONTROL.sub("", value).strip()
 
 
 def text_problem(text: str) -> str | None:

@@ -23,6 +23,7 @@ from flask_login import current_user
 from portal.extensions import login_manager
 from portal.models import (
     Action,
+    Agency,
     AgencyKind,
     CareVisit,
     ContractVisit,
@@ -43,13 +44,42 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: The markings a circulated meeting pack may contain (built for all members).
 PACK_MARKINGS = frozenset({Marking.CLEAR, Marking.GREEN, Marking.AMBER})
 
-#: Plain-English audiences, shown beside the marking on forms and pages.
+#: Plain-English audiences: who the portal lets read an item with each marking (the rule is
+#: `item_readers` below), shown beside the marking on forms and pages.
 MARKING_AUDIENCE = {
     Marking.CLEAR: "Everyone who can sign in to the portal.",
-    Marking.GREEN: "Everyone who can sign in to the portal.",
+    Marking.GREEN: (
+        "Everyone who can sign in to the portal, as with TLP:CLEAR: what differs is what "
+        "readers may pass on."
+    ),
     Marking.AMBER: ("Members and chairs of every partner agency, and viewers in your own agency."),
     Marking.AMBER_STRICT: "Everyone in your own agency, and meeting chairs.",
     Marking.RED: "Only you and the people you name as recipients.",
+}
+
+#: What a reader may do with an item outside the portal, from FIRST's TLP 2.0 definitions. The
+#: portal lets the same people read CLEAR and GREEN; the difference is this rule for readers.
+MARKING_SHARING_RULE = {
+    Marking.CLEAR: (
+        "May be shared publicly: there is no limit on who may be told. "
+        "Never use it for anything that names or identifies a person."
+    ),
+    Marking.GREEN: (
+        "May be shared within the group’s community (the partner agencies and their peers), "
+        "but not publicly: not with the press, on websites or on social media."
+    ),
+    Marking.AMBER: (
+        "Limited disclosure: readers may share it only on a need-to-know basis, with members "
+        "of their own organisation and its clients."
+    ),
+    Marking.AMBER_STRICT: (
+        "Limited disclosure: readers may share it only within their own organisation, "
+        "on a need-to-know basis."
+    ),
+    Marking.RED: (
+        "For the eyes and ears of the individual recipients only: no further disclosure, "
+        "not even within their own organisation."
+    ),
 }
 
 
@@ -110,6 +140,11 @@ def is_active_user(user: Reader | None) -> TypeGuard[User]:
         and user.active
         and user.agency.active
     )
+
+
+def active_user_clause() -> sa.ColumnElement[bool]:
+    """SQL for is_active_user: an active user of an active agency (the query joins Agency)."""
+    return sa.and_(User.active.is_(True), Agency.active.is_(True))
 
 
 def has_permission(user: Reader, permission: Permission) -> TypeGuard[User]:

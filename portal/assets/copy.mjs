@@ -17,6 +17,6 @@ cpSync(join(govuk, 'assets', 'images'), join(out, 'images'), {
   recursive: true,
   filter: (src) => !skippedImages.has(basename(src))
 })
-for (const file of ['init.js', 'agenda-order.js', 'favicon.svg', 'print.css']) {
+for (const file of ['init.js', 'agenda-order.js', 'people-picker.js', 'conditional-reveal.js', 'favicon.svg', 'print.css']) {
   copyFileSync(join(root, 'portal', 'assets', file), join(out, file))
 }

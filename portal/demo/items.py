@@ -3,6 +3,7 @@ what later happened to the item (items.toml, voices/*.toml)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,14 @@ from portal.models import (
 
 N_ITEMS = 660
 MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+#: The likelihoods and impacts drawn from by a template's severity (0 reassuring ... 3 serious),
+#: unless the template gives its own.
+LIKELIHOODS = ((1, 2), (2, 2, 3, 3, 4), (2, 3, 3, 4, 4), (3, 3, 4, 4, 5))
+IMPACTS = ((1, 2), (1, 2, 2, 3), (2, 2, 3, 3, 4), (3, 4, 4, 4, 5))
+#: The marking weights of an item that names a person when its voice gives AMBER and above none.
+NAMED = (0, 0, 3, 1, 1)
+#: The markings an edit may lower one step.
+LOWERABLE = ("AMBER", "AMBER+STRICT")
 #: How much likelier an item about a provider with concerns is to be one point more likely.
 LIKELIER = {"concern": 0.25, "hot": 0.4, "open": 0.5, "closed": 0.4}
 
@@ -126,29 +135,36 @@ def _spec(demo: Demo, index: int, span: int) -> Spec:
     slots = item_slots(demo, index, observed, code)
     slots["closer"] = rng.choice((voice.closers or ("",)) + ("",)).format_map(slots)
     title = rng.choice(template.titles).format_map(slots)
+    body = rng.choice((template.body, *template.bodies))
     state = {
         "provider_id": provider.id,
         "observed_on": observed.isoformat(),
         "title": title[0].upper() + title[1:],
-        "body": " ".join(template.body.format_map(slots).split()),
+        "body": " ".join(body.format_map(slots).split()),
         **_content(demo, voice, template, plan.profile),
     }
     if state["marking"] == "RED":
         pool = [u for u in demo.readers if u.id != author.id]
         state["recipient_ids"] = sorted(u.id for u in rng.sample(pool, rng.randint(1, 3)))
     logged_at = at(logged, rng.randint(8, 16), rng.randint(0, 59))
-    return Spec(index, author, code, logged_at, _history(demo, author, code, logged_at, state))
+    history = _history(demo, template, (author, code, logged_at), state)
+    return Spec(index, author, code, logged_at, history)
 
 
 def _content(demo: Demo, voice: Voice, template: Template, profile: str) -> dict[str, Any]:
-    """The item's grading, marking and handling, as its voice and template weigh them."""
+    """The item's grading, marking and handling, as its voice and template weigh them.
+
+    An item that names a person is marked AMBER or above, whatever its voice's weights.
+    """
     rng, sev = demo.rng, template.severity
-    likelihood = rng.choice(((1, 2), (2, 2, 3, 3, 4), (2, 3, 3, 4, 4), (3, 3, 4, 4, 5))[sev])
-    impact = rng.choice(((1, 2), (1, 2, 2, 3), (2, 2, 3, 3, 4), (3, 4, 4, 4, 5))[sev])
+    likelihood = rng.choice(template.likelihood or LIKELIHOODS[sev])
+    impact = rng.choice(template.impact or IMPACTS[sev])
     likelihood = min(5, likelihood + (rng.random() < LIKELIER.get(profile, 0)))
     marking_weights = {"sensitive": (0, 0, 20, 45, 35), "public": (55, 45, 0, 0, 0)}.get(
         template.sharing, voice.marking_weights
     )
+    if template.names_person:
+        marking_weights = (0, 0, *marking_weights[2:]) if any(marking_weights[2:]) else NAMED
     marking = rng.choices(MARKINGS, marking_weights)[0]
     conditions = {"sensitive": 0.6, "public": 0}.get(template.sharing, voice.condition_share)
     handling = "C" if rng.random() < conditions else "P"
@@ -203,15 +219,18 @@ def _item(demo: Demo, spec: Spec) -> IntelligenceItem:
 
 
 def _history(
-    demo: Demo, author: User, code: str, logged_at: datetime, state: dict[str, Any]
+    demo: Demo, template: Template, logged: tuple[User, str, datetime], state: dict[str, Any]
 ) -> list[Revision]:
-    """The first revision; one item in 12 edited later, one in 33 then withdrawn."""
+    """The first revision; one item in 12 edited later (with its template's own edits when it
+    has them), one in 33 then withdrawn. `logged`: the author, their agency's code, when."""
     rng, limit = demo.rng, at(demo.last_day, 17, 30)
+    author, code, logged_at = logged
     history: list[Revision] = [(author, logged_at, "", dict(state))]
     if rng.random() < 0.08:
-        edit = rng.choice(demo.text.items.edits)
+        pool = template.edits or demo.text.items.edits
+        edit = rng.choice(pool)
         when = min(_later(demo, logged_at, 25), limit)
-        reason, new = _edit(demo, edit, when, state)
+        reason, new = _edit(edit, pool, when, state, template.names_person)
         editor = demo.chairs[code] if code in demo.chairs and rng.random() < 0.3 else author
         if when > logged_at:
             history.append((editor, when, reason, new))
@@ -225,20 +244,20 @@ def _history(
 
 
 def _edit(
-    demo: Demo, edit: Edit, when: datetime, state: dict[str, Any]
+    edit: Edit, pool: Sequence[Edit], when: datetime, state: dict[str, Any], names_person: bool
 ) -> tuple[str, dict[str, Any]]:
-    """The edit made to the item: the revision's reason, and the item as it became."""
-    edits = demo.text.items.edits
+    """The edit made to the item: the revision's reason, and the item as it became (an item
+    that names a person is never lowered below AMBER). `pool`: the edits it was drawn from."""
     what, reason, sentence = edit.change, edit.reason, edit.sentence
     new = dict(state)
     if what == "likelihood+" and new["likelihood"] < 5:
         new["likelihood"] += 1
     elif what == "impact-" and new["impact"] > 1:
         new["impact"] -= 1
-    elif what == "marking" and new["marking"] in ("AMBER", "AMBER+STRICT"):
+    elif what == "marking" and new["marking"] in (LOWERABLE[1:] if names_person else LOWERABLE):
         new["marking"] = {"AMBER": "GREEN", "AMBER+STRICT": "AMBER"}[new["marking"]]
-    else:  # the change cannot be made: the last edit that only adds text instead
-        fallback = [e for e in edits if e.change == "text"][-1]
+    elif what != "text":  # the change cannot be made: the last edit that only adds text instead
+        fallback = [e for e in pool if e.change == "text"][-1]
         reason, sentence = fallback.reason, fallback.sentence
     if sentence:
         new["body"] += " " + sentence.format(

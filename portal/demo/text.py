@@ -142,6 +142,10 @@ class ItemWords:
     edits: tuple[Edit, ...]
 
 
+#: The slots that name a person ("Mrs K"): an item whose text has one is marked AMBER or above.
+PERSON_SLOTS = ("{res}", "{res2}", "{res_f}", "{res_m}")
+
+
 @dataclass(frozen=True)
 class Template:
     """One kind of intelligence item, written in one agency kind's voice."""
@@ -154,6 +158,19 @@ class Template:
     body: str
     settings: tuple[str, ...] = SETTINGS
     sharing: str = ""  # "sensitive": police-only detail; "public": already published
+    #: Other wordings of the same kind of item (another officer, other details), drawn with body.
+    bodies: tuple[str, ...] = ()
+    #: The likelihoods and impacts drawn from, where the severity's own would not be credible.
+    likelihood: tuple[int, ...] = ()
+    impact: tuple[int, ...] = ()
+    #: Later edits only this kind of item has (used instead of the general ones in items.toml).
+    edits: tuple[Edit, ...] = ()
+
+    @property
+    def names_person(self) -> bool:
+        """Whether its text names a person (a resident, a client, a tenant)."""
+        texts = (self.body, *self.bodies, *self.titles)
+        return any(slot in text for text in texts for slot in PERSON_SLOTS)
 
 
 @dataclass(frozen=True)
@@ -262,7 +279,10 @@ def _voice(kind: str) -> Voice:
         **data
         | {
             "closers": data.get("closers", ()),
-            "templates": tuple(Template(kind=kind, **t) for t in data["templates"]),
+            "templates": tuple(
+                Template(kind=kind, **t | {"edits": tuple(Edit(**e) for e in t.get("edits", ()))})
+                for t in data["templates"]
+            ),
         }
     )
 

@@ -24,8 +24,9 @@ from wtforms import (
 
 from portal.config import labels, taxonomy
 from portal.forms import ServiceCheckedForm
+from portal.intelligence.recipients import PeopleChoices
 from portal.models import IntelligenceItem, KeyQuestion, Marking
-from portal.policy import MARKING_AUDIENCE
+from portal.policy import MARKING_AUDIENCE, MARKING_SHARING_RULE
 
 #: Service keys whose message shows on a differently named field.
 _FIELD_FOR_KEY = {"observed_on": "observed_day", "cqc_location_id": "provider_id"}
@@ -63,10 +64,11 @@ class ItemForm(ServiceCheckedForm):
         description="Required with handling code C: the conditions on sharing it further.",
     )
     marking = RadioField("Sharing marking", choices=[])
-    recipients = TextAreaField(
+    recipients = SelectMultipleField(
         "Recipients",
-        description="Only for TLP:RED. The e-mail addresses of the portal users who may read it, "
-        "one per line or separated by commas. You can always read what you log.",
+        choices=[],
+        description="The people who may read it, besides you, chosen by name; "
+        "each is listed with their agency.",
     )
     attachments = MultipleFileField(
         "Attachments",
@@ -80,6 +82,7 @@ class ItemForm(ServiceCheckedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.people: PeopleChoices = []
         self.key_question.choices = [(kq.value, kq.label) for kq in KeyQuestion]
         self.themes.choices = list(labels("themes").items())
         self.likelihood.choices = _graded("likelihood")
@@ -90,9 +93,20 @@ class ItemForm(ServiceCheckedForm):
         self.marking.choices = [(m.value, m.label) for m in Marking]
 
     @property
-    def marking_hints(self) -> dict[str, str]:
-        """Who will be able to read an item with each marking."""
-        return {m.value: MARKING_AUDIENCE[m] for m in Marking}
+    def marking_hints(self) -> dict[str, tuple[str, str]]:
+        """Each marking's sharing rule for readers, and who the portal lets read it."""
+        return {
+            m.value: (
+                MARKING_SHARING_RULE[m],
+                f"Who can read it in the portal: {MARKING_AUDIENCE[m]}",
+            )
+            for m in Marking
+        }
+
+    def offer_people(self, people: PeopleChoices) -> None:
+        """The people to choose recipients from, by agency (the select's groups)."""
+        self.people = people
+        self.recipients.choices = dict(people)
 
     def submitted_data(self) -> dict[str, Any]:
         """The typed values in the shape services.validate_item reads (the API's shape)."""
@@ -114,14 +128,14 @@ class ItemForm(ServiceCheckedForm):
             "handling_code": self.handling_code.data,
             "handling_conditions": self.handling_conditions.data,
             "marking": self.marking.data,
-            "recipients": self.recipients.data or "",
+            "recipient_ids": self.recipients.data or [],
         }
 
     def field_for_error(self, key: str) -> Field | None:
         """The field that shows the message for a service key."""
         return super().field_for_error(_FIELD_FOR_KEY.get(key, key))
 
-    def fill_from(self, item: IntelligenceItem, recipient_emails: list[str]) -> None:
+    def fill_from(self, item: IntelligenceItem) -> None:
         """Pre-fill the form with the item as it stands (for editing)."""
         self.provider_id.data = str(item.provider_id)
         self.observed_day.data = str(item.observed_on.day)
@@ -138,7 +152,7 @@ class ItemForm(ServiceCheckedForm):
         self.handling_code.data = str(item.handling_code)
         self.handling_conditions.data = item.handling_conditions
         self.marking.data = str(item.marking)
-        self.recipients.data = "\n".join(recipient_emails)
+        self.recipients.data = [str(uid) for uid in sorted(item.recipient_ids)]
 
 
 class WithdrawForm(FlaskForm):

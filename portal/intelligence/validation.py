@@ -20,8 +20,9 @@ from flask import current_app
 from portal import clock
 from portal.config import labels
 from portal.extensions import db
-from portal.inputs import parse_id
+from portal.inputs import clean_text, parse_id
 from portal.intelligence.attachments import CheckedUpload, Upload, check_uploads
+from portal.intelligence.recipients import recipients_from_emails, recipients_from_ids
 from portal.models import (
     HandlingCode,
     IntelligenceAssessment,
@@ -31,7 +32,6 @@ from portal.models import (
     SourceEvaluation,
     User,
 )
-from portal.policy import is_active_user
 from portal.unit_of_work import ValidationFailed
 
 E = TypeVar("E", bound=enum.Enum)
@@ -39,12 +39,8 @@ E = TypeVar("E", bound=enum.Enum)
 MAX_TITLE = 200
 MAX_TEXT = 20_000
 MAX_CONDITIONS = 2_000
-MAX_RECIPIENTS = 50
 EARLIEST_YEAR = 1900
-# Control characters other than tab and newlines: PostgreSQL refuses NUL in text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass
@@ -140,6 +136,8 @@ class ItemReading(Reading):
 
     author: User
     uploads: Sequence[Upload] = ()
+    #: The form names recipients by user id (`recipient_ids`); the API by e-mail (`recipients`).
+    recipients_by_id: bool = False
 
 
 def _themes_field(reading: Reading) -> list[str]:
@@ -171,8 +169,14 @@ def _handling_conditions(reading: Reading) -> str:
 
 
 def _recipients_field(reading: ItemReading) -> list[User]:
-    marking = reading.values["marking"]
-    return _recipients(reading.data.get("recipients"), marking, reading.author, reading.errors)
+    """Only TLP:RED names its readers; other markings ignore the recipients sent."""
+    if reading.values["marking"] is not Marking.RED:
+        return []
+    if reading.recipients_by_id:
+        return recipients_from_ids(
+            reading.data.get("recipient_ids"), reading.author, reading.errors
+        )
+    return recipients_from_emails(reading.data.get("recipients"), reading.author, reading.errors)
 
 
 def _uploads_field(reading: ItemReading) -> list[CheckedUpload]:
@@ -253,21 +257,28 @@ def validate_item(
     author: User,
     uploads: Sequence[Upload] = (),
     today: date | None = None,
+    *,
+    recipients_by_id: bool = False,
 ) -> ItemFields:
-    """Check every field; the clean values, or ValidationFailed with one message per bad field."""
+    """Check every field; the clean values, or ValidationFailed with one message per bad field.
+
+    recipients_by_id: the recipients come as user ids in `recipient_ids` (the form's way), not
+    as e-mail addresses in `recipients` (the API's).
+    """
     if not isinstance(data, Mapping):
         raise ValidationFailed({"request": "Send the item as a JSON object"})
-    reading = ItemReading(data, today or clock.today(), author=author, uploads=uploads)
+    reading = ItemReading(
+        data,
+        today or clock.today(),
+        author=author,
+        uploads=uploads,
+        recipients_by_id=recipients_by_id,
+    )
     values = read_fields(reading, ITEM_CHECKS)
     if reading.errors or any(value is None for value in values.values()):
         # Every missing value has its message already; the fallback is never shown.
         raise ValidationFailed(reading.errors or {"request": "The item could not be read"})
     return ItemFields(**values)
-
-
-def clean_text(value: str) -> str:
-    """Text without control characters (tabs and newlines stay), trimmed."""
-    return _CONTROL.sub("", value).strip()
 
 
 def whole_number(value: Any) -> int | None:
@@ -440,48 +451,3 @@ def _themes(value: Any, errors: dict[str, str]) -> list[str]:
         )
         return []
     return sorted(set(value))
-
-
-def parse_addresses(value: Any) -> list[str] | None:
-    """E-mail addresses from a list or from text (one per line or comma-separated)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = _ADDRESS_SEPARATORS.split(value)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return None
-    addresses: list[str] = []
-    for raw in value:
-        address = clean_text(raw).lower()
-        if address and address not in addresses:
-            addresses.append(address)
-    return addresses
-
-
-def _recipients(
-    value: Any, marking: Marking | None, author: User, errors: dict[str, str]
-) -> list[User]:
-    """The active users named as recipients of a TLP:RED item (the author reads it anyway)."""
-    if marking is not Marking.RED:
-        return []  # only TLP:RED names its readers; other markings ignore the list
-    addresses = parse_addresses(value)
-    if addresses is None:
-        errors["recipients"] = "Recipients must be a list of e-mail addresses"
-        return []
-    addresses = [a for a in addresses if a != author.email.lower()]
-    if len(addresses) > MAX_RECIPIENTS:
-        errors["recipients"] = f"Name up to {MAX_RECIPIENTS} recipients"
-        return []
-    if not addresses:
-        return []
-    users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(addresses)))
-    active = {u.email.lower(): u for u in users if is_active_user(u)}
-    unknown = [a[:254] for a in addresses if a not in active]
-    if unknown:
-        noun = "this e-mail address" if len(unknown) == 1 else "these e-mail addresses"
-        errors["recipients"] = (
-            f"No active portal user has {noun}: {', '.join(unknown)}. "
-            "Check the spelling, or remove them"
-        )
-        return []
-    return [active[a] for a in addresses]

@@ -23,9 +23,10 @@ from portal.errors import render_error
 from portal.intelligence import lists, services
 from portal.intelligence.attachments import Upload, download_headers, human_size, max_bytes
 from portal.intelligence.forms import ItemForm, ListFilterForm, WithdrawForm
+from portal.intelligence.recipients import people_choices
 from portal.intelligence.validation import validate_item
-from portal.models import IntelligenceItem, ItemStatus, Provider
-from portal.policy import Permission, can_edit_item, requires
+from portal.models import IntelligenceItem, ItemStatus, Marking, Provider
+from portal.policy import MARKING_SHARING_RULE, Permission, can_edit_item, requires
 from portal.providers.search import find_providers
 from portal.risk import EXPLANATION
 from portal.unit_of_work import ValidationFailed
@@ -73,6 +74,7 @@ def _render_form(
     item: IntelligenceItem | None = None,
     chosen: Sequence[str] = (),
 ) -> str:
+    form.offer_people(people_choices(current_user, form.recipients.data or []))
     return render_template(
         "intelligence/form.html", form=form, provider=provider, item=item, chosen_files=chosen
     )
@@ -86,7 +88,9 @@ def new_item() -> ResponseReturnValue:
     if request.method == "POST":
         uploads = _uploads()
         try:
-            fields = validate_item(form.submitted_data(), current_user, uploads)
+            fields = validate_item(
+                form.submitted_data(), current_user, uploads, recipients_by_id=True
+            )
         except ValidationFailed as refused:
             form.show_errors(refused.errors)
         else:
@@ -125,6 +129,7 @@ def view_item(item_id: int) -> ResponseReturnValue:
         item=item,
         grading=services.grading(item.snapshot()),
         audience=services.audience(item.marking, item.source_agency.name),
+        sharing_rule=MARKING_SHARING_RULE[Marking(item.marking)],
         themes=services.theme_labels(item.theme_codes),
         recipients=sorted((r.user for r in item.recipients), key=lambda u: u.name),
         provider_url=services.provider_url(item.provider_id),
@@ -178,7 +183,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
         uploads = _uploads()
         data = form.submitted_data() | {"provider_id": item.provider_id}
         try:
-            fields = validate_item(data, current_user, uploads)
+            fields = validate_item(data, current_user, uploads, recipients_by_id=True)
         except ValidationFailed as refused:
             form.show_errors(refused.errors)
         else:
@@ -186,7 +191,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
             flash("Changes saved" if changed else "You did not change anything", "success")
             return redirect(url_for(".view_item", item_id=item.id))
         return _render_form(form, item.provider, item, [u.filename for u in uploads])
-    form.fill_from(item, services.recipient_emails(item))
+    form.fill_from(item)
     return _render_form(form, item.provider, item)
 
 

@@ -11,7 +11,13 @@ from portal.concerns.services import provider_panel
 from portal.ecm.measures import thresholds
 from portal.extensions import db
 from portal.models import Provider
-from portal.policy import Permission, can_record_monitoring, has_permission, requires
+from portal.policy import (
+    Permission,
+    can_log_intelligence,
+    can_record_monitoring,
+    has_permission,
+    requires,
+)
 from portal.providers import import_jobs
 from portal.providers.admin import form_data, save_provider
 from portal.providers.forms import ImportForm, ProviderFilterForm, ProviderForm
@@ -77,6 +83,7 @@ def view_provider(provider_id: int) -> ResponseReturnValue:
         distance_note=DISTANCE_NOTE,
         can_administer=has_permission(current_user, Permission.ADMINISTER),
         can_record_monitoring=can_record_monitoring(current_user),
+        can_log_intelligence=can_log_intelligence(current_user),
         ecm_thresholds=thresholds(),
     )
 

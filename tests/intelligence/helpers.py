@@ -100,7 +100,7 @@ def form_fields(provider_id: int, **overrides: Any) -> dict[str, Any]:
         "handling_code": "P",
         "handling_conditions": "",
         "marking": "AMBER",
-        "recipients": "",
+        "recipients": [],
     }
     fields.update(overrides)
     return fields
