@@ -36,6 +36,8 @@ def api_search() -> ResponseReturnValue:
     return jsonify(
         {
             "total": results.total,
+            "total_capped": results.total_capped,
+            "facets_capped": results.facets_capped,
             "page": results.page,
             "hits": [
                 {

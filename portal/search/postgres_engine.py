@@ -21,7 +21,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
 from portal.policy import Reader, readable_items_clause
-from portal.search.interface import FACETS, EngineHit, EngineResult, SearchRequest
+from portal.search.interface import (
+    FACETS,
+    EngineHit,
+    EngineResult,
+    SearchRequest,
+    candidate_limit,
+)
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 
@@ -314,18 +320,46 @@ def _facet_rows(matched: sa.CTE) -> sa.Select[Any]:
     )
 
 
-def _result(rows: Any) -> EngineResult:
+def _leaves(node: Node | None) -> list[Term | Phrase | Prefix]:
+    if node is None:
+        return []
+    if isinstance(node, And | Or):
+        return [leaf for part in node.parts for leaf in _leaves(part)]
+    if isinstance(node, Not):
+        return _leaves(node.part)
+    return [node]
+
+
+def _up_to_cap(select: sa.Select[Any], tree: Node | None, limit: int) -> sa.Select[Any]:
+    """The matches up to the limit, newest first: the same set on every run, where a bare
+    LIMIT over a parallel scan keeps whichever rows its workers send first.
+
+    Only where a word or prefix in the text is searched for, and no phrase. Without
+    words (browsing, `theme:` or `agency:` alone) and with a phrase, PostgreSQL's
+    estimate of the matches is too high: it expects to stop early, walks the primary
+    key backwards through the whole table, and is slower than the scan it would
+    otherwise make. Those are counted and ranked in full, exactly.
+    """
+    leaves = _leaves(tree)
+    if any(isinstance(leaf, Phrase) for leaf in leaves) or not any(
+        leaf.field in (None, "title") for leaf in leaves
+    ):
+        return select
+    return select.order_by(IntelligenceItem.id.desc()).limit(limit)
+
+
+def _result(rows: Any, limit: int) -> EngineResult:
     """The hits in page order, the total and the facets, from the statement's rows."""
     hits: list[tuple[int, str, int, float]] = []
-    total = 0
+    items = providers = 0
     facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     for section, label, id_, score, n, key_question, marking, day, themes in rows:
         if section == "hit":
             hits.append((int(n), label, int(id_), float(score or 0)))
         elif section == "providers":
-            total += int(n or 0)
+            providers = int(n or 0)
         elif section == "cell":
-            total += n
+            items += n
             facets["agency"][label] += n
             facets["key_question"][key_question] += n
             facets["marking"][marking] += n
@@ -335,10 +369,15 @@ def _result(rows: Any) -> EngineResult:
             for theme in themes or ():
                 facets["theme"][theme] += n
     hits.sort()
+    # Either kind reaching the limit means more matches than were looked at.
+    capped = max(items, providers) >= limit
+    total = limit - 1 if capped else items + providers
     return EngineResult(
         hits=[EngineHit(type=t, id=i, score=round(s, 4)) for _, t, i, s in hits],
         total=total,
         facets={name: dict(counts) for name, counts in facets.items()},
+        total_capped=capped,
+        facets_capped=items >= limit,
     )
 
 
@@ -358,19 +397,25 @@ class PostgresEngine:
         return int(items or 0) + int(providers or 0)
 
     def search(self, user: Reader, request: SearchRequest) -> EngineResult:
-        """Ranked hits the user may read, with the exact total and facet counts.
+        """Ranked hits the user may read, with the total and facet counts up to the cap.
 
         One statement does it all: the readable, matching items are found and ranked
         once (a materialised CTE, which PostgreSQL may scan with parallel workers),
-        and the page of hits, the total and every facet are read from that set.
+        and the page of hits, the total and every facet are read from that set. The
+        set stops at the cap (`candidate_limit`): the newest matches (by id), so that
+        a common word costs a scan of the first tens of thousands of rows rather than
+        all of them. Up to the cap everything is exact;
+        beyond it the total reads "more than", the facets count the matches looked at,
+        and the ranking is of those matches. (Not every search stops: `_up_to_cap`.)
         """
+        limit = candidate_limit(request)
         tree = request.parsed.tree
         item_compiler = _Compiler("items")
         item_where = sa.and_(
             readable_items_clause(user), item_compiler.condition(tree), *_item_filters(request)
         )
         item = IntelligenceItem
-        matched = (
+        matched = _up_to_cap(
             sa.select(
                 item.id.label("id"),
                 item.source_agency_id.label("agency_id"),
@@ -379,17 +424,18 @@ class PostgresEngine:
                 item.observed_on.label("sort_date"),
                 ITEM_THEMES.label("themes"),
                 item_compiler.rank().label("score"),
-            )
-            .where(item_where)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
+            ).where(item_where),
+            tree,
+            limit,
+        ).cte("matched").prefix_with("MATERIALIZED")
         include_providers = tree is not None and not request.filters.any
         provider_compiler = _Compiler("providers")
         provider_where = provider_compiler.condition(tree) if include_providers else sa.false()
         providers = (
             sa.select(Provider.id.label("id"), provider_compiler.rank().label("score"))
             .where(provider_where)
+            .order_by(Provider.id.desc())
+            .limit(limit)
             .cte("matched_providers")
             .prefix_with("MATERIALIZED")
         )
@@ -410,7 +456,7 @@ class PostgresEngine:
         )
         with _search_settings():
             rows = db.session.execute(statement).all()
-        return _result(rows)
+        return _result(rows, limit)
 
     def snippets(
         self, request: SearchRequest, texts: dict[tuple[str, int], str]

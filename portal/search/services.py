@@ -66,6 +66,10 @@ class SearchResults:
     engine: str = ""
     # The providers among the hits with an embargo on new placements in force today.
     embargoed: frozenset[int] = frozenset()
+    # Counting stopped at the cap: there are more than `total` results (and the facet
+    # counts are lower bounds when `facets_capped`).
+    total_capped: bool = False
+    facets_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -240,6 +244,8 @@ def run_search(
         message=parsed.message,
         engine=engine.name,
         embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], clock.today()),
+        total_capped=found.total_capped,
+        facets_capped=found.facets_capped,
     )
     return results
 

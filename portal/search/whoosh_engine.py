@@ -26,7 +26,13 @@ from portal.models import IntelligenceItem, SearchChange
 from portal.policy import Reader
 from portal.search import documents
 from portal.search.changes import ITEM, PROVIDER
-from portal.search.interface import EngineHit, EngineResult, SearchRequest
+from portal.search.interface import (
+    EngineHit,
+    EngineResult,
+    SearchRequest,
+    candidate_limit,
+    capped_total,
+)
 from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer
 from portal.search.whoosh_eval import (
     Evaluator,
@@ -296,7 +302,7 @@ class WhooshEngine:
         return cached
 
     def search(self, user: Reader, request: SearchRequest) -> EngineResult:
-        """Ranked hits the principals may read, with the exact total and facet counts."""
+        """Ranked hits the principals may read, with the total (up to the cap) and facets."""
         self.catch_up()
         try:
             return self._search(request)
@@ -338,7 +344,12 @@ class WhooshEngine:
                         score=round(float(score), 4),
                     )
                 )
-            return EngineResult(hits=hits, total=len(matched), facets=self._facets(matched))
+            # The index finds every match anyway; the total stops at the cap as
+            # PostgreSQL's does, so both engines answer alike. Facets stay exact.
+            total, capped = capped_total(len(matched), candidate_limit(request))
+            return EngineResult(
+                hits=hits, total=total, facets=self._facets(matched), total_capped=capped
+            )
 
     def _leaf_segments(self, searcher: Searcher) -> list[tuple[Any, SegmentData, int]]:
         """Each segment's reader, what is kept of it, and its first document number."""
