@@ -13,7 +13,7 @@ import html
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -36,6 +36,7 @@ ITEM_VECTOR: sa.ColumnClause[Any] = sa.literal_column("intelligence_items.search
 #: The item's theme codes, kept beside the vector by triggers (migration 0003).
 ITEM_THEMES = sa.literal_column("intelligence_items.search_themes", sa.ARRAY(sa.Text))
 PROVIDER_VECTOR: sa.ColumnClause[Any] = sa.literal_column("providers.search_vector")
+SelectT = TypeVar("SelectT", bound=sa.Select)  # a select of any row shape
 _SAFE_PREFIX = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -330,7 +331,7 @@ def _leaves(node: Node | None) -> list[Term | Phrase | Prefix]:
     return [node]
 
 
-def _up_to_cap(select: sa.Select[Any], tree: Node | None, limit: int) -> sa.Select[Any]:
+def _up_to_cap(select: SelectT, tree: Node | None, limit: int) -> SelectT:
     """The matches up to the limit, newest first: the same set on every run, where a bare
     LIMIT over a parallel scan keeps whichever rows its workers send first.
 
@@ -415,19 +416,23 @@ class PostgresEngine:
             readable_items_clause(user), item_compiler.condition(tree), *_item_filters(request)
         )
         item = IntelligenceItem
-        matched = _up_to_cap(
-            sa.select(
-                item.id.label("id"),
-                item.source_agency_id.label("agency_id"),
-                item.key_question.label("key_question"),
-                item.marking.label("marking"),
-                item.observed_on.label("sort_date"),
-                ITEM_THEMES.label("themes"),
-                item_compiler.rank().label("score"),
-            ).where(item_where),
-            tree,
-            limit,
-        ).cte("matched").prefix_with("MATERIALIZED")
+        matched = (
+            _up_to_cap(
+                sa.select(
+                    item.id.label("id"),
+                    item.source_agency_id.label("agency_id"),
+                    item.key_question.label("key_question"),
+                    item.marking.label("marking"),
+                    item.observed_on.label("sort_date"),
+                    ITEM_THEMES.label("themes"),
+                    item_compiler.rank().label("score"),
+                ).where(item_where),
+                tree,
+                limit,
+            )
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
         include_providers = tree is not None and not request.filters.any
         provider_compiler = _Compiler("providers")
         provider_where = provider_compiler.condition(tree) if include_providers else sa.false()

@@ -138,9 +138,11 @@ class _TermPool:
         self.terms.clear()
 
 
-class _InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]  # Whoosh is untyped
+class _InliningPostingsWriter(W3PostingsWriter):
     """Whoosh's postings writer with its inlining working: Whoosh 2.7 calls
     `terminfo.set_inline`, and the method (which its reader reads back) is `set_inlined`."""
+
+    _terminfo: Any
 
     def finish_postings(self) -> Any:
         terminfo = self._terminfo
@@ -155,7 +157,7 @@ class _InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]  # Whoosh
         return terminfo
 
 
-class _InliningCodec(W3Codec):  # type: ignore[misc]  # Whoosh is untyped
+class _InliningCodec(W3Codec):
     """Whoosh's codec, its postings writer inlining rare terms' postings."""
 
     def __init__(self) -> None:
@@ -171,7 +173,7 @@ class _InliningCodec(W3Codec):  # type: ignore[misc]  # Whoosh is untyped
         )
 
 
-class BulkSegmentWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
+class BulkSegmentWriter(SegmentWriter):
     """A writer for a full build: the same segment files as Whoosh's own writer, written
     without its external sort (every posting pickled to a run, merged back through a
     heap, its field length looked up one by one), which is most of a build's time.

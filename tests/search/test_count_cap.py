@@ -53,7 +53,7 @@ def test_more_matches_than_the_cap_read_as_more_than_the_cap(capped):
     assert (found.total, found.total_capped) == (CAP, True)
     assert len(found.hits) == 2
     # Facet counts never exceed what is there; exact unless the engine says otherwise.
-    staffing = dict((v, n) for v, _, n in found.facets["theme"])["staffing"]
+    staffing = {v: n for v, _, n in found.facets["theme"]}["staffing"]
     assert staffing == 6 if not found.facets_capped else CAP <= staffing <= 6
 
 
@@ -63,7 +63,7 @@ def test_up_to_the_cap_the_total_and_facets_are_exact(capped):
     db.session.commit()
     found = run_search(member, "pangolin", SearchFilters(), per_page=2)
     assert (found.total, found.total_capped, found.facets_capped) == (3, False, False)
-    assert dict((v, n) for v, _, n in found.facets["theme"]) == {"staffing": 3}
+    assert {v: n for v, _, n in found.facets["theme"]} == {"staffing": 3}
 
 
 def test_the_cap_counts_only_what_the_reader_may_read(capped):
