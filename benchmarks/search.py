@@ -512,8 +512,10 @@ def main() -> None:
         sample = client.get(
             "/api/v1/search", query_string={"q": "resident"}, headers=headers
         ).get_json()
+        more = "more than " if sample.get("total_capped") else ""
         print(
-            f"'resident' finds {sample['total']:,} readable items (facets: {', '.join(sample['facets'])})"
+            f"'resident' finds {more}{sample['total']:,} readable items "
+            f"(facets: {', '.join(sample['facets'])})"
         )
 
         with app.app_context():
