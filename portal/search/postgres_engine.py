@@ -382,6 +382,23 @@ def _result(rows: Any, limit: int) -> EngineResult:
     )
 
 
+def _matched_providers(request: SearchRequest, limit: int) -> sa.CTE:
+    """The providers the words match (none when browsing or filtering), up to the limit."""
+    tree = request.parsed.tree
+    compiler = _Compiler("providers")
+    include = tree is not None and not request.filters.any
+    # The condition first: compiling it collects the queries the rank is made of.
+    where = compiler.condition(tree) if include else sa.false()
+    return (
+        sa.select(Provider.id.label("id"), compiler.rank().label("score"))
+        .where(where)
+        .order_by(Provider.id.desc())
+        .limit(limit)
+        .cte("matched_providers")
+        .prefix_with("MATERIALIZED")
+    )
+
+
 class PostgresEngine:
     """PostgreSQL full-text search behind the engine interface."""
 
@@ -433,17 +450,7 @@ class PostgresEngine:
             .cte("matched")
             .prefix_with("MATERIALIZED")
         )
-        include_providers = tree is not None and not request.filters.any
-        provider_compiler = _Compiler("providers")
-        provider_where = provider_compiler.condition(tree) if include_providers else sa.false()
-        providers = (
-            sa.select(Provider.id.label("id"), provider_compiler.rank().label("score"))
-            .where(provider_where)
-            .order_by(Provider.id.desc())
-            .limit(limit)
-            .cte("matched_providers")
-            .prefix_with("MATERIALIZED")
-        )
+        providers = _matched_providers(request, limit)
         statement = sa.union_all(
             _page_rows(matched, providers, request, browsing=tree is None),
             _facet_rows(matched),
