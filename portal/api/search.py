@@ -44,6 +44,8 @@ def api_search() -> ResponseReturnValue:
     return jsonify(
         {
             "total": results.total,
+            "total_capped": results.total_capped,
+            "facets_capped": results.facets_capped,
             "page": results.page,
             "hits": [_hit_json(hit) for hit in results.hits],
             "providers": [

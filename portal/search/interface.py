@@ -10,11 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from flask import current_app
+
 from portal.policy import Reader
 from portal.search.query import ParsedQuery
 
 #: Facets, in the order the page shows them.
 FACETS = ("agency", "key_question", "theme", "marking", "month")
+#: Counting stops past this many matches (`search_count_cap` in the configuration), as
+#: Elasticsearch's `track_total_hits` does: the page then says "more than 10,000 results".
+DEFAULT_COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,35 @@ class EngineHit:
 
 @dataclass
 class EngineResult:
-    """A page of hits, the exact total and the facet counts, all for readable records only."""
+    """A page of hits, the total and the facet counts, all for readable records only.
+
+    The total is exact unless `total_capped`: then counting stopped at the cap and there
+    are more than `total` results. Facet counts are exact unless `facets_capped`: then
+    they were counted over the matches up to the cap and each is a lower bound.
+    """
 
     hits: list[EngineHit]
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    total_capped: bool = False
+    facets_capped: bool = False
+
+
+def count_cap() -> int:
+    """The configured cap on counting (at least 1)."""
+    configured = current_app.config["PORTAL"].get("search_count_cap") or DEFAULT_COUNT_CAP
+    return max(1, int(configured))
+
+
+def candidate_limit(request: SearchRequest) -> int:
+    """How many matches an engine looks at: one more than the cap (or than the requested
+    page reaches), so that reaching the limit shows there are more."""
+    return max(count_cap(), request.page * request.per_page) + 1
+
+
+def capped_total(found: int, limit: int) -> tuple[int, bool]:
+    """The total to show for `found` matches seen with this limit, and whether it is capped."""
+    return (limit - 1, True) if found >= limit else (found, False)
 
 
 class SearchEngine(Protocol):

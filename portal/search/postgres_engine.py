@@ -13,7 +13,7 @@ import html
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -21,7 +21,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.extensions import db
 from portal.models import Agency, IntelligenceItem, ItemStatus, ItemTheme, Provider
 from portal.policy import Reader, readable_items_clause
-from portal.search.interface import FACETS, EngineHit, EngineResult, SearchRequest
+from portal.search.interface import (
+    FACETS,
+    EngineHit,
+    EngineResult,
+    SearchRequest,
+    candidate_limit,
+)
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 
@@ -30,6 +36,7 @@ ITEM_VECTOR: sa.ColumnClause[Any] = sa.literal_column("intelligence_items.search
 #: The item's theme codes, kept beside the vector by triggers (migration 0003).
 ITEM_THEMES = sa.literal_column("intelligence_items.search_themes", sa.ARRAY(sa.Text))
 PROVIDER_VECTOR: sa.ColumnClause[Any] = sa.literal_column("providers.search_vector")
+SelectT = TypeVar("SelectT", bound=sa.Select)  # a select of any row shape
 _SAFE_PREFIX = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -316,18 +323,46 @@ def _facet_rows(matched: sa.CTE) -> sa.Select[Any]:
     )
 
 
-def _result(rows: Any) -> EngineResult:
+def _leaves(node: Node | None) -> list[Term | Phrase | Prefix]:
+    if node is None:
+        return []
+    if isinstance(node, And | Or):
+        return [leaf for part in node.parts for leaf in _leaves(part)]
+    if isinstance(node, Not):
+        return _leaves(node.part)
+    return [node]
+
+
+def _up_to_cap(select: SelectT, tree: Node | None, limit: int) -> SelectT:
+    """The matches up to the limit, newest first: the same set on every run, where a bare
+    LIMIT over a parallel scan keeps whichever rows its workers send first.
+
+    Only where a word or prefix in the text is searched for, and no phrase. Without
+    words (browsing, `theme:` or `agency:` alone) and with a phrase, PostgreSQL's
+    estimate of the matches is too high: it expects to stop early, walks the primary
+    key backwards through the whole table, and is slower than the scan it would
+    otherwise make. Those are counted and ranked in full, exactly.
+    """
+    leaves = _leaves(tree)
+    if any(isinstance(leaf, Phrase) for leaf in leaves) or not any(
+        leaf.field in (None, "title") for leaf in leaves
+    ):
+        return select
+    return select.order_by(IntelligenceItem.id.desc()).limit(limit)
+
+
+def _result(rows: Any, limit: int) -> EngineResult:
     """The hits in page order, the total and the facets, from the statement's rows."""
     hits: list[tuple[int, str, int, float]] = []
-    total = 0
+    items = providers = 0
     facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     for section, label, id_, score, n, key_question, marking, day, themes in rows:
         if section == "hit":
             hits.append((int(n), label, int(id_), float(score or 0)))
         elif section == "providers":
-            total += int(n or 0)
+            providers = int(n or 0)
         elif section == "cell":
-            total += n
+            items += n
             facets["agency"][label] += n
             facets["key_question"][key_question] += n
             facets["marking"][marking] += n
@@ -337,10 +372,32 @@ def _result(rows: Any) -> EngineResult:
             for theme in themes or ():
                 facets["theme"][theme] += n
     hits.sort()
+    # Either kind reaching the limit means more matches than were looked at.
+    capped = max(items, providers) >= limit
+    total = limit - 1 if capped else items + providers
     return EngineResult(
         hits=[EngineHit(type=t, id=i, score=round(s, 4)) for _, t, i, s in hits],
         total=total,
         facets={name: dict(counts) for name, counts in facets.items()},
+        total_capped=capped,
+        facets_capped=items >= limit,
+    )
+
+
+def _matched_providers(request: SearchRequest, limit: int) -> sa.CTE:
+    """The providers the words match (none when browsing or filtering), up to the limit."""
+    tree = request.parsed.tree
+    compiler = _Compiler("providers")
+    include = tree is not None and not request.filters.any
+    # The condition first: compiling it collects the queries the rank is made of.
+    where = compiler.condition(tree) if include else sa.false()
+    return (
+        sa.select(Provider.id.label("id"), compiler.rank().label("score"))
+        .where(where)
+        .order_by(Provider.id.desc())
+        .limit(limit)
+        .cte("matched_providers")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -360,12 +417,18 @@ class PostgresEngine:
         return int(items or 0) + int(providers or 0)
 
     def search(self, user: Reader, request: SearchRequest) -> EngineResult:
-        """Ranked hits the user may read, with the exact total and facet counts.
+        """Ranked hits the user may read, with the total and facet counts up to the cap.
 
         One statement does it all: the readable, matching items are found and ranked
         once (a materialised CTE, which PostgreSQL may scan with parallel workers),
-        and the page of hits, the total and every facet are read from that set.
+        and the page of hits, the total and every facet are read from that set. The
+        set stops at the cap (`candidate_limit`): the newest matches (by id), so that
+        a common word costs a scan of the first tens of thousands of rows rather than
+        all of them. Up to the cap everything is exact;
+        beyond it the total reads "more than", the facets count the matches looked at,
+        and the ranking is of those matches. (Not every search stops: `_up_to_cap`.)
         """
+        limit = candidate_limit(request)
         tree = request.parsed.tree
         item_compiler = _Compiler("items")
         item_where = sa.and_(
@@ -373,28 +436,23 @@ class PostgresEngine:
         )
         item = IntelligenceItem
         matched = (
-            sa.select(
-                item.id.label("id"),
-                item.source_agency_id.label("agency_id"),
-                item.key_question.label("key_question"),
-                item.marking.label("marking"),
-                item.observed_on.label("sort_date"),
-                ITEM_THEMES.label("themes"),
-                item_compiler.rank().label("score"),
+            _up_to_cap(
+                sa.select(
+                    item.id.label("id"),
+                    item.source_agency_id.label("agency_id"),
+                    item.key_question.label("key_question"),
+                    item.marking.label("marking"),
+                    item.observed_on.label("sort_date"),
+                    ITEM_THEMES.label("themes"),
+                    item_compiler.rank().label("score"),
+                ).where(item_where),
+                tree,
+                limit,
             )
-            .where(item_where)
             .cte("matched")
             .prefix_with("MATERIALIZED")
         )
-        include_providers = tree is not None and not request.filters.any
-        provider_compiler = _Compiler("providers")
-        provider_where = provider_compiler.condition(tree) if include_providers else sa.false()
-        providers = (
-            sa.select(Provider.id.label("id"), provider_compiler.rank().label("score"))
-            .where(provider_where)
-            .cte("matched_providers")
-            .prefix_with("MATERIALIZED")
-        )
+        providers = _matched_providers(request, limit)
         statement = sa.union_all(
             _page_rows(matched, providers, request, browsing=tree is None or request.newest_first),
             _facet_rows(matched),
@@ -412,7 +470,7 @@ class PostgresEngine:
         )
         with _search_settings():
             rows = db.session.execute(statement).all()
-        return _result(rows)
+        return _result(rows, limit)
 
     def snippets(
         self, request: SearchRequest, texts: dict[tuple[str, int], str]

@@ -71,6 +71,10 @@ class SearchResults:
     # The providers a postcode, name or CQC ID in the query points to; the hits are then the
     # intelligence about them, newest first.
     places: PlaceResults | None = None
+    # Counting stopped at the cap: there are more than `total` results (and the facet
+    # counts are lower bounds when `facets_capped`).
+    total_capped: bool = False
+    facets_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -257,6 +261,8 @@ def run_search(
         engine=engine.name,
         embargoed=embargoed_among([h.id for h in hits if h.type == "provider"], clock.today()),
         places=places,
+        total_capped=found.total_capped,
+        facets_capped=found.facets_capped,
     )
     return results
 

@@ -133,11 +133,13 @@ def _compile(node: Node) -> Plan | None:
 
 
 class SegmentData:
-    """What never changes in one segment: its documents' field lengths and facet values."""
+    """What never changes in one segment: its documents' field lengths, facet values and
+    readers (deletions aside, which the caller takes off)."""
 
     def __init__(self, reader: Any, facet_fields: Sequence[str]) -> None:
         self.lengths: dict[str, list[int]] = {}
         self.facets: dict[str, list[Any]] = {}
+        self._readable: dict[frozenset[str], frozenset[int]] = {}
         size = reader.doc_count_all()
         for name in facet_fields:
             column: list[Any] = [None] * size
@@ -150,6 +152,20 @@ class SegmentData:
                         else:
                             column[docnum] = value
             self.facets[name] = column
+
+    def readable(self, reader: Any, principals: frozenset[str]) -> frozenset[int]:
+        """The segment's document numbers (deleted ones included) any principal may read."""
+        cached = self._readable.get(principals)
+        if cached is None:
+            found: set[int] = set()
+            for principal in principals:
+                if ("readers", principal) in reader:
+                    for ids, _ in _blocks(reader.postings("readers", principal)):
+                        found.update(ids)
+            if len(self._readable) > 256:
+                self._readable.clear()
+            cached = self._readable[principals] = frozenset(found)
+        return cached
 
     def field_lengths(self, reader: Any, field: str) -> list[int]:
         """Each document's length in this field, as the index records it."""

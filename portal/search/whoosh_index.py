@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from whoosh import fields, index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PostingsWriter, _lenfield
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 from portal.extensions import db
 from portal.models import SearchChange
@@ -37,6 +41,11 @@ KEEP_OLD_INDEXES = 1
 INDEX_VERSION = 2
 #: How many change ids below the newest a fresh build records as gaps (open transactions).
 BUILD_GAP_WINDOW = 1000
+#: Documents per segment of a full build: its postings are held in memory until written.
+SEGMENT_DOCUMENTS = 25_000
+#: A full build keeps the postings of a term found in fewer documents than this in the
+#: term's entry, not in a block of their own (most pair terms are found once).
+INLINE_BELOW = 4
 
 
 def schema() -> fields.Schema:
@@ -106,6 +115,106 @@ def current_folder(root: Path) -> str | None:
         return None
 
 
+class _TermPool:
+    """A segment's postings grouped by term in memory, each term's in document order."""
+
+    def __init__(self) -> None:
+        self.terms: dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]] = {}
+        self._values: dict[bytes, bytes] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        """One posting (field, term, document number, weight, value), as Whoosh gives it."""
+        field, text, docnum, weight, value = item
+        postings = self.terms.get((field, text))
+        if postings is None:
+            postings = self.terms[(field, text)] = (array("I"), array("f"), [])
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        # Values repeat (a word's count in the document): keep one object of each.
+        postings[2].append(self._values.setdefault(value, value))
+
+    def cleanup(self) -> None:
+        """Drop the postings (the writer calls this when the segment is closed)."""
+        self.terms.clear()
+
+
+class _InliningPostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer with its inlining working: Whoosh 2.7 calls
+    `terminfo.set_inline`, and the method (which its reader reads back) is `set_inlined`."""
+
+    _terminfo: Any
+
+    def finish_postings(self) -> Any:
+        terminfo = self._terminfo
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo.add_block(self)
+        # A field without values (IDs, keywords) keeps none; read back inline, Whoosh would
+        # give each posting the value '' (text), which its own merge then refuses.
+        values = self._values if self._values else [b""] * len(self._ids)
+        terminfo.set_inlined(self._ids, self._weights, values)
+        self._terminfo = None
+        return terminfo
+
+
+class _InliningCodec(W3Codec):
+    """Whoosh's codec, its postings writer inlining rare terms' postings."""
+
+    def __init__(self) -> None:
+        super().__init__(inlinelimit=INLINE_BELOW)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return _InliningPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class BulkSegmentWriter(SegmentWriter):
+    """A writer for a full build: the same segment files as Whoosh's own writer, written
+    without its external sort (every posting pickled to a run, merged back through a
+    heap, its field length looked up one by one), which is most of a build's time.
+
+    The postings wait in memory grouped by term (so a segment holds at most
+    SEGMENT_DOCUMENTS documents) and each field's lengths are read once. A term
+    found in fewer than INLINE_BELOW documents is kept in its term entry (the segment
+    itself records Whoosh's own codec: only the writing differs).
+    """
+
+    def __init__(self, ix: index.Index) -> None:
+        super().__init__(ix)
+        self.pool = _TermPool()
+        self.fieldwriter._codec = _InliningCodec()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        writer = self.fieldwriter
+        current = None
+        column: Any = ()
+        try:
+            for (field, text), (docnums, weights, values) in sorted(self.pool.terms.items()):
+                if field != current:
+                    if current is not None:
+                        writer.finish_field()
+                    writer.start_field(field, self.schema[field])
+                    current = field
+                    column = lengths._cached_reader(_lenfield(field), LENGTHS_COLUMN) or ()
+                    column = [byte_to_length(b) if b else 0 for b in column]
+                writer.start_term(text)
+                for docnum, weight, value in zip(docnums, weights, values, strict=True):
+                    writer.add(docnum, weight, value, column[docnum] if column else 0)
+                writer.finish_term()
+            if current is not None:
+                writer.finish_field()
+        finally:
+            lengths.close()
+        writer.close()
+
+
 def build_index(root: Path) -> tuple[str, int]:
     """Write a fresh index of every document into a new folder; its name and the count.
 
@@ -124,14 +233,18 @@ def build_index(root: Path) -> tuple[str, int]:
     path = root / folder
     path.mkdir(parents=True)
     new_index = index.create_in(str(path), schema())
-    writer = new_index.writer(limitmb=128)
+    writer = BulkSegmentWriter(new_index)
     count = 0
     for document in documents.all_documents():
         writer.add_document(**with_pairs(document))
         count += 1
+        if count % SEGMENT_DOCUMENTS == 0:
+            # Several segments, never merged: merging would cost as much again.
+            writer.commit(merge=False)
+            writer = BulkSegmentWriter(new_index)
     meta = {"hwm": start, "gaps": gaps, "version": INDEX_VERSION}
     writer.add_document(doc_id=META_ID, kind="meta", meta=json.dumps(meta))
-    writer.commit()
+    writer.commit(merge=False)
     return folder, count
 
 
