@@ -104,18 +104,23 @@ def issue_pack(
     if meeting.status is MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.PACK_ISSUED
     db.session.flush()
+    _announce(user, meeting, pack, via, notify)
+    return pack
+
+
+def _announce(user: User, meeting: Meeting, pack: MeetingPack, via: str, notify: bool) -> None:
+    """Audit the version issued and, with `notify`, e-mail the meeting's readers."""
     audit.record(
         "pack-built",
         user=user,
         object_type="meeting",
         object_id=meeting.id,
-        version=version,
-        sha256=sha256,
+        version=pack.version,
+        sha256=pack.pdf_sha256,
         via=via,
     )
     if notify:
         triggers.pack_issued(meeting, pack)
-    return pack
 
 
 def next_version(meeting: Meeting) -> int:

@@ -40,6 +40,7 @@ from portal.search.whoosh_eval import (
     SegmentData,
     compile_tree,
     contains_run,
+    filter_queries,
 )
 from portal.search.whoosh_index import (
     INDEX_VERSION,
@@ -66,35 +67,6 @@ FACET_FIELDS = {
     "marking": "marking",
     "month": "month",
 }
-
-
-# --- Filters ----------------------------------------------------------------------------
-
-
-def filter_queries(request: SearchRequest) -> list[wq.Query]:
-    """The page's filters as Whoosh queries."""
-    f = request.filters
-    parts: list[wq.Query] = []
-    if f.any or request.parsed.tree is None:
-        parts.append(wq.Term("kind", "intelligence"))
-    for name, value in (
-        ("agency", f.agency.lower() if f.agency else None),
-        ("key_question", f.key_question),
-        ("theme", f.theme),
-        ("marking", f.marking),
-    ):
-        if value:
-            parts.append(wq.Term(name, value))
-    if f.date_from or f.date_to:
-        to_int = lambda d: d.year * 10000 + d.month * 100 + d.day  # noqa: E731
-        parts.append(
-            wq.NumericRange(
-                "observed",
-                to_int(f.date_from) if f.date_from else None,
-                to_int(f.date_to) if f.date_to else None,
-            )
-        )
-    return parts
 
 
 class _Marker(highlight.Formatter):

@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from portal.search.interface import SearchRequest
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix
 from portal.search.text import analysed_pairs, analysed_words
 
@@ -321,3 +323,32 @@ def contains_run(text: str, pairs: tuple[str, ...]) -> bool:
     return any(
         found[i] == first and tuple(found[i : i + n]) == pairs for i in range(len(found) - n + 1)
     )
+
+
+# --- Filters ----------------------------------------------------------------------------
+
+
+def filter_queries(request: SearchRequest) -> list[wq.Query]:
+    """The page's filters as Whoosh queries."""
+    f = request.filters
+    parts: list[wq.Query] = []
+    if f.any or request.parsed.tree is None:
+        parts.append(wq.Term("kind", "intelligence"))
+    for name, value in (
+        ("agency", f.agency.lower() if f.agency else None),
+        ("key_question", f.key_question),
+        ("theme", f.theme),
+        ("marking", f.marking),
+    ):
+        if value:
+            parts.append(wq.Term(name, value))
+    if f.date_from or f.date_to:
+        to_int = lambda d: d.year * 10000 + d.month * 100 + d.day  # noqa: E731
+        parts.append(
+            wq.NumericRange(
+                "observed",
+                to_int(f.date_from) if f.date_from else None,
+                to_int(f.date_to) if f.date_to else None,
+            )
+        )
+    return parts

@@ -238,6 +238,6 @@ def test_an_administrator_sets_the_agencys_provider_for_shared_computers(
         sa.select(AuditEvent).where(AuditEvent.action == "identity-provider-changed")
     ).one()
     assert event.data["changes"]["prompt_login"] == "True"
-    assert 'name="prompt_login" type="checkbox" value="y" aria-describedby' in client.get(
+    assert 'name="prompt_login" type="checkbox" value="y" checked aria-describedby' in client.get(
         url
     ).get_data(as_text=True)

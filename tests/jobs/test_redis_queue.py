@@ -16,7 +16,9 @@ from portal.jobs import queue
 from portal.jobs.queue import EXTENSION, queue_for
 from tests import factories
 
-REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: One Redis database per test worker (pytest-xdist runs several at once): 15, 14, ...
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER % 8}")
 #: What the test task was given, in the order it ran.
 SEEN: list[str] = []
 

@@ -186,7 +186,7 @@ def test_an_edit_that_names_someone_more_on_a_red_item_tells_only_the_newly_name
     fields = form_fields(
         item.provider_id,
         marking="RED",
-        recipients=f"{first.email}\n{second.email}",
+        recipients=[str(first.id), str(second.id)],
         reason="Named the CQC inspector",
     )
     response = client.post(
