@@ -88,7 +88,8 @@ def test_a_postcode_search_lists_the_nearest_first_with_an_approximate_distance(
     login_as(Role.MEMBER)
     html = client.get("/providers?q=SW19+2HL").get_data(as_text=True)
     assert "Nearest to SW19 2HL first" in html
-    assert "about 0.0 km" in html
+    assert "under 0.1 km" in html  # the provider in the district searched for
+    assert "0.0 km" not in html  # a distance that reads as none at all
     assert "measured from the centre of its postcode district" in html
     html = client.get("/providers?q=sw").get_data(as_text=True)
     assert html.index("St. George") < html.index("Willow Court")
