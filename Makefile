@@ -66,7 +66,7 @@ demo: $(VENV)/.installed ## Migrate and load the demo data (idempotent)
 	$(BIN)/portal demo
 
 .PHONY: run
-run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000
+run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000 (PORT=8080 to choose the port)
 	$(BIN)/portal demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"

@@ -13,7 +13,10 @@ from portal.models import Role
 def paragraphs(page: str) -> list[str]:
     """The text of the main content's paragraphs, tags removed."""
     main = page.split("<main", 1)[1].split("</main>", 1)[0]
-    return [markup.unescape(re.sub(r"<[^>]+>", "", p)).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", main)]
+    return [
+        markup.unescape(re.sub(r"<[^>]+>", "", p)).strip()
+        for p in re.findall(r"<p[^>]*>(.*?)</p>", main)
+    ]
 
 
 def test_the_403_page_says_whom_to_ask_once(client: FlaskClient, login_as) -> None:
