@@ -22,7 +22,15 @@ from playwright.sync_api import Page
 from portal.ecm.importer import import_ecm
 from portal.ecm.mappings import mapping_named
 from portal.extensions import db
-from portal.models import Marking, Meeting, MeetingProvider, MeetingStatus, Provider, User
+from portal.models import (
+    Marking,
+    Meeting,
+    MeetingProvider,
+    MeetingStatus,
+    Provider,
+    Role,
+    User,
+)
 from tests import factories
 from tests.browser.people import PHONE, VIEWPORT, Browsing, Person, fit_problems, page_kind
 from tests.browser.site import Scene, Site
@@ -86,6 +94,22 @@ def more_records(site: Site, scene: Scene) -> None:
             member,
             cedar,
             findings={"dignity": ("met", "Residents were addressed by name and asked first.")},
+        )
+        # The widest row the lists meet: a long agency name, AMBER+STRICT, an extreme score.
+        nurse = factories.user(
+            Role.MEMBER,
+            factories.agency("NWLICB", name="NHS North West London Integrated Care Board"),
+        )
+        factories.item(
+            nurse,
+            marking=Marking.AMBER_STRICT,
+            provider=factories.provider(
+                name="Ferndale Manor Nursing & Residential Home", postcode="SW19 2HL"
+            ),
+            title="Whistleblowers describe unexplained bruising on the nursing unit",
+            likelihood=5,
+            impact=5,
+            observed_on=today - timedelta(days=1),
         )
         import_ecm(
             _care_visits(cedar.cqc_location_id, today),
@@ -166,7 +190,7 @@ _CLIPPED = """() => [...document.querySelectorAll("main .portal-table-scroll")]
 
 
 def test_the_intelligence_and_provider_lists_show_every_column_on_a_desktop(
-    new_context: NewContext, site: Site, scene: Scene
+    new_context: NewContext, site: Site, scene: Scene, more_records: None
 ) -> None:
     """The risk tags ("15 · Extreme") and distances are not cut off at the box's edge."""
     person = Person(new_context(javascript=True), site, scene.chair)
