@@ -231,3 +231,26 @@ def test_the_care_monitoring_chart_is_readable_and_uncut_on_a_phone_and_a_deskto
     assert any("threshold" in t["text"] for t in texts)
     assert [t["text"] for t in texts if t["pixels"] < 12 - 0.01] == []
     assert [t["text"] for t in texts if not t["inside"]] == []
+
+
+#: The marking and risk a person sees in the first row of the intelligence table: the right
+#: edge of each that is displayed (none when neither is).
+_FIRST_ROW_TAGS = """() => {
+    const row = document.querySelector("main .portal-table-scroll tbody tr:has(.portal-tlp)");
+    return [...row.querySelectorAll(".portal-tlp, .portal-risk")]
+        .filter(tag => tag.getClientRects().length > 0)
+        .map(tag => [tag.className.split(" ").pop(), tag.getBoundingClientRect().right]);
+}"""
+
+
+def test_on_a_phone_the_intelligence_lists_show_the_marking_and_risk_without_scrolling(
+    new_context: NewContext, site: Site, scene: Scene, more_records: None
+) -> None:
+    person = Person(new_context(javascript=True), site, scene.chair)
+    person.sign_in()
+    for path in ("/intelligence", f"/providers/{scene.cedar.id}"):
+        person.visit(path)
+        person.page.set_viewport_size(PHONE)
+        shown = person.page.evaluate(_FIRST_ROW_TAGS)
+        assert len(shown) == 2, (path, shown)  # each once: no column of its own as well
+        assert all(right <= PHONE["width"] for _, right in shown), (path, shown)
