@@ -254,3 +254,18 @@ def test_on_a_phone_the_intelligence_lists_show_the_marking_and_risk_without_scr
         shown = person.page.evaluate(_FIRST_ROW_TAGS)
         assert len(shown) == 2, (path, shown)  # each once: no column of its own as well
         assert all(right <= PHONE["width"] for _, right in shown), (path, shown)
+
+
+def test_the_contract_visit_form_is_short_with_each_principle_named_once(
+    new_context: NewContext, site: Site, scene: Scene
+) -> None:
+    """It was over 10,000 px long, each principle named twice; now each is a details block."""
+    person = Person(new_context(javascript=True), site, scene.member)
+    person.sign_in()
+    person.visit(f"/providers/{scene.cedar.id}/contract-visits/new")
+    person.expect_heading("Record a contract monitoring visit")
+    assert person.page.evaluate("document.documentElement.scrollHeight") < 4000
+    dignity = person.main.locator("details#principle-dignity")
+    dignity.locator("summary").click()
+    person.choose("Finding (dignity)", "Not met")
+    assert person.field("Evidence (dignity) (optional)").is_visible()
