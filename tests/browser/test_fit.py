@@ -28,6 +28,9 @@ from portal.models import (
     MeetingProvider,
     MeetingStatus,
     Provider,
+    ProviderRating,
+    Rating,
+    RatingDomain,
     Role,
     User,
 )
@@ -104,7 +107,17 @@ def more_records(site: Site, scene: Scene) -> None:
             nurse,
             marking=Marking.AMBER_STRICT,
             provider=factories.provider(
-                name="Ferndale Manor Nursing & Residential Home", postcode="SW19 2HL"
+                name="Ferndale Manor Nursing & Residential Home",
+                postcode="SW19 2HL",
+                cqc_location_id="1-46494442570",
+                local_authority="Wandsworth",
+                ratings=[
+                    ProviderRating(
+                        domain=RatingDomain.OVERALL,
+                        rating=Rating.REQUIRES_IMPROVEMENT,
+                        published_on=today - timedelta(days=90),
+                    )
+                ],
             ),
             title="Whistleblowers describe unexplained bruising on the nursing unit",
             likelihood=5,
@@ -198,7 +211,7 @@ def test_the_intelligence_and_provider_lists_show_every_column_on_a_desktop(
     for path in ("/", "/intelligence", f"/providers?q={scene.cedar.postcode}"):
         person.visit(path)
         assert person.page.evaluate(_CLIPPED) == [], path
-    expect_text = person.main.get_by_role("table").first.inner_text()
+    expect_text = person.main.get_by_role("table").first.inner_text().replace("\xa0", " ")
     assert "0.0 km" not in expect_text and "under 0.1 km" in expect_text
 
 
