@@ -66,7 +66,7 @@ demo: $(VENV)/.installed ## Migrate and load the demo data (idempotent)
 	$(BIN)/portal demo
 
 .PHONY: run
-run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000 with a worker
+run: install ## Install, migrate, load the demo data and serve on http://127.0.0.1:5000 with a worker (PORT=8080 to choose the port)
 	$(BIN)/portal demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT) with a worker of the job queue  (Ctrl-C stops both)"

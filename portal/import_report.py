@@ -46,6 +46,19 @@ class ImportReport:
             skipped=self.skipped,
         )
 
+    @property
+    def nothing_imported(self) -> bool:
+        """True when the import created and updated nothing: the page warns, not congratulates."""
+        return self.created + self.updated == 0
+
+    def nothing_imported_reason(self) -> str:
+        """Why an import that changed nothing did so, in a sentence."""
+        if self.unchanged:
+            return "Every record in the file was already up to date."
+        if self.skipped:
+            return "Every row was skipped: correct the rows listed below and import the file again."
+        return "The file has no rows below its header."
+
     def count(self, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         """Add a batch's outcomes to the counts."""
         self.created += created

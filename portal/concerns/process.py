@@ -41,6 +41,7 @@ from portal.models import (
     User,
     meeting_agencies,
 )
+from portal.policy import Reader, can_read_meeting
 from portal.unit_of_work import ValidationFailed
 
 MEETING_CHOICES = 60
@@ -333,6 +334,8 @@ class StageLine:
     label: str
     occurred_on: date
     meeting: str | None
+    #: The meeting's id when the reader may open its page (portal.policy), else None: the
+    #: page names the meeting without a link that would only refuse them.
     meeting_id: int | None
     note: str
     recorded_by: str
@@ -351,6 +354,7 @@ class ConcernView:
     # The meeting whose decision started the process. Its words stay in the minutes, which
     # only the meeting's agencies read; everyone else sees which meeting it was.
     decision_meeting: str | None
+    #: Its id when the reader may open its page, as StageLine.meeting_id.
     decision_meeting_id: int | None
 
 
@@ -361,15 +365,25 @@ def load_concern(concern_id: int) -> ProviderConcern | None:
         .where(ProviderConcern.id == concern_id)
         .options(
             selectinload(ProviderConcern.provider),
-            selectinload(ProviderConcern.decision).selectinload(Decision.meeting),
-            selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.meeting),
+            selectinload(ProviderConcern.decision)
+            .selectinload(Decision.meeting)
+            .selectinload(Meeting.agencies),
+            selectinload(ProviderConcern.stages)
+            .selectinload(ProviderConcernStage.meeting)
+            .selectinload(Meeting.agencies),
             selectinload(ProviderConcern.stages).selectinload(ProviderConcernStage.recorded_by),
         )
     )
 
 
-def concern_view(concern: ProviderConcern, today: date) -> ConcernView:
-    """The concern as the pages show it on that day (open and stage by the model's rules)."""
+def _meeting_to_link(reader: Reader, meeting: Meeting | None) -> int | None:
+    """The meeting's id when the reader may open its page, else None."""
+    return meeting.id if meeting is not None and can_read_meeting(reader, meeting) else None
+
+
+def concern_view(concern: ProviderConcern, today: date, reader: Reader) -> ConcernView:
+    """The concern as the pages show it to the reader on that day (open and stage by the
+    model's rules; meetings linked only where the reader may open them)."""
     current = concern.stage_on(today)
     is_open = concern.is_open_on(today)
     meeting = concern.decision.meeting if concern.decision else None
@@ -380,7 +394,7 @@ def concern_view(concern: ProviderConcern, today: date) -> ConcernView:
                 label=stage_label(s.stage),
                 occurred_on=s.occurred_on,
                 meeting=f"{s.meeting.title}, {long_date(s.meeting.held_on)}" if s.meeting else None,
-                meeting_id=s.meeting_id,
+                meeting_id=_meeting_to_link(reader, s.meeting),
                 note=s.note,
                 recorded_by=s.recorded_by.name,
             )
@@ -392,11 +406,11 @@ def concern_view(concern: ProviderConcern, today: date) -> ConcernView:
         else [],
         is_open=is_open,
         decision_meeting=f"{meeting.title}, {long_date(meeting.held_on)}" if meeting else None,
-        decision_meeting_id=meeting.id if meeting else None,
+        decision_meeting_id=_meeting_to_link(reader, meeting),
     )
 
 
-def concerns_about(provider_id: int, today: date) -> list[ConcernView]:
+def concerns_about(provider_id: int, today: date, reader: Reader) -> list[ConcernView]:
     """Every provider concern about the provider, open today first, then newest (two queries)."""
     stages = selectinload(ProviderConcern.stages)
     concerns = db.session.scalars(
@@ -413,4 +427,4 @@ def concerns_about(provider_id: int, today: date) -> list[ConcernView]:
             ProviderConcern.id.desc(),
         )
     ).all()
-    return [concern_view(c, today) for c in concerns]
+    return [concern_view(c, today, reader) for c in concerns]

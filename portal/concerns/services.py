@@ -48,7 +48,7 @@ def provider_panel(user: Reader, provider_id: int, today: date) -> ProviderPanel
     embargoes = embargoes_of(provider_id)
     current = next((e for e in embargoes if not e.is_over(today)), None)
     panel = ProviderPanel(
-        concerns=concerns_about(provider_id, today),
+        concerns=concerns_about(provider_id, today, user),
         embargoes=embargoes,
         today=today,
         can_open=can_run_concerns(user),

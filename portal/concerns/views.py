@@ -92,7 +92,7 @@ def view_concern(concern_id: int) -> ResponseReturnValue:
         abort(404)
     return render_template(
         "concerns/concern.html",
-        view=process.concern_view(concern, clock.today()),
+        view=process.concern_view(concern, clock.today(), current_user),
         can_act=can_act_on_concern(current_user, concern),
     )
 
@@ -125,7 +125,7 @@ def record_stage(concern_id: int) -> ResponseReturnValue:
     return render_template(
         "concerns/stage.html",
         form=form,
-        view=process.concern_view(concern, clock.today()),
+        view=process.concern_view(concern, clock.today(), current_user),
         allowed=allowed,
     )
 

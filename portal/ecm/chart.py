@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 from portal.ecm.measures import MonthMeasures, has_data
 
-WIDTH, HEIGHT = 640, 190
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 24, 40
+#: The drawing's size in its own units. The page never draws it narrower than WIDTH pixels (it
+#: scrolls in its box instead, portal.scss), so FONT_SIZE units are never under 12 pixels.
+WIDTH, HEIGHT = 520, 236
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 24, 82
+FONT_SIZE = 12
+LINE = 16
 BAR_FILL = "#1d70b8"  # GOV.UK blue: 5.2:1 against white
 OVER_FILL = "#942514"  # over the threshold: 8.6:1 against white
 TEXT = "#0b0c0c"
@@ -37,7 +41,8 @@ class ChartMonth:
     bar_height: float
     fill: str
     figure_y: float
-    label: str
+    #: The month below its bar, on two lines: "Sep" and "2026".
+    label: tuple[str, str]
     label_y: float
 
 
@@ -50,7 +55,6 @@ class MissedVisitsChart:
     threshold: int
     baseline_y: float
     threshold_y: float
-    threshold_label_y: float
     ticks: list[tuple[float, float]]  # (y of the label, percent)
     months: list[ChartMonth]
     width: int = WIDTH
@@ -58,7 +62,11 @@ class MissedVisitsChart:
     left: int = LEFT
     right: int = WIDTH - RIGHT
     tick_x: int = LEFT - 6
-    key_y: int = HEIGHT - 6
+    #: The key's two lines: what a bar is, and what the dashed line is (named here, not on
+    #: the line, where it would meet the bars' figures or the edge).
+    key_y: tuple[int, int] = (HEIGHT - 6 - LINE, HEIGHT - 6)
+    font_size: int = FONT_SIZE
+    line: int = LINE
     text_colour: str = TEXT
     over_colour: str = OVER_FILL
 
@@ -117,8 +125,8 @@ def chart_geometry(
                 bar_height=y(0) - bar_top,
                 fill=OVER_FILL if share is not None and share > threshold else BAR_FILL,
                 figure_y=bar_top - 4,
-                label=month.short_label,
-                label_y=y(0) + 16,
+                label=(month.short_label.split()[0], month.label.split()[-1]),
+                label_y=y(0) + LINE,
             )
         )
     return MissedVisitsChart(
@@ -127,7 +135,6 @@ def chart_geometry(
         threshold=threshold,
         baseline_y=y(0),
         threshold_y=y(threshold),
-        threshold_label_y=y(threshold) - 4,
         ticks=[(y(tick) + 4, tick) for tick in (0.0, top / 2, top)],
         months=months,
     )

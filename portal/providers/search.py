@@ -76,7 +76,9 @@ class Distance:
 
     @property
     def text(self) -> str:
-        """The distance as the page shows it: "about 1.2 km"."""
+        """The distance as the page shows it: "about 1.2 km", or "under 0.1 km" (never "0.0")."""
+        if round(self.km, 1) == 0:
+            return "under 0.1 km"
         return f"about {self.km:.1f} km"
 
 

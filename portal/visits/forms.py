@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from portal.config import labels, taxonomy
 from portal.forms import ServiceCheckedForm
 from portal.models import FindingResult, Marking, OverallJudgement, VisitType
 from portal.policy import MARKING_AUDIENCE, MONITORING_MARKINGS
-from portal.visits.validation import principles
+from portal.visits.validation import Principle, principles
 
 
 def _graded(section: str) -> list[tuple[str, str]]:
@@ -101,6 +102,14 @@ class VisitForm(ServiceCheckedForm):
         return self._fields.get(name) or self._fields.get("summary")
 
 
+def _named(words: str, principle: Principle) -> Markup:
+    """A label that shows its words alone (the principle is named once, by its details block's
+    summary) and gives screen readers the principle too."""
+    return Markup('{}<span class="govuk-visually-hidden"> ({})</span>').format(
+        words, principle.label.lower()
+    )
+
+
 def _add_finding_fields() -> None:
     """One result, evidence, likelihood and impact field per principle of care."""
     results = [(r.value, r.value.capitalize()) for r in FindingResult]
@@ -108,18 +117,22 @@ def _add_finding_fields() -> None:
         setattr(
             VisitForm,
             f"{principle.code}-result",
-            RadioField(principle.label, choices=results, default=FindingResult.NOT_SEEN.value),
+            RadioField(
+                _named("Finding", principle),
+                choices=results,
+                default=FindingResult.NOT_SEEN.value,
+            ),
         )
         setattr(
             VisitForm,
             f"{principle.code}-evidence",
-            TextAreaField(f"Evidence for {principle.label.lower()}"),
+            TextAreaField(_named("Evidence", principle)),
         )
         setattr(
             VisitForm,
             f"{principle.code}-likelihood",
             SelectField(
-                f"Likelihood, if {principle.label.lower()} is not met",
+                _named("Likelihood, if not met", principle),
                 choices=_graded("likelihood"),
                 default=str(principle.likelihood),
             ),
@@ -128,7 +141,7 @@ def _add_finding_fields() -> None:
             VisitForm,
             f"{principle.code}-impact",
             SelectField(
-                f"Impact, if {principle.label.lower()} is not met",
+                _named("Impact, if not met", principle),
                 choices=_graded("impact"),
                 default=str(principle.impact),
             ),

@@ -12,7 +12,10 @@ Journeys read as what someone does, so a new one is a few lines:
 
 Each kind of page a person arrives at in a browser with JavaScript is checked (once per
 database) with axe-core for WCAG 2.2 A and AA; a violation fails the test with the
-rule and the offending elements. ``capture(name)`` saves a screenshot for the README.
+rule and the offending elements. Every page a person arrives at, with JavaScript or
+without, must also fit a phone's and a desktop's window (375 and 1280 px wide): the
+document no wider than the window; a wide table scrolls in its own box. ``capture(name)``
+saves a screenshot for the README, at both widths.
 """
 
 from __future__ import annotations
@@ -38,11 +41,25 @@ if TYPE_CHECKING:
 #: The WCAG 2.2 A and AA rules (axe-core tags).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
+#: The windows every page must fit: a phone's (375 px wide) and a desktop's.
+PHONE: ViewportSize = {"width": 375, "height": 812}
+WINDOWS = (PHONE, VIEWPORT)
 #: Where screenshots go: `make screens` points this at docs/screenshots.
 SCREENSHOTS_ENV = "PORTAL_SCREENSHOTS_DIR"
 DEFAULT_SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 #: The screenshots the README shows, by file name.
-SCREENS = ("sign-in", "home", "heatmap", "search", "provider", "log-intelligence", "meeting-pack")
+SCREENS = (
+    "sign-in",
+    "home",
+    "heatmap",
+    "search",
+    "provider",
+    "log-intelligence",
+    "meeting-pack",
+    "pack-heatmap",
+)
+#: Those also taken on a phone, as NAME-phone.png.
+PHONE_SCREENS = ("sign-in", "home", "search", "provider", "log-intelligence", "meeting-pack")
 
 _NUMBER = re.compile(r"/\d+(?=/|$)")
 
@@ -121,6 +138,44 @@ def accessibility_problems(page: Page) -> list[str]:
     ]
 
 
+#: The document's width and the window's, and the elements that stick out of the window
+#: other than from inside a box that scrolls (the culprits, for the failure message).
+_WIDTHS = """() => {
+    const window_width = window.innerWidth;
+    const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+    const culprits = [];
+    for (const e of document.body.querySelectorAll("*")) {
+        if (e.getBoundingClientRect().right <= window_width + 0.5) continue;
+        let up = e.parentElement;  // the page itself scrolls (html): only boxes within count
+        while (up && up !== document.body && !scrolls(up)) up = up.parentElement;
+        if (up && up !== document.body) continue;
+        const name = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+            + (e.classList.length ? "." + [...e.classList].join(".") : "");
+        culprits.push(name + " (" + Math.round(e.getBoundingClientRect().right) + " px)");
+    }
+    return {document: document.documentElement.scrollWidth, window: window_width,
+            culprits: culprits.slice(-3)};
+}"""
+
+
+def fit_problems(page: Page) -> list[str]:
+    """Where the page is wider than a 375 or a 1280 px window, one line per window; the
+    page is left at the usual window size."""
+    problems = []
+    try:
+        for window in WINDOWS:
+            page.set_viewport_size(window)
+            measured: dict[str, Any] = page.evaluate(_WIDTHS)
+            if measured["document"] > measured["window"]:
+                problems.append(
+                    f"{measured['document']} px wide in a {measured['window']} px window "
+                    f"(sticking out: {', '.join(measured['culprits']) or 'nothing named'})"
+                )
+    finally:
+        page.set_viewport_size(VIEWPORT)
+    return problems
+
+
 class Person:
     """Someone using the portal in one browser context."""
 
@@ -139,11 +194,18 @@ class Person:
     # --- arriving at pages -----------------------------------------------------------------
 
     def arrived(self) -> None:
-        """Checks each kind of page a person reaches (once per database) with axe-core.
+        """Checks that every page a person reaches fits a 375 and a 1280 px window, and each
+        kind of page (once per database) with axe-core.
 
         A kind is the path and argument names, whether the page is an error page, and
         whether it shows a form's errors: each looks different, so each is checked.
         """
+        too_wide = fit_problems(self.page)
+        if too_wide:
+            pytest.fail(
+                f"{self.page.url} does not fit the window:\n  " + "\n  ".join(too_wide),
+                pytrace=False,
+            )
         kind = f"{page_kind(self.page.url)} {self.status}"
         if self.page.title().startswith("Error:"):
             kind += " with errors"
@@ -191,10 +253,19 @@ class Person:
         return Path(path).read_bytes()
 
     def capture(self, name: str) -> None:
-        """A screenshot of what is on screen, for the README (in the browser with JavaScript)."""
+        """A screenshot of what is on screen, for the README (in the browser with JavaScript);
+        the main pages also on a phone, from the top of the page, as NAME-phone.png."""
         assert name in SCREENS, f"add {name!r} to SCREENS"
-        if self.javascript:
-            self.page.screenshot(path=screenshots_folder() / f"{name}.png")
+        if not self.javascript:
+            return
+        self.page.screenshot(path=screenshots_folder() / f"{name}.png")
+        if name in PHONE_SCREENS:
+            try:
+                self.page.set_viewport_size(PHONE)
+                self.page.evaluate("window.scrollTo(0, 0)")
+                self.page.screenshot(path=screenshots_folder() / f"{name}-phone.png")
+            finally:
+                self.page.set_viewport_size(VIEWPORT)
 
     # --- what is on the page ---------------------------------------------------------------
 

@@ -71,6 +71,8 @@ class Scene:
     member: Account  # a council officer who logs intelligence
     police: Account  # a member of another agency
     chair: Account  # chairs the group's meetings (for the pack journey)
+    viewer: Account  # a Healthwatch volunteer who may read but not log
+    admin: Account  # the council's portal administrator
     cedar: Place  # the provider the journeys log about
     rosemary: Place  # has a RED item the police officer must not find, beside a GREEN one
     red_id: int
@@ -110,6 +112,7 @@ AGENCY_NAMES = {
     "MERTON": "London Borough of Merton",
     "MPS": "Metropolitan Police Service",
     "CQC": "Care Quality Commission",
+    "HWMERTON": "Healthwatch Merton",
 }
 
 #: Providers in real south-west London postcodes (made-up names): name, postcode, address,
@@ -236,6 +239,12 @@ def build_scene() -> Scene:
     )
     police, police_account = _account(Role.MEMBER, "MPS", "Lucy Kerr", "lucy.kerr@met.police.uk")
     _, chair_account = _account(Role.CHAIR, "MERTON", "Priya Shah", "priya.shah@merton.gov.uk")
+    _, viewer_account = _account(
+        Role.VIEWER, "HWMERTON", "George Mills", "george.mills@healthwatchmerton.co.uk"
+    )
+    _, admin_account = _account(
+        Role.ADMIN, "MERTON", "Daniel Okafor", "daniel.okafor@merton.gov.uk"
+    )
     cqc, _ = _account(Role.MEMBER, "CQC", "Claire Donovan", "claire.donovan@cqc.org.uk")
     authors = {"MERTON": member, "CQC": cqc, "MPS": police}
     today = date.today()
@@ -279,6 +288,8 @@ def build_scene() -> Scene:
         member=member_account,
         police=police_account,
         chair=chair_account,
+        viewer=viewer_account,
+        admin=admin_account,
         cedar=_place(providers[0]),
         rosemary=_place(rosemary),
         red_id=red.id,

@@ -235,6 +235,8 @@ def test_a_chair_builds_and_issues_a_meeting_pack_and_downloads_its_pdf(
     expect(chair.main).to_contain_text("Meeting pack, version 1")
     expect(chair.main).not_to_contain_text(scene.red_title)
     chair.capture("meeting-pack")
+    chair.main.locator("#heatmaps").evaluate("section => section.scrollIntoView()")
+    chair.capture("pack-heatmap")
 
 
 def test_an_action_is_updated_by_its_owner_agency_and_by_no_other(

@@ -116,6 +116,35 @@ def test_a_chair_can_start_the_process_from_a_meeting_decision(client, login_as)
     assert "pattern of neglect" not in page
 
 
+@pytest.mark.parametrize(
+    ("role", "agency", "linked"),
+    [
+        (Role.CHAIR, "MERTON", True),
+        (Role.MEMBER, "MERTON", True),  # Merton was invited
+        (Role.MEMBER, "HARROW", False),  # Harrow was not
+        (Role.VIEWER, "MERTON", False),  # viewers read no meeting
+        (Role.ADMIN, "MERTON", False),
+    ],
+)
+def test_a_concern_links_its_meeting_only_for_people_who_may_open_the_meeting(
+    client, login_as, role, agency, linked
+):
+    chair = factories.user(Role.CHAIR, factories.agency("MERTON"))
+    provider = factories.provider(name="Willow Court")
+    held = meeting(chair, [chair.agency], TODAY - timedelta(days=20), "Merton JIG October")
+    concern = factories.concern(provider, chair)
+    concern.stages[0].meeting = held
+    db.session.commit()
+    login_as(role, agency)
+    link = f'href="/meetings/{held.id}"'
+    for page in (f"/concerns/{concern.id}", f"/providers/{provider.id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert "Merton JIG October" in text_of(html), page  # the meeting is named to all
+        assert (link in html) is linked, page
+    if linked:
+        assert client.get(f"/meetings/{held.id}").status_code == 200
+
+
 def test_stages_move_forward_one_at_a_time_and_the_update_meeting_may_be_skipped(client, login_as):
     login_as(Role.CHAIR)
     provider = factories.provider()

@@ -165,3 +165,20 @@ def test_a_nul_in_the_uploaded_file_name_is_no_500(client, login_as):
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "\x00" not in text and "nul.csv" in text
+
+
+def test_an_import_that_imported_nothing_ends_on_a_warning_not_a_green_panel(client, login_as):
+    """Every row refused (no such provider): the page says nothing was imported and why."""
+    login_as(Role.MEMBER, "MERTON")
+    page = client.get("/care-monitoring/import").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "mapping": "portal",
+        "marking": "AMBER",
+        "file": (io.BytesIO((DATA / "small.csv").read_bytes()), "small.csv"),
+    }
+    text = client.post("/care-monitoring/import", data=data).get_data(as_text=True)
+    assert "Import complete" not in text and "govuk-panel--confirmation" not in text
+    assert "Nothing was imported" in text and "govuk-warning-text" in text
+    assert "Imported 0, updated 0, skipped 9" in text
+    assert "Every row was skipped" in text

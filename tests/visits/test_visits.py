@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from portal.models import (
     Marking,
     Role,
 )
+from portal.visits.validation import principles
 from tests import factories
 from tests.conftest import api_token_for, csrf_token_from
 
@@ -190,3 +192,30 @@ def test_the_openapi_document_describes_contract_visits_and_care_monitoring(clie
     detail = document["components"]["schemas"]["ProviderDetail"]["allOf"][1]["properties"]
     month = detail["care_monitoring"]["items"]
     assert month["required"] == ["month", "visits", "missed", "late", "short"]
+
+
+def test_the_form_names_each_principle_once_in_a_details_block_of_its_own(client, login_as):
+    """Each principle is a details block named by its summary; its fields say "Finding",
+    "Evidence"... and give screen readers the principle in hidden words only."""
+    login_as(Role.MEMBER, "MERTON")
+    provider = factories.provider()
+    db.session.commit()
+    page = client.get(f"/providers/{provider.id}/contract-visits/new").get_data(as_text=True)
+    shown = re.sub(r'<span class="govuk-visually-hidden">[^<]*</span>', "", page)
+    # The words shown, but for the principles' descriptions (one starts "Protection is...").
+    shown = re.sub(r'<title>.*?</title>|<p class="govuk-body-s">.*?</p>|<[^>]+>', " ", shown)
+    blocks = re.findall(r'<details class="govuk-details" id="principle-([\w-]+)">', page)
+    assert blocks == [p.code for p in principles()]  # closed: nothing recorded yet
+    for principle in principles():
+        assert len(re.findall(rf"\b{re.escape(principle.label)}\b", shown)) == 1, principle
+    assert 'Finding<span class="govuk-visually-hidden"> (dignity)</span>' in page
+
+
+def test_a_principle_with_a_finding_or_an_error_is_open_when_the_form_comes_back(client, login_as):
+    login_as(Role.MEMBER, "MERTON")
+    provider = factories.provider()
+    db.session.commit()
+    page = form_post(client, provider, **{"dignity-evidence": ""}).get_data(as_text=True)
+    assert '<details class="govuk-details" id="principle-dignity" open>' in page
+    assert '<details class="govuk-details" id="principle-protection" open>' in page  # met
+    assert '<details class="govuk-details" id="principle-privacy">' in page  # not seen
