@@ -160,8 +160,9 @@ _WIDTHS = """() => {
 
 def fit_problems(page: Page) -> list[str]:
     """Where the page is wider than a 375 or a 1280 px window, one line per window; the
-    page is left at the usual window size."""
+    page is left at the window size it had."""
     problems = []
+    before = page.viewport_size or VIEWPORT
     try:
         for window in WINDOWS:
             page.set_viewport_size(window)
@@ -172,7 +173,7 @@ def fit_problems(page: Page) -> list[str]:
                     f"(sticking out: {', '.join(measured['culprits']) or 'nothing named'})"
                 )
     finally:
-        page.set_viewport_size(VIEWPORT)
+        page.set_viewport_size(before)
     return problems
 
 

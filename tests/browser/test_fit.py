@@ -48,6 +48,11 @@ MEETING_TITLE = "Merton Joint Intelligence Group – fitting"
 LANDS_ON = {"admin": "Newest intelligence you can read"}
 ECM_HEADER = "visit_id,cqc_location_id,planned_start,planned_minutes,actual_start,actual_end\n"
 
+#: A page's width depends on the browser and the templates, not on the database: the walk
+#: through every role's pages runs on the embedded database alone (each database's pages are
+#: still measured by every other browser journey, which checks the fit on each page too).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def _care_visits(cqc_location_id: str, today: date) -> io.StringIO:
     """A home-care visit log over the last five months, some visits missed."""

@@ -177,7 +177,9 @@ def test_an_import_that_imported_nothing_ends_on_a_warning_not_a_green_panel(cli
         "marking": "AMBER",
         "file": (io.BytesIO((DATA / "small.csv").read_bytes()), "small.csv"),
     }
-    text = client.post("/care-monitoring/import", data=data).get_data(as_text=True)
+    text = client.post("/care-monitoring/import", data=data, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "Import complete" not in text and "govuk-panel--confirmation" not in text
     assert "Nothing was imported" in text and "govuk-warning-text" in text
     assert "Imported 0, updated 0, skipped 9" in text
