@@ -46,6 +46,8 @@ class PendingSignIn:
     first_factor: str = "password"
     #: What an identity provider said of its own sign-in, for the sign-in's audit event.
     details: dict[str, str] | None = None
+    #: The provider of a single sign-on, so that signing out later signs out there too.
+    identity_provider_id: int | None = None
 
 
 def begin_pending(
@@ -53,6 +55,7 @@ def begin_pending(
     next_url: str | None,
     first_factor: str = "password",
     details: dict[str, str] | None = None,
+    identity_provider_id: int | None = None,
 ) -> None:
     """Remember, for a few minutes, whose first factor was right."""
     session.pop(PENDING_KEY, None)
@@ -64,6 +67,7 @@ def begin_pending(
         "generation": user.session_generation,
         "first": first_factor,
         "details": details,
+        "idp": identity_provider_id,
     }
 
 
@@ -79,7 +83,8 @@ def pending(user_loader: Any) -> tuple[PendingSignIn, User] | None:
         return None
     first = "sso" if data.get("first") == "sso" else "password"
     details = data.get("details") if isinstance(data.get("details"), dict) else None
-    return PendingSignIn(user.id, data.get("next"), first, details), user
+    idp = data.get("idp") if isinstance(data.get("idp"), int) else None
+    return PendingSignIn(user.id, data.get("next"), first, details, idp), user
 
 
 def clear_pending() -> None:

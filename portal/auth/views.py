@@ -137,10 +137,10 @@ def _finish(
     method: str,
     next_url: str | None,
     details: dict[str, str] | None = None,
-    idp: IdentityProvider | None = None,
+    identity_provider_id: int | None = None,
     id_token: str | None = None,
 ) -> ResponseReturnValue:
-    sessions.start(user, method, details, idp.id if idp else None, id_token)
+    sessions.start(user, method, details, identity_provider_id, id_token)
     return redirect(next_url or url_for("main.home"))
 
 
@@ -168,7 +168,9 @@ def set_up_second_factor() -> ResponseReturnValue:
         codes = second_factor.confirm_enrolment(user, form.code.data or "")
         if codes is not None:
             audit.record("second-factor-enrolled", user=user, object_type="user", object_id=user.id)
-            sessions.start(user, f"{pending.first_factor}+totp", pending.details)
+            sessions.start(
+                user, f"{pending.first_factor}+totp", pending.details, pending.identity_provider_id
+            )
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=pending.next_url
             )
@@ -215,7 +217,13 @@ def second_factor_check() -> ResponseReturnValue:
         if is_locked(user.email):
             return _locked_out()
         if second_factor.verify_code(user, code):
-            return _finish(user, f"{pending.first_factor}+totp", pending.next_url, pending.details)
+            return _finish(
+                user,
+                f"{pending.first_factor}+totp",
+                pending.next_url,
+                pending.details,
+                pending.identity_provider_id,
+            )
         if second_factor.use_recovery_code(user, code):
             left = second_factor.recovery_codes_left(user)
             audit.record(
@@ -223,7 +231,11 @@ def second_factor_check() -> ResponseReturnValue:
             )
             flash(f"You used a recovery code. You have {left} left.", "info")
             return _finish(
-                user, f"{pending.first_factor}+recovery-code", pending.next_url, pending.details
+                user,
+                f"{pending.first_factor}+recovery-code",
+                pending.next_url,
+                pending.details,
+                pending.identity_provider_id,
             )
         _wrong_code(user, "wrong code")
         if is_locked(user.email):
@@ -314,14 +326,16 @@ def sso_callback(agency_code: str) -> ResponseReturnValue:
     details = sso_claims.audit_details(signed.claims)
     if sso_claims.needs_portal_second_factor(idp, signed.claims):
         return _portal_second_factor(idp, signed.user, next_url, details)
-    return _finish(signed.user, "sso", next_url, details, idp, signed.id_token)
+    return _finish(signed.user, "sso", next_url, details, idp.id, signed.id_token)
 
 
 def _portal_second_factor(
     idp: IdentityProvider, user: User, next_url: str | None, details: dict[str, str]
 ) -> ResponseReturnValue:
     """The agency asks for more than a password and its provider did not say it used more."""
-    sessions.begin_pending(user, next_url, "sso", details)
+    # The ID token is not kept for the second step: signing out later still goes to the
+    # provider's end-session endpoint (client_id and the post-logout address, no hint).
+    sessions.begin_pending(user, next_url, "sso", details, idp.id)
     flash(
         f"{idp.name} did not say it checked more than your password, so the portal asks "
         "for its own second factor as well.",

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.admin.services import ProviderSettings, save_identity_provider
 from portal.extensions import db
-from portal.models import EmailTrust, UserIdentity
+from portal.models import EmailTrust, SignInSession, UserIdentity
 from tests.auth.entra_setup import new_nhs_tenant, sign_ins, signed_in, sso_failures
 from tests.auth.helpers import code, enrol, post_form
 
@@ -196,6 +196,9 @@ def test_a_password_only_sign_in_is_followed_by_the_portals_own_second_factor(
     assert signed_in(client)
     [event] = sign_ins()
     assert event.data == {"method": "sso+totp"} | recorded
+    # The provider is remembered with the session, so signing out signs out there too.
+    [row] = db.session.scalars(sa.select(SignInSession)).all()
+    assert (row.method, row.identity_provider_id) == ("sso+totp", nhs.idp.id)
 
 
 def test_a_single_sign_on_account_without_an_app_sets_one_up_when_the_agency_asks(
