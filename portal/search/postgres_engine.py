@@ -28,6 +28,7 @@ from portal.search.interface import (
     SearchRequest,
     candidate_limit,
 )
+from portal.search.postgres_plan import matching
 from portal.search.query import And, Node, Not, Or, Phrase, Prefix, Term
 from portal.search.text import MARK_END, MARK_START, is_stop_word
 
@@ -205,6 +206,7 @@ SEARCH_SETTINGS = {
     "work_mem": "64MB",
     "parallel_setup_cost": "0",
     "parallel_tuple_cost": "0.01",
+    "plan_cache_mode": "force_custom_plan",
 }
 
 
@@ -333,19 +335,27 @@ def _leaves(node: Node | None) -> list[Term | Phrase | Prefix]:
     return [node]
 
 
-def _up_to_cap(select: SelectT, tree: Node | None, limit: int) -> SelectT:
+#: Stop at the cap only where PostgreSQL expects this many times the cap or more: walking
+#: the key backwards pays when the matches are dense enough to stop early; with fewer it
+#: reads the whole table in key order, slower than the scan it would otherwise make.
+CAP_WHEN_EXPECTED = 2
+
+
+def _up_to_cap(select: SelectT, tree: Node | None, limit: int, expected: float) -> SelectT:
     """The matches up to the limit, newest first: the same set on every run, where a bare
     LIMIT over a parallel scan keeps whichever rows its workers send first.
 
-    Only where a word or prefix in the text is searched for, and no phrase. Without
-    words (browsing, `theme:` or `agency:` alone) and with a phrase, PostgreSQL's
-    estimate of the matches is too high: it expects to stop early, walks the primary
-    key backwards through the whole table, and is slower than the scan it would
-    otherwise make. Those are counted and ranked in full, exactly.
+    Only where a word or prefix in the text is searched for, no phrase, and PostgreSQL
+    expects many more matches than the limit (`CAP_WHEN_EXPECTED`). Without words
+    (browsing, `theme:` or `agency:` alone; the order then is by date, not key) and with
+    a phrase (whose matches PostgreSQL overestimates, `"care plan"` sevenfold), the
+    matches are counted and ranked in full, exactly.
     """
     leaves = _leaves(tree)
-    if any(isinstance(leaf, Phrase) for leaf in leaves) or not any(
-        leaf.field in (None, "title") for leaf in leaves
+    if (
+        any(isinstance(leaf, Phrase) for leaf in leaves)
+        or not any(leaf.field in (None, "title") for leaf in leaves)
+        or expected < CAP_WHEN_EXPECTED * limit
     ):
         return select
     return select.order_by(IntelligenceItem.id.desc()).limit(limit)
@@ -431,9 +441,27 @@ class PostgresEngine:
         limit = candidate_limit(request)
         tree = request.parsed.tree
         item_compiler = _Compiler("items")
-        item_where = sa.and_(
-            readable_items_clause(user), item_compiler.condition(tree), *_item_filters(request)
-        )
+        permitted = sa.and_(readable_items_clause(user), *_item_filters(request))
+        with _search_settings():
+            if tree is None:
+                where, expected = permitted, 0.0
+            else:
+                found = matching(permitted, item_compiler.condition(tree))
+                where, expected = found.condition, found.expected
+            statement = self._statement(request, where, item_compiler, limit, expected)
+            rows = db.session.execute(statement).all()
+        return _result(rows, limit)
+
+    def _statement(
+        self,
+        request: SearchRequest,
+        item_where: sa.ColumnElement[bool],
+        item_compiler: _Compiler,
+        limit: int,
+        expected: float,
+    ) -> sa.CompoundSelect:
+        """The one statement: the page of hits, the facets' cells and the providers' count."""
+        tree = request.parsed.tree
         item = IntelligenceItem
         matched = (
             _up_to_cap(
@@ -448,6 +476,7 @@ class PostgresEngine:
                 ).where(item_where),
                 tree,
                 limit,
+                expected,
             )
             .cte("matched")
             .prefix_with("MATERIALIZED")
@@ -468,9 +497,7 @@ class PostgresEngine:
                 _NULL_THEMES,
             ),
         )
-        with _search_settings():
-            rows = db.session.execute(statement).all()
-        return _result(rows, limit)
+        return statement
 
     def snippets(
         self, request: SearchRequest, texts: dict[tuple[str, int], str]
