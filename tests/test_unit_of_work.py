@@ -52,7 +52,7 @@ ALLOWED_COMMITS = {
     "jobs/services.py": "a job's claim, result and failure",
     "jobs/queue.py": "a queued task's unit of work",
     # A Whoosh index writer's commit, not the database's.
-    "search/whoosh_index.py": "the Whoosh index build",
+    "search/whoosh_build.py": "the Whoosh index build",
     "search/whoosh_engine.py": "the Whoosh index update",
 }
 

@@ -97,20 +97,18 @@ def is_searchable(item: IntelligenceItem | None) -> bool:
     return item is not None and item.status == ItemStatus.OPEN
 
 
-def all_documents(batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every document, streamed in batches through a session of its own (for a full rebuild)."""
-    with Session(db.engine) as session:
-        provider_ids = session.scalars(sa.select(Provider.id).order_by(Provider.id)).all()
-        for start in range(0, len(provider_ids), batch):
-            for provider in load_providers(provider_ids[start : start + batch], session).values():
-                yield provider_document(provider)
-            session.expunge_all()
-        item_ids = session.scalars(
-            sa.select(IntelligenceItem.id)
-            .where(IntelligenceItem.status == ItemStatus.OPEN)
-            .order_by(IntelligenceItem.id)
-        ).all()
-        for start in range(0, len(item_ids), batch):
-            for item in load_items(item_ids[start : start + batch], session).values():
-                yield item_document(item)
-            session.expunge_all()
+def part_documents(
+    session: Session, kind: str, ids: Iterable[int], batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """The documents of these providers (`kind` "provider") or items, in the order given,
+    read in batches through `session` (for a full rebuild)."""
+    ids = list(ids)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        if kind == "provider":
+            providers = load_providers(chunk, session)
+            yield from (provider_document(providers[i]) for i in chunk if i in providers)
+        else:
+            items = load_items(chunk, session)
+            yield from (item_document(items[i]) for i in chunk if is_searchable(items.get(i)))
+        session.expunge_all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from whoosh import highlight, index
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -34,6 +36,7 @@ from portal.search.interface import (
     capped_total,
 )
 from portal.search.text import MARK_END, MARK_START, analysed_words, analyzer
+from portal.search.whoosh_build import build_index
 from portal.search.whoosh_eval import (
     Evaluator,
     LongPhrase,
@@ -45,7 +48,6 @@ from portal.search.whoosh_eval import (
 from portal.search.whoosh_index import (
     INDEX_VERSION,
     META_ID,
-    build_index,
     current_folder,
     file_lock,
     retrying,
@@ -245,7 +247,8 @@ class WhooshEngine:
 
     def _build(self) -> int:
         """The rebuild itself, and the swap to it; the caller holds the reindex lock."""
-        folder, count = build_index(self.root)
+        processes = current_app.config["PORTAL"].get("search_build_processes") or os.cpu_count()
+        folder, count = build_index(self.root, processes or 1)
         swap_to(self.root, folder)
         return count
 

@@ -17,7 +17,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import KeyQuestion, Marking, Role
-from portal.search import whoosh_index
+from portal.search import whoosh_build
 from portal.search.engine import get_engine
 from portal.search.interface import SearchFilters
 from portal.search.services import run_search
@@ -85,11 +85,17 @@ def corpus(app):
     return merton
 
 
-def test_a_rebuilt_index_answers_every_kind_of_query_as_the_kept_one(corpus, monkeypatch):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_rebuilt_index_answers_every_kind_of_query_as_the_kept_one(
+    app, corpus, monkeypatch, processes
+):
     kept = {q: answer(corpus, q) for q in QUERIES}
     assert kept["pangolin"]["total"] > 0 and kept['"night staff"']["total"] > 0
-    # Several small segments, so a real build's segments and inline terms are all exercised.
-    monkeypatch.setattr(whoosh_index, "SEGMENT_DOCUMENTS", 4)
+    # Several small segments, so a real build's segments and inline terms are all exercised;
+    # written here one after the other, or by processes of their own (spawned: they read
+    # the committed database themselves).
+    monkeypatch.setattr(whoosh_build, "SEGMENT_DOCUMENTS", 4)
+    app.config["PORTAL"]["search_build_processes"] = processes
     get_engine().reindex()
     rebuilt = {q: answer(corpus, q) for q in QUERIES}
     for query in QUERIES:
@@ -105,7 +111,7 @@ def test_a_rebuilt_index_answers_every_kind_of_query_as_the_kept_one(corpus, mon
 
 
 def test_writes_after_a_rebuild_are_found_and_merge_the_rebuilt_segments(corpus, monkeypatch):
-    monkeypatch.setattr(whoosh_index, "SEGMENT_DOCUMENTS", 3)
+    monkeypatch.setattr(whoosh_build, "SEGMENT_DOCUMENTS", 3)
     get_engine().reindex()
     before = answer(corpus, "pangolin")["total"]
     for n in range(8):  # enough commits for Whoosh to merge the small segments
@@ -142,7 +148,7 @@ def _write_and_search(database_url, instance_path, author_id, provider_id, worke
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_processes_writing_to_a_rebuilt_index_at_once_lose_nothing(corpus, app, monkeypatch):
-    monkeypatch.setattr(whoosh_index, "SEGMENT_DOCUMENTS", 3)
+    monkeypatch.setattr(whoosh_build, "SEGMENT_DOCUMENTS", 3)
     home = factories.provider()
     db.session.commit()
     get_engine().reindex()
