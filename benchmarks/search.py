@@ -20,6 +20,7 @@ import argparse
 import os
 import pickle
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -285,6 +286,48 @@ def time_queries(run, rounds: int) -> dict[str, tuple[float, float]]:
     return figures
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of the processes it has waited for (the build's)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+#: Changes committed, one at a time, each looked for by the next search.
+CHANGES = 5
+
+
+def find_a_change(app, client, headers: dict[str, str], n: int) -> float:
+    """Commit a new item, then search for its word: milliseconds until it is found."""
+    word = f"zanzibarquokka{n}x{uuid.uuid4().hex[:8]}"  # new to every run of the script
+    with app.app_context():
+        from portal.models import IntelligenceItem, User
+
+        author = db.session.get(User, 1)
+        item = IntelligenceItem(
+            provider_id=1,
+            source_agency_id=1,
+            author_id=author.id,
+            observed_on=date(2026, 11, 1),
+            title="Benchmark change",
+            body=f"A {word} was seen in the lounge.",
+            key_question="safe",
+            likelihood=2,
+            impact=2,
+            source_evaluation="1",
+            intelligence_assessment="A",
+            handling_code="P",
+            marking="GREEN",
+        )
+        db.session.add(item)
+        db.session.commit()
+        committed = time.perf_counter()
+    response = client.get("/api/v1/search", query_string={"q": word}, headers=headers)
+    found = (time.perf_counter() - committed) * 1000
+    assert response.get_json()["total"] == 1
+    return found
+
+
 def readable_sql(viewer_agency: int = 1) -> str:
     """The policy's condition for the benchmark's viewer, written out for the yardsticks."""
     return (
@@ -310,8 +353,15 @@ def fts5_yardstick(corpus, rounds: int) -> dict[str, tuple[float, float]]:
         "INSERT INTO intelligence_items VALUES (?, ?, ?, ?, ?)",
         [(r[0], r[2], r[3], r[11], r[4].isoformat()) for r in items],
     )
+    started = time.perf_counter()
     conn.executemany(
         "INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", [(r[0], r[6], r[7]) for r in items]
+    )
+    conn.commit()
+    built = time.perf_counter() - started
+    print(
+        f"SQLite FTS5 (one core, C) built its index of the items' titles and bodies at "
+        f"{len(items) / built:,.0f} documents/s"
     )
     conn.executemany("INSERT INTO item_themes VALUES (?, ?)", themes)
     conn.commit()
@@ -496,15 +546,15 @@ def main() -> None:
             from portal.search.engine import get_engine
 
             engine = get_engine()
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu = time.perf_counter(), cpu_seconds()
             reuse = args.reuse_index and (folder / "search" / "CURRENT").exists()
             documents = engine.catch_up() if reuse else engine.reindex()
-            build, cpu = time.perf_counter() - started, time.process_time() - cpu
+            build, cpu = time.perf_counter() - started, cpu_seconds() - cpu
             if args.engine == "whoosh" and not reuse:
                 print(
                     f"Built the Whoosh index: {documents:,} documents in {build:.1f} s "
-                    f"({documents / build:,.0f} docs/s; {cpu:.1f} s of CPU, "
-                    f"{documents / cpu:,.0f} docs per CPU second)"
+                    f"({documents / build:,.0f} docs/s; {cpu:.1f} s of CPU in this process "
+                    f"and its build processes, {documents / cpu:,.0f} docs per CPU second)"
                 )
             token = create_api_token("viewer@example.gov.uk", via="benchmark").token
             db.session.commit()
@@ -532,34 +582,11 @@ def main() -> None:
             f"(facets: {', '.join(sample['facets'])})"
         )
 
-        with app.app_context():
-            from portal.models import IntelligenceItem, User
-
-            author = db.session.get(User, 1)
-            item = IntelligenceItem(
-                provider_id=1,
-                source_agency_id=1,
-                author_id=author.id,
-                observed_on=date(2026, 11, 1),
-                title="Benchmark change",
-                body="A zanzibarquokka was seen in the lounge.",
-                key_question="safe",
-                likelihood=2,
-                impact=2,
-                source_evaluation="1",
-                intelligence_assessment="A",
-                handling_code="P",
-                marking="GREEN",
-            )
-            db.session.add(item)
-            db.session.commit()
-            committed = time.perf_counter()
-        response = client.get(
-            "/api/v1/search", query_string={"q": "zanzibarquokka"}, headers=headers
+        delays = [find_a_change(app, client, headers, n) for n in range(CHANGES)]
+        print(
+            f"A committed change was found by the next search {statistics.median(delays):.0f} ms "
+            f"later (median of {CHANGES}; slowest {max(delays):.0f} ms)"
         )
-        visible = (time.perf_counter() - committed) * 1000
-        assert response.get_json()["total"] == 1
-        print(f"A committed change was found by the next search {visible:.0f} ms later")
 
         yardsticks = {}
         if not args.no_yardstick:

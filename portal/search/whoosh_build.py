@@ -101,24 +101,10 @@ class Analysis:
         return words, pairs
 
 
-class _InliningPostingsWriter(W3PostingsWriter):
-    """Whoosh's postings writer with its inlining working: Whoosh 2.7 calls
-    `terminfo.set_inline`, and the method (which its reader reads back) is `set_inlined`."""
+class _BlockPostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, taking a block's postings at once (`add_block`)."""
 
-    _terminfo: Any
     _ids: Any
-
-    def finish_postings(self) -> Any:
-        terminfo = self._terminfo
-        if self.written() or len(self) >= self._inlinelimit:
-            return super().finish_postings()
-        terminfo.add_block(self)
-        # A field without values (IDs, keywords) keeps none; read back inline, Whoosh would
-        # give each posting the value '' (text), which its own merge then refuses.
-        values = self._values if self._values else [b""] * len(self._ids)
-        terminfo.set_inlined(self._ids, self._weights, values)
-        self._terminfo = None
-        return terminfo
 
     def add_block(self, ids: Any, weights: Any, values: list[bytes], lengths: list[int]) -> None:
         """Up to a block's worth of postings at once, as `add_posting` would add them one by
@@ -134,14 +120,11 @@ class _InliningPostingsWriter(W3PostingsWriter):
         self._maxlength = max(present, default=0)
 
 
-class _InliningCodec(W3Codec):
-    """Whoosh's codec, its postings writer inlining rare terms' postings."""
-
-    def __init__(self) -> None:
-        super().__init__(inlinelimit=INLINE_BELOW)
+class _BlockCodec(W3Codec):
+    """Whoosh's codec, its postings writer taking a block at a time."""
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
-        return _InliningPostingsWriter(
+        return _BlockPostingsWriter(
             dbfile,
             blocklimit=self._blocklimit,
             byteids=byteids,
@@ -169,7 +152,7 @@ class BulkSegmentWriter(SegmentWriter):
         #: Any other field's term: documents, weights and values.
         self.terms: dict[tuple[str, bytes], Postings] = {}
         self.analysis = Analysis()
-        self.fieldwriter._codec = _InliningCodec()
+        self.fieldwriter._codec = _BlockCodec()
 
     def _post(self, field: str, term: bytes, docnum: int, weight: float, value: bytes) -> None:
         postings = self.terms.get((field, term))
@@ -268,9 +251,9 @@ class BulkSegmentWriter(SegmentWriter):
 
 
 def _write_inline(writer: Any, text: bytes, postings: Postings, column: list[int]) -> None:
-    """A rare term's entry with its postings in it: what Whoosh's field writer writes for
-    a term of fewer than INLINE_BELOW postings (`_InliningPostingsWriter`), without the
-    block, the postings writer and the term info's bookkeeping it goes through."""
+    """A rare term's entry with its postings in it, as Whoosh's reader reads inline postings
+    back (`W3TermInfo.set_inlined`; Whoosh 2.7's own writer calls a `set_inline` that does
+    not exist, so it never inlines), without a postings writer and block."""
     ids, weights, values = postings
     present = [column[d] for d in ids if column[d]] if column else []
     info = W3TermInfo()
@@ -285,7 +268,7 @@ def _write_inline(writer: Any, text: bytes, postings: Postings, column: list[int
     writer._tindex.add(pack_ushort(writer._fieldid) + text, info.to_bytes())
 
 
-def _write_postings(writer: _InliningPostingsWriter, postings: Postings, column: list[int]) -> None:
+def _write_postings(writer: _BlockPostingsWriter, postings: Postings, column: list[int]) -> None:
     """A term's postings, a block at a time (its field's lengths from `column`)."""
     docnums, weights, values = postings
     limit = writer._blocklimit

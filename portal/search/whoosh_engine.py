@@ -178,7 +178,9 @@ class WhooshEngine:
         deadline = time.monotonic() + WRITE_LOCK_SECONDS
         while True:
             try:
-                writer = self._index.writer(timeout=5.0, delay=0.05)
+                # Segments file by file, as a full build writes them (see whoosh_build):
+                # a compound file's parts are copied into memory whenever a reader opens it.
+                writer = self._index.writer(timeout=5.0, delay=0.05, compound=False)
                 break
             except LockError:
                 if time.monotonic() > deadline:

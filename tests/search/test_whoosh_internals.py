@@ -233,9 +233,10 @@ def test_an_exact_value_finds_what_whooshs_searcher_finds(searcher: Any) -> None
 
 
 def test_the_bulk_writer_writes_what_whooshs_own_writer_writes(tmp_path: Path) -> None:
-    """portal/search/whoosh_build.py's BulkSegmentWriter replaces SegmentWriter's pool and
-    flush (``pool``, ``_flush_segment``, ``fieldwriter._codec``, ``per_document_reader``) and
-    finishes inline postings itself (Whoosh 2.7 calls a ``set_inline`` that does not exist)."""
+    """portal/search/whoosh_build.py's BulkSegmentWriter replaces SegmentWriter's
+    add_document and flush (``_flush_segment``, ``fieldwriter._codec``, ``_tindex``,
+    ``_fieldid``, ``per_document_reader``) and writes inline postings itself (Whoosh 2.7
+    calls a ``set_inline`` that does not exist)."""
     from whoosh.codec.whoosh3 import W3TermInfo
 
     from portal.search.whoosh_build import BulkSegmentWriter
@@ -254,7 +255,7 @@ def test_the_bulk_writer_writes_what_whooshs_own_writer_writes(tmp_path: Path) -
     ours = built(tmp_path / "bulk", bulk=True).searcher()
     assert not hasattr(W3TermInfo, "set_inline"), (
         f"{WHOOSH} now has W3TermInfo.set_inline: its own inlining may work; "
-        "_InliningPostingsWriter in whoosh_build.py may no longer be needed"
+        "_write_inline in whoosh_build.py may no longer be needed"
     )
     for field in ("title", "body", "body_pairs", "theme", "agency", "doc_id"):
         assert list(ours.reader().all_terms()) == list(theirs.reader().all_terms())
