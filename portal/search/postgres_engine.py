@@ -128,7 +128,8 @@ class _Compiler:
                 self.rank_queries.extend(queries)
             vector = ITEM_VECTOR if self.target == "items" else PROVIDER_VECTOR
             operator = "&&" if isinstance(node, And) else "||"
-            conditions.insert(0, vector.op("@@")(_joined(queries, operator)))
+            # Last: in a CASE (postgres_plan) the cheaper tests then spare the text match.
+            conditions.append(vector.op("@@")(_joined(queries, operator)))
         return sa.and_(*conditions) if isinstance(node, And) else sa.or_(*conditions)
 
     def leaf(self, node: Term | Phrase | Prefix, negated: bool) -> sa.ColumnElement[bool]:
