@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import time
 from array import array
@@ -44,7 +45,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint, pack_ushort
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from portal.extensions import db
@@ -67,6 +68,8 @@ _PAIRS = frozenset(PAIR_FIELDS.values())
 #: A word's count in a document as Whoosh's Frequency format keeps it.
 _packed_count = cache(pack_uint)
 _TEXT_FIELDS = frozenset(PAIR_FIELDS) | _PAIRS
+#: A term entry's statistics, as Whoosh's term info packs them.
+_TERM_INFO = W3TermInfo._struct
 
 
 class Analysis:
@@ -147,46 +150,58 @@ class BulkSegmentWriter(SegmentWriter):
         # compound file's parts by copying each into memory, and a national index's term
         # tables (rare terms' postings inline) took 1.3 s to copy at every commit's search.
         super().__init__(ix, compound=False, **options)
-        #: A text field's term: its documents and the word's count in each, interleaved.
-        self.counted: dict[tuple[str, bytes], array[int]] = {}
-        #: Any other field's term: documents, weights and values.
-        self.terms: dict[tuple[str, bytes], Postings] = {}
+        #: Per text field, per word: its documents and its count in each, interleaved.
+        self.counted: dict[str, dict[str, array[int]]] = {}
+        #: Per other field, per term: documents, weights and values.
+        self.terms: dict[str, dict[bytes, Postings]] = {}
         self.analysis = Analysis()
         self.fieldwriter._codec = _BlockCodec()
 
     def _post(self, field: str, term: bytes, docnum: int, weight: float, value: bytes) -> None:
-        postings = self.terms.get((field, term))
+        terms = self.terms.get(field)
+        if terms is None:
+            terms = self.terms[field] = {}
+        postings = terms.get(term)
         if postings is None:
-            postings = self.terms[(field, term)] = (array("I"), array("f"), [])
+            postings = terms[term] = (array("I"), array("f"), [])
         postings[0].append(docnum)
         postings[1].append(weight)
         postings[2].append(value)
 
     def _post_counted(self, field: str, words: list[str], docnum: int) -> int:
         """A text field's postings from its analysed words; its length (words counted)."""
-        counted = self.counted
+        counted = self.counted.get(field)
+        if counted is None:
+            counted = self.counted[field] = {}
+        get = counted.get
         for word, count in Counter(words).items():
-            key = (field, word.encode("utf-8"))
-            postings = counted.get(key)
+            postings = get(word)
             if postings is None:
-                counted[key] = array("I", (docnum, count))
+                counted[word] = array("I", (docnum, count))
             else:
-                postings.extend((docnum, count))
+                postings.append(docnum)
+                postings.append(count)
         return len(words)
 
-    def _postings(self, field: str, term: bytes) -> Postings:
-        """A term's documents, weights and values, as Whoosh's formats make them (plain
-        lists for a rare term, whose postings go inline)."""
-        counted = self.counted.get((field, term))
-        if counted is None:
-            return self.terms[(field, term)]
+    def _field_postings(self, field: str) -> Iterator[tuple[bytes, Postings]]:
+        """A field's terms in order, each with its documents, weights and values as Whoosh's
+        formats make them (plain lists for a rare term, whose postings go inline)."""
+        if field in self.terms:
+            terms = self.terms[field]
+            yield from ((term, terms[term]) for term in sorted(terms))
+            return
+        counted = self.counted[field]
         boost = self.schema[field].format.field_boost
-        counts = counted[1::2]
-        weights = [count * boost for count in counts]
-        values = [_packed_count(count) for count in counts]
-        if len(counts) < INLINE_BELOW:
-            return counted[0::2].tolist(), weights, values
-        return counted[0::2], array("f", weights), values
+        # In code point order, which is the order of their UTF-8 bytes.
+        for word in sorted(counted):
+            interleaved = counted[word]
+            counts = interleaved[1::2]
+            weights = [count * boost for count in counts]
+            values = [_packed_count(count) for count in counts]
+            if len(counts) < INLINE_BELOW:
+                yield word.encode("utf-8"), (interleaved[0::2].tolist(), weights, values)
+            else:
+                yield word.encode("utf-8"), (interleaved[0::2], array("f", weights), values)
 
     def add_document(self, **fields: Any) -> None:
         """One document, as SegmentWriter.add_document adds it, its texts analysed once."""
@@ -223,21 +238,21 @@ class BulkSegmentWriter(SegmentWriter):
         current = None
         column: list[int] = []
         try:
-            for field, text in sorted(self.counted.keys() | self.terms.keys()):
-                postings = self._postings(field, text)
-                if field != current:
-                    if current is not None:
-                        writer.finish_field()
-                    writer.start_field(field, self.schema[field])
-                    current = field
-                    stored = lengths._cached_reader(_lenfield(field), LENGTHS_COLUMN) or ()
-                    column = [byte_to_length(b) if b else 0 for b in stored]
-                if len(postings[0]) < INLINE_BELOW:
-                    _write_inline(writer, text, postings, column)
-                else:
-                    writer.start_term(text)
-                    _write_postings(writer._postwriter, postings, column)
-                    writer.finish_term()
+            for field in sorted(self.counted.keys() | self.terms.keys()):
+                if current is not None:
+                    writer.finish_field()
+                writer.start_field(field, self.schema[field])
+                current = field
+                stored = lengths._cached_reader(_lenfield(field), LENGTHS_COLUMN) or ()
+                column = [byte_to_length(b) if b else 0 for b in stored]
+                prefix = pack_ushort(writer._fieldid)
+                for text, postings in self._field_postings(field):
+                    if len(postings[0]) < INLINE_BELOW:
+                        _write_inline(writer, prefix + text, postings, column)
+                    else:
+                        writer.start_term(text)
+                        _write_postings(writer._postwriter, postings, column)
+                        writer.finish_term()
             if current is not None:
                 writer.finish_field()
         finally:
@@ -250,22 +265,25 @@ class BulkSegmentWriter(SegmentWriter):
         self.counted.clear()
 
 
-def _write_inline(writer: Any, text: bytes, postings: Postings, column: list[int]) -> None:
-    """A rare term's entry with its postings in it, as Whoosh's reader reads inline postings
-    back (`W3TermInfo.set_inlined`; Whoosh 2.7's own writer calls a `set_inline` that does
-    not exist, so it never inlines), without a postings writer and block."""
+def _write_inline(writer: Any, key: bytes, postings: Postings, column: list[int]) -> None:
+    """A rare term's entry (`key`: the field's number and the term) with its postings in
+    it: the bytes `W3TermInfo.to_bytes` makes for inline postings, which Whoosh's reader
+    reads back (Whoosh 2.7's own writer calls a `set_inline` that does not exist, so it
+    never inlines), without the term info object, the postings writer and its block."""
     ids, weights, values = postings
     present = [column[d] for d in ids if column[d]] if column else []
-    info = W3TermInfo()
-    info._weight = sum(weights)
-    info._df = len(ids)
-    info._minlength = min(present) if present else None
-    info._maxlength = max(present, default=0)
-    info._maxweight = max(0, max(weights))
-    info._minid = ids[0]
-    info._maxid = ids[-1]
-    info.set_inlined(ids, weights, [value for value in values if value] or [b""] * len(ids))
-    writer._tindex.add(pack_ushort(writer._fieldid) + text, info.to_bytes())
+    header = _TERM_INFO.pack(
+        True,  # inlined
+        sum(weights),
+        len(ids),
+        length_to_byte(min(present)) if present else 0,
+        length_to_byte(max(present)) if present else 0,
+        max(0, max(weights)),
+        ids[0],
+        ids[-1],
+    )
+    kept = tuple(values) if values[0] else (b"",) * len(ids)
+    writer._tindex.add(key, header + pickle.dumps((tuple(ids), tuple(weights), kept), 2))
 
 
 def _write_postings(writer: _BlockPostingsWriter, postings: Postings, column: list[int]) -> None:
@@ -286,6 +304,11 @@ class Part:
 
     providers: tuple[int, ...]
     items: tuple[int, ...]
+
+    @property
+    def cost(self) -> int:
+        """Roughly how long the part takes to write (an item's text is a provider's four times)."""
+        return 4 * len(self.items) + len(self.providers)
 
     def documents(self, session: Session) -> Iterator[dict[str, Any]]:
         yield from documents.part_documents(session, "provider", self.providers)
@@ -342,6 +365,19 @@ def _write_part_apart(folder: str, database_url: str, part: Part) -> tuple[Any, 
         engine.dispose()
 
 
+def _written_apart(path: Path, parts: list[Part], processes: int) -> list[tuple[Any, int]]:
+    """Each part's segment, written by `processes` processes of their own; in the parts'
+    order. The biggest parts go first (items before providers, whose documents are short),
+    so that the processes finish together."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    order = sorted(range(len(parts)), key=lambda n: -parts[n].cost)
+    n = len(parts)
+    with ProcessPoolExecutor(min(processes, n), mp_context=get_context("spawn")) as pool:
+        done = pool.map(_write_part_apart, [str(path)] * n, [url] * n, [parts[i] for i in order])
+        by_part = dict(zip(order, done, strict=True))
+    return [by_part[i] for i in range(n)]
+
+
 def _gaps(start: int) -> dict[str, float]:
     """Change ids below `start` not (yet) committed: open transactions the index must
     look at again."""
@@ -358,11 +394,11 @@ def _gaps(start: int) -> dict[str, float]:
 def build_index(root: Path, processes: int = 1) -> tuple[str, int]:
     """Write a fresh index of every document into a new folder; its name and the count.
 
-    When there are several parts and `processes` > 1, every part but the last is written
-    by that many processes of their own while this one writes the last; otherwise one
-    after the other, here. The last part goes with the index's bookkeeping document into
-    the segment the build commits. The caller holds the reindex lock and swaps CURRENT to
-    the folder afterwards.
+    When there are several parts and `processes` > 1, the parts are written by that many
+    processes of their own (`_written_apart`) and the segment this one commits holds only
+    the index's bookkeeping document; otherwise they are written one after the other,
+    here, the last with the bookkeeping document. The caller holds the reindex lock and
+    swaps CURRENT to the folder afterwards.
     """
     start = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
     meta = {"hwm": start, "gaps": _gaps(start), "version": INDEX_VERSION}
@@ -371,19 +407,14 @@ def build_index(root: Path, processes: int = 1) -> tuple[str, int]:
     path.mkdir(parents=True)
     new_index = index.create_in(str(path), schema())
     with Session(db.engine) as session:
-        *parts, last = _parts(session)
-        if processes > 1 and parts:
-            url = db.engine.url.render_as_string(hide_password=False)
-            n = len(parts)
-            with ProcessPoolExecutor(min(processes, n), mp_context=get_context("spawn")) as pool:
-                apart = pool.map(_write_part_apart, [str(path)] * n, [url] * n, parts)
-                # The last part meanwhile, here.
-                writer = BulkSegmentWriter(new_index)
-                count = _add_part(writer, session, last)
-                written = list(apart)
+        parts = _parts(session)
+        writer = BulkSegmentWriter(new_index)
+        count = 0
+        if processes > 1 and len(parts) > 1:
+            written = _written_apart(path, parts, processes)
         else:
+            *parts, last = parts
             written = [_write_part(new_index, session, part) for part in parts]
-            writer = BulkSegmentWriter(new_index)
             count = _add_part(writer, session, last)
     writer.segments.extend(segment for segment, _ in written)
     writer.add_document(doc_id=META_ID, kind="meta", meta=json.dumps(meta))

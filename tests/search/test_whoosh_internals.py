@@ -37,6 +37,8 @@ def _documents() -> Iterator[dict[str, Any]]:
     for n in range(MANY):
         staff = " ".join(["staff"] * (1 + n % 3))
         body = f"Note {n}: {staff} at night, the garden and {'lounge ' * (n % 5)}kitchen."
+        if n % 50 == 0:  # terms past ASCII, in the order of their UTF-8 bytes
+            body += " Café zürich Ωmega ǅemal 𝔘nicode ﬁre naïve naive"
         yield with_pairs(
             {
                 "doc_id": f"item:{n}",
@@ -277,3 +279,14 @@ def test_the_bulk_writer_writes_what_whooshs_own_writer_writes(tmp_path: Path) -
         )
         assert ours.doc_frequency(field, text) == theirs.doc_frequency(field, text)
     assert ours.stored_fields(5) == theirs.stored_fields(5)
+    # Every term's statistics and postings, inline or in blocks, as Whoosh's writer keeps them.
+    mine, whooshs = ours.reader(), theirs.reader()
+    for field, text in whooshs.all_terms():
+        a, b = mine.term_info(field, text), whooshs.term_info(field, text)
+        stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
+        assert [getattr(a, n)() for n in stats] == [getattr(b, n)() for n in stats], (field, text)
+        postings = [list(r.postings(field, text).items_as("weight")) for r in (mine, whooshs)]
+        assert postings[0] == postings[1], (field, text)
+        if whooshs.schema[field].format.__class__.__name__ == "Frequency":
+            counts = [list(r.postings(field, text).items_as("frequency")) for r in (mine, whooshs)]
+            assert counts[0] == counts[1], (field, text)
