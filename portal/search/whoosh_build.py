@@ -365,6 +365,11 @@ def _write_part_apart(folder: str, database_url: str, part: Part) -> tuple[Any, 
         engine.dispose()
 
 
+def shared_database(url: sa.URL) -> bool:
+    """Other processes can open this database (not an in-memory SQLite one)."""
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
 def _written_apart(path: Path, parts: list[Part], processes: int) -> list[tuple[Any, int]]:
     """Each part's segment, written by `processes` processes of their own; in the parts'
     order. The biggest parts go first (items before providers, whose documents are short),
@@ -410,7 +415,7 @@ def build_index(root: Path, processes: int = 1) -> tuple[str, int]:
         parts = _parts(session)
         writer = BulkSegmentWriter(new_index)
         count = 0
-        if processes > 1 and len(parts) > 1:
+        if processes > 1 and len(parts) > 1 and shared_database(db.engine.url):
             written = _written_apart(path, parts, processes)
         else:
             *parts, last = parts

@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from whoosh import index
 
 from portal.search.text import analysed_pairs, analysed_words
-from portal.search.whoosh_build import Analysis, BulkSegmentWriter
+from portal.search.whoosh_build import Analysis, BulkSegmentWriter, shared_database
 from portal.search.whoosh_index import schema, with_pairs
 
 TRICKY = [
@@ -52,3 +53,19 @@ def test_a_builds_segments_are_not_compound_files(tmp_path: Path) -> None:
     (segment,) = made._segments()
     assert not segment.is_compound()
     assert not list(tmp_path.glob("*.seg"))
+
+
+@pytest.mark.parametrize(
+    ("url", "shared"),
+    [
+        ("sqlite://", False),
+        ("sqlite:///:memory:", False),
+        ("sqlite:////srv/portal/instance/portal.db", True),
+        ("sqlite:///instance/portal.db", True),
+        ("postgresql+psycopg://portal@db.example/portal", True),
+    ],
+)
+def test_build_processes_are_used_only_where_they_can_open_the_database(url, shared) -> None:
+    """A spawned build process reads its documents itself: from an in-memory SQLite
+    database it would read nothing, so such a build stays in one process."""
+    assert shared_database(sa.make_url(url)) is shared
