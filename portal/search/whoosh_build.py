@@ -217,11 +217,10 @@ class BulkSegmentWriter(SegmentWriter):
             field = self.schema[name]
             length = 0
             if name in _TEXT_FIELDS:
-                terms = analysed.get(value) or analysed.setdefault(
-                    value, self.analysis.terms(value)
-                )
-                words, pairs = terms
-                length = self._post_counted(name, pairs if name in _PAIRS else words, docnum)
+                terms = analysed.get(value)  # a text and its pair field share one analysis
+                if terms is None:
+                    terms = analysed[value] = self.analysis.terms(value)
+                length = self._post_counted(name, terms[1] if name in _PAIRS else terms[0], docnum)
             elif field.indexed:
                 for term, count, weight, posting in field.index(value):
                     length += count if field.scorable else 0

@@ -10,7 +10,6 @@ still be the same.
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import date
 
 import pytest
@@ -22,6 +21,7 @@ from portal.search.engine import get_engine
 from portal.search.interface import SearchFilters
 from portal.search.services import run_search
 from tests import factories
+from tests.search.apart import problems_apart
 
 QUERIES = [
     "pangolin",
@@ -152,22 +152,11 @@ def test_processes_writing_to_a_rebuilt_index_at_once_lose_nothing(corpus, app, 
     home = factories.provider()
     db.session.commit()
     get_engine().reindex()
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    processes = [
-        context.Process(
-            target=_write_and_search,
-            args=(url, app.instance_path, corpus.id, home.id, w, queue),
-        )
-        for w in range(3)
-    ]
-    for process in processes:
-        process.start()
-    problems = [p for _ in processes for p in queue.get(timeout=240)]
-    for process in processes:
-        process.join(60)
-        assert process.exitcode == 0
+    problems = problems_apart(
+        _write_and_search,
+        [(url, app.instance_path, corpus.id, home.id, w) for w in range(3)],
+    )
     assert problems == []
     app.extensions.pop("portal_search", None)
     assert run_search(corpus, "quokka*", SearchFilters(), per_page=50).total == 18

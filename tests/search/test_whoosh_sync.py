@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
@@ -18,6 +17,7 @@ from portal.search.engine import get_engine
 from portal.search.interface import SearchFilters
 from portal.search.services import run_search
 from tests import factories
+from tests.search.apart import problems_apart
 
 # The Whoosh index is the engine of the embedded (SQLite) deployment: these run there only.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -101,6 +101,7 @@ def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoos
     failures: list[BaseException] = []
     totals: list[int] = []
     stop = threading.Event()
+    searching = threading.Event()  # set once the other process has answered a search
 
     def search_meanwhile():
         other = second_process_app(whoosh_app)
@@ -110,11 +111,15 @@ def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoos
                 try:
                     totals.append(run_search(reader, "capybara", SearchFilters()).total)
                     db.session.commit()  # each search is a request: it commits its audit
+                    searching.set()
                 except BaseException as exc:  # noqa: BLE001 - any failure fails the test
                     failures.append(exc)
 
     thread = threading.Thread(target=search_meanwhile)
     thread.start()
+    # A rebuild of 151 documents is quick: under load the other process could otherwise
+    # still be starting when it ends, and search only the rebuilt index.
+    searching.wait(60)
     try:
         assert engine.reindex() >= 151
     finally:
@@ -159,22 +164,11 @@ def test_several_processes_writing_and_searching_at_once_neither_fail_nor_corrup
     run_search(author, "warm up", SearchFilters())
     db.session.commit()  # the search's request commits its audit
     url = whoosh_app.config["SQLALCHEMY_DATABASE_URI"]
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
     workers, rounds = 3, 12
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(url, whoosh_app.instance_path, author.id, home.id, w, rounds, queue),
-        )
-        for w in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    problems = [p for _ in processes for p in queue.get(timeout=240)]
-    for process in processes:
-        process.join(60)
-        assert process.exitcode == 0
+    problems = problems_apart(
+        _worker,
+        [(url, whoosh_app.instance_path, author.id, home.id, w, rounds) for w in range(workers)],
+    )
     assert problems == []
     # The index agrees with the database: every word once, nothing lost or doubled.
     whoosh_app.extensions.pop("portal_search", None)
