@@ -27,6 +27,13 @@ def test_a_malformed_number_names_the_variable(monkeypatch):
         load_settings()
 
 
+@pytest.mark.parametrize("value", ["two", "2.5", ""])
+def test_the_build_processes_must_be_a_whole_number(monkeypatch, value):
+    monkeypatch.setenv("PORTAL_SEARCH_BUILD_PROCESSES", value)
+    with pytest.raises(ConfigurationError, match="PORTAL_SEARCH_BUILD_PROCESSES"):
+        load_settings()
+
+
 def test_production_without_a_secret_key_refuses_to_start(monkeypatch, tmp_path):
     monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="PORTAL_SECRET_KEY is not set"):
