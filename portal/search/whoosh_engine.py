@@ -50,6 +50,7 @@ from portal.search.whoosh_index import (
     META_ID,
     current_folder,
     file_lock,
+    held_open,
     retrying,
     swap_to,
     with_pairs,
@@ -125,7 +126,7 @@ class WhooshEngine:
                 self._searcher.close()
             self._index = retrying(lambda: index.open_dir(str(self.root / folder)))
             self._folder = folder
-            self._searcher = retrying(self._index.searcher)
+            self._searcher = retrying(self._new_searcher)
             self._allowed.clear()
             self._columns = None
             self._segments.clear()
@@ -138,10 +139,14 @@ class WhooshEngine:
                 # Not Searcher.refresh(): its reader reuse keeps a segment's old
                 # deletion list, so replaced documents would still be found.
                 self._searcher.close()
-                self._searcher = retrying(self._index.searcher)
+                self._searcher = retrying(self._new_searcher)
                 self._allowed.clear()
                 self._columns = None
         return self._searcher
+
+    def _new_searcher(self) -> Searcher:
+        assert self._index is not None
+        return held_open(self._index.searcher())
 
     # -- keeping up with the database --
 
@@ -290,14 +295,7 @@ class WhooshEngine:
     def search(self, user: Reader, request: SearchRequest) -> EngineResult:
         """Ranked hits the principals may read, with the total (up to the cap) and facets."""
         self.catch_up()
-        try:
-            return self._search(request)
-        except FileNotFoundError:
-            # Another process's merge removed a segment this searcher had not opened
-            # yet: reopen at the newest generation and answer from there.
-            with self._lock:
-                self._folder = None
-            return self._search(request)
+        return self._search(request)
 
     def _search(self, request: SearchRequest) -> EngineResult:
         with self._lock:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import fields, index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
+from whoosh.searching import Searcher
 
 from portal.search.text import analyzer, pair_analyzer
 from portal.search.whoosh_eval import PAIR_FIELDS
@@ -77,6 +79,34 @@ def retrying(open_: Callable[[], T], attempts: int = 20) -> T:
                 raise
             time.sleep(0.02 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def held_open(searcher: Searcher) -> Searcher:
+    """The searcher, with every file of its segments open from the start.
+
+    Segments are written file by file (not compound), and Whoosh opens a segment's
+    columns (stored fields, field lengths) only when first read. Another process's
+    commit may merge segments meanwhile and delete their files: an open file stays
+    readable, but one opened after the deletion reads as an absent column, and stored
+    fields then fail. A file already gone here raises FileNotFoundError, so that
+    `retrying` opens the newer generation instead.
+    """
+    try:
+        for reader, _ in searcher.reader().leaf_readers():
+            segment = reader.segment()
+            perdoc = reader._perdoc  # Whoosh's reader has no public way to open columns
+            columns = [("_stored", STORED_COLUMN)] + [
+                (_lenfield(field), LENGTHS_COLUMN)
+                for field, total in segment._fieldlengths.items()
+                if total
+            ]
+            for name, column in columns:
+                if perdoc._cached_reader(name, column) is None:
+                    raise FileNotFoundError(f"segment {segment.segment_id()} lost {name}")
+    except BaseException:
+        searcher.close()
+        raise
+    return searcher
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from whoosh import index as whoosh_index
 
 from portal import create_app
 from portal.extensions import db
@@ -83,6 +84,35 @@ def test_searching_with_nothing_new_writes_nothing(whoosh_app):
     assert engine.catch_up() == 0
     run_search(author, "second", SearchFilters())
     assert engine._index.latest_generation() == generation
+
+
+def test_a_searcher_still_reads_segments_another_process_merged_away(whoosh_app):
+    """CI caught a search failing with a TypeError in Whoosh's stored fields: a
+    gunicorn worker opened a searcher, another worker's commit merged segments and
+    deleted their files, and the first then read a column it had not opened yet."""
+    author = factories.user(Role.MEMBER, factories.agency("MERTON"))
+    db.session.commit()
+    engine = get_engine()
+    for n, animal in enumerate(["aardvark", "okapi", "tapir"]):
+        factories.item(author, Marking.GREEN, body=f"Visit {n}: the {animal} was unwell.")
+        db.session.commit()
+        assert run_search(author, animal, SearchFilters()).total == 1  # a segment each
+    searcher = engine._open()
+    leaves = searcher.reader().leaf_readers()
+    assert len(leaves) > 1
+    storage = engine._index.storage
+    old_files = {n for reader, _ in leaves for n in reader.segment().list_files(storage)}
+
+    # Another process merges every segment into one; Whoosh deletes the old files.
+    whoosh_index.open_dir(str(engine.root / engine._folder)).writer().commit(optimize=True)
+    assert not any(storage.file_exists(name) for name in old_files)
+
+    stored = [searcher.stored_fields(d)["doc_id"] for d in range(searcher.doc_count_all())]
+    assert sum(doc_id.startswith("item:") for doc_id in stored) == 3
+    assert engine._meta(searcher)["hwm"] >= 3
+    for reader, _ in leaves:
+        assert sum(reader.doc_field_length(d, "body") or 0 for d in range(reader.doc_count_all()))
+    assert run_search(author, "okapi", SearchFilters()).total == 1
 
 
 def test_reindex_builds_beside_the_old_index_and_searches_answer_meanwhile(whoosh_app):
