@@ -39,8 +39,19 @@ from werkzeug.wrappers import Request, Response
 
 #: The claim a test removes from the ID token by overriding it with this.
 REMOVE = object()
+
 #: The longest a hanging endpoint waits (the portal gives up well before).
 MAX_HANG_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class FromNow:
+    """A time claim this many seconds from when the token is made (negative: before).
+
+    Not a time computed when the tests are collected: a test run late in a long suite
+    would get a "future" that had become the present."""
+
+    seconds: int
 
 
 @dataclass
@@ -174,7 +185,9 @@ class Tenant:
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
         claims |= {k: v for k, v in account.items() if k not in ("name", "oid", "sub")}
-        claims |= self.overrides
+        claims |= {
+            k: now + v.seconds if isinstance(v, FromNow) else v for k, v in self.overrides.items()
+        }
         claims = {k: v for k, v in claims.items() if v is not REMOVE}
         token = self._sign(claims)
         self.id_tokens.append(token)

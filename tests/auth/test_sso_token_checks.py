@@ -6,15 +6,13 @@ the portal's real Authlib client fetches discovery, keys and tokens from it over
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from portal.auth import sso
 from portal.extensions import db
 from portal.models import TokenAuthMethod, UserIdentity
-from tests.auth.entra_provider import REMOVE, sign_in_at
+from tests.auth.entra_provider import REMOVE, FromNow, sign_in_at
 from tests.auth.entra_setup import (
     callback_path,
     fresh_browser,
@@ -50,9 +48,9 @@ def test_an_nhs_officer_signs_in_through_an_entra_shaped_tenant(client, asha, en
         {"aud": REMOVE},
         {"iss": "https://login.microsoftonline.com/another-tenant/v2.0"},
         {"iss": REMOVE},
-        {"exp": int(time.time()) - 600},
-        {"iat": int(time.time()) + 600},
-        {"nbf": int(time.time()) + 600},
+        {"exp": FromNow(-600)},
+        {"iat": FromNow(600)},
+        {"nbf": FromNow(600)},
         {"iat": REMOVE},
         {"sub": REMOVE},
         {"nonce": REMOVE},
