@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db, limiter
 from portal.models import Role, User
 from tests import factories
@@ -46,6 +47,19 @@ def migrate_to_head(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+#: The day the suite began. Test modules take their dates from it when they are imported
+#: (a meeting in ten days' time, an embargo ending today), so the portal's clock keeps
+#: to it for the whole run: a suite crossing midnight would otherwise compare
+#: yesterday's dates with today's pages. Processes a test starts keep the real date.
+SUITE_DAY = date.today()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_day_for_the_whole_suite() -> Iterator[None]:
+    with clock.fixed_today(SUITE_DAY):
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -140,7 +141,7 @@ def concern(
     first_on: date | None = None,
 ) -> ProviderConcern:
     """An open provider concern at the last of the stages given, a week apart."""
-    start = first_on or date.today() - timedelta(days=60)
+    start = first_on or clock.today() - timedelta(days=60)
     made = ProviderConcern(provider=provider, summary="Pattern of missed calls", opened_by=by)
     made.stages = [
         ProviderConcernStage(
@@ -164,7 +165,7 @@ def embargo(
     boroughs: Sequence[str] = (),
 ) -> Embargo:
     """An embargo on new placements (in force from ten days ago unless told otherwise)."""
-    start = starts_on or date.today() - timedelta(days=10)
+    start = starts_on or clock.today() - timedelta(days=10)
     made = Embargo(
         provider=provider,
         starts_on=start,

@@ -7,7 +7,6 @@ raises rolls back what it changed.
 from __future__ import annotations
 
 import ast
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Role
 from portal.unit_of_work import ValidationFailed
@@ -147,9 +147,9 @@ def test_a_view_that_raises_rolls_back_what_it_changed(
         path,
         data={
             "csrf_token": token,
-            "visited_day": str(date.today().day),
-            "visited_month": str(date.today().month),
-            "visited_year": str(date.today().year),
+            "visited_day": str(clock.today().day),
+            "visited_month": str(clock.today().month),
+            "visited_year": str(clock.today().year),
             "visit_type": "unannounced",
             "overall": "requires improvement",
             "marking": "AMBER",

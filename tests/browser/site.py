@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from portal import create_app
+from portal import clock, create_app
 from portal.auth.services import hash_password
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
@@ -247,7 +247,7 @@ def build_scene() -> Scene:
     )
     cqc, _ = _account(Role.MEMBER, "CQC", "Claire Donovan", "claire.donovan@cqc.org.uk")
     authors = {"MERTON": member, "CQC": cqc, "MPS": police}
-    today = date.today()
+    today = clock.today()
     providers = [_provider(today, *listed) for listed in PROVIDERS]
     for index, agency, title, body, question, likelihood, impact, marking, days in ITEMS:
         factories.item(

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page
 
+from portal import clock
 from portal.ecm.importer import import_ecm
 from portal.ecm.mappings import mapping_named
 from portal.extensions import db
@@ -75,7 +76,7 @@ def more_records(site: Site, scene: Scene) -> None:
         assert chair is not None and member is not None
         cedar = db.session.get(Provider, scene.cedar.id)
         assert cedar is not None and cedar.cqc_location_id
-        today = date.today()
+        today = clock.today()
         meeting = Meeting(
             held_on=today - timedelta(days=20),
             title=MEETING_TITLE,

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Browser, FilePayload, expect
 
+from portal import clock
 from tests.browser.people import Browsing, Person, accessibility_problems
 from tests.browser.site import Scene, Site
+from tests.conftest import SUITE_DAY
 from tests.meetings.helpers import pdf_text
 
 NewContext = Callable[..., Browsing]
 ROTA = b"date,shift,carers,residents\n2026-11-02,night,2,30\n2026-11-03,night,2,31\n"
 #: Every journey's meeting is on this day: none is another's "last meeting", so each pack
 #: counts the scene's intelligence as new.
-MEETING_DAY = date.today() + timedelta(days=14)
+MEETING_DAY = SUITE_DAY + timedelta(days=14)
 
 
 def create_meeting(chair: Person, title: str) -> None:
@@ -71,7 +73,7 @@ def test_a_member_logs_an_item_with_an_attachment_and_finds_it_by_every_route(
 ) -> None:
     word = "larkspur" if javascript else "foxglove"  # in this journey's body alone
     title = f"Night staffing below safe levels on the {'first' if javascript else 'ground'} floor"
-    observed = date.today() - timedelta(days=2)
+    observed = clock.today() - timedelta(days=2)
     person = Person(new_context(javascript), site, scene.member)
     person.sign_in()
 

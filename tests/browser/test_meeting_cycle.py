@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ AGENCY_CODES = re.compile(r"\b(MERTON|MPS)\b")
 def lifted_embargo(site: Site) -> Iterator[None]:
     """Hollybrook House had an embargo on placements, lifted three weeks ago: nothing the
     chair reads may call it in force."""
-    today = date.today()
+    today = clock.today()
     with site.app.app_context():
         chair = db.session.scalars(
             sa.select(User).where(User.email == site.scene.chair.email)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from portal import clock
 from tests.browser.people import Browsing, Person
 from tests.browser.site import Scene, Site
 
@@ -18,7 +19,7 @@ NewContext = Callable[..., Browsing]
 
 
 def _fill_in_what_happened(person: Person, title: str) -> None:
-    observed = date.today() - timedelta(days=1)
+    observed = clock.today() - timedelta(days=1)
     person.field("Day").fill(str(observed.day))
     person.field("Month").fill(str(observed.month))
     person.field("Year").fill(str(observed.year))

@@ -17,9 +17,10 @@ from tests import factories
 from tests.concerns.helpers import text_of
 from tests.concerns.test_concerns import stage, stages_of, start
 from tests.concerns.test_embargoes import lift, place, tell
+from tests.conftest import SUITE_DAY
 from tests.meetings.helpers import sign_in
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 
 
 def _mertons() -> SimpleNamespace:

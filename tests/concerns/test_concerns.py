@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -26,8 +26,9 @@ from tests.concerns.helpers import (
     sign_in_as_another,
     text_of,
 )
+from tests.conftest import SUITE_DAY
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 
 
 def meeting(chair, agencies, held_on, title="Merton Joint Intelligence Group"):

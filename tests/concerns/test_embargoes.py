@@ -4,7 +4,7 @@ was told; the embargo shows on the provider everywhere."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,9 +20,9 @@ from tests.concerns.helpers import (
     sign_in_as_another,
     text_of,
 )
-from tests.conftest import api_token_for
+from tests.conftest import SUITE_DAY, api_token_for
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 
 
 def place(client, provider, starts_on=TODAY, ends_on=None, reason="Unsafe night staffing"):

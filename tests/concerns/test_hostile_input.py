@@ -3,7 +3,7 @@ message when refused, and nothing saved by a refused form."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Embargo, EmbargoNotice, ProviderConcern, ProviderConcernStage, Role
 from tests import factories
@@ -74,7 +75,7 @@ def check(response: Any, saved: bool) -> None:
 @given(junk=changes(STAGE_FIELDS))
 def test_the_stage_form_never_fails(client: FlaskClient, world: SimpleNamespace, junk) -> None:
     valid = {"stage": "initial-meeting", "after": "initiate", "note": "Met the provider"}
-    valid |= date_fields("occurred_on", date.today())
+    valid |= date_fields("occurred_on", clock.today())
     before = count(ProviderConcernStage)
     response = client.post(
         f"/concerns/{world.concern.id}/stages/new",
@@ -95,7 +96,7 @@ def test_the_stage_form_never_fails(client: FlaskClient, world: SimpleNamespace,
 @FUZZ
 @given(junk=changes(EMBARGO_FIELDS))
 def test_the_embargo_form_never_fails(client: FlaskClient, world: SimpleNamespace, junk) -> None:
-    valid = date_fields("starts_on", date.today()) | date_fields("ends_on", None)
+    valid = date_fields("starts_on", clock.today()) | date_fields("ends_on", None)
     valid["reason"] = "Unsafe staffing"
     before = count(Embargo)
     response = client.post(
@@ -114,7 +115,7 @@ def test_the_embargo_form_never_fails(client: FlaskClient, world: SimpleNamespac
 def test_the_boroughs_told_form_never_fails(
     client: FlaskClient, world: SimpleNamespace, junk
 ) -> None:
-    valid = date_fields("notified_on", date.today() - timedelta(days=1))
+    valid = date_fields("notified_on", clock.today() - timedelta(days=1))
     valid |= {"boroughs": "Sutton", "subject": "embargo", "others": ""}
     before = count(EmbargoNotice)
     response = client.post(
@@ -131,7 +132,7 @@ def test_the_boroughs_told_form_never_fails(
 @FUZZ
 @given(junk=changes(["lifted_on_day", "lifted_on_month", "lifted_on_year", "reason"]))
 def test_the_lift_form_never_fails(client: FlaskClient, world: SimpleNamespace, junk) -> None:
-    valid = date_fields("lifted_on", date.today()) | {"reason": "Improved"}
+    valid = date_fields("lifted_on", clock.today()) | {"reason": "Improved"}
     response = client.post(
         f"/embargoes/{world.embargo.id}/lift", data={"csrf_token": world.token, **valid, **junk}
     )

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -140,9 +141,9 @@ def test_only_the_author_or_a_chair_may_edit_or_withdraw(client, login_as):
 
 def test_withdrawing_needs_a_reason_and_keeps_the_item_labelled(client, login_as):
     author = login_as(Role.MEMBER)
-    item = factories.item(author, Marking.GREEN, observed_on=date.today(), likelihood=5, impact=5)
+    item = factories.item(author, Marking.GREEN, observed_on=clock.today(), likelihood=5, impact=5)
     db.session.commit()
-    assert current_risks(author, [item.provider_id], date.today(), 3)[item.provider_id].score == 25
+    assert current_risks(author, [item.provider_id], clock.today(), 3)[item.provider_id].score == 25
     refused = withdraw(client, item, "  ")
     assert "Enter why you are withdrawing it" in refused.text
     assert withdraw(client, item, "Logged against the wrong provider").status_code == 302
@@ -154,7 +155,7 @@ def test_withdrawing_needs_a_reason_and_keeps_the_item_labelled(client, login_as
     page = client.get(f"/intelligence/{item.id}").text
     assert "Withdrawn" in page and "Logged against the wrong provider" in page
     assert "Withdrawn" in client.get("/intelligence").text
-    assert current_risks(author, [item.provider_id], date.today(), 3) == {}
+    assert current_risks(author, [item.provider_id], clock.today(), 3) == {}
     # It can no longer be changed, and it is still there.
     assert client.get(f"/intelligence/{item.id}/edit").status_code == 302
     assert client.get(f"/intelligence/{item.id}/revisions/1").status_code == 200

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -148,7 +149,7 @@ def test_the_date_observed_cannot_be_in_the_future(client, login_as):
     login_as(Role.MEMBER)
     provider = factories.provider()
     db.session.commit()
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     response = post_form(
         client,
         provider.id,
@@ -157,7 +158,7 @@ def test_the_date_observed_cannot_be_in_the_future(client, login_as):
         observed_year=str(tomorrow.year),
     )
     assert "Date observed must be today or in the past" in response.text
-    today = date.today()
+    today = clock.today()
     ok = post_form(
         client,
         provider.id,

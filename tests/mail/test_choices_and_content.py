@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,13 +17,13 @@ from portal.meetings import services as meetings
 from portal.models import Marking, Role, utcnow
 from portal.unit_of_work import ValidationFailed
 from tests import factories
-from tests.conftest import api_token_for
+from tests.conftest import SUITE_DAY, api_token_for
 from tests.intelligence.helpers import api_fields
 from tests.mail.conftest import Inbox
 from tests.meetings.helpers import add_to_agenda
 from tests.meetings.helpers import meeting as make_meeting
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 PLANTED = "Quillfeather-7731"
 PERSON_IN_ITEM = "Ignatius Brackenbury"
 

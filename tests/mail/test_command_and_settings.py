@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
 
+from portal import clock
 from portal.cli import main
 from portal.config import ConfigurationError, load_settings, mail_settings
 from portal.extensions import db
@@ -54,7 +55,7 @@ def test_daily_adds_the_overdue_reminders(app: Flask) -> None:
             meeting_id=meeting.id,
             description="Late",
             owner_agency_id=member.agency_id,
-            due_on=date.today() - timedelta(days=3),
+            due_on=clock.today() - timedelta(days=3),
             created_by_id=meeting.chair_id,
         )
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -15,9 +15,10 @@ from portal.mail.outbox import deliver_due
 from portal.models import Embargo, MailKind, OutboxMessage, Role, utcnow
 from tests import factories
 from tests.concerns.helpers import date_fields, post_form, text_of
+from tests.conftest import SUITE_DAY
 from tests.mail.conftest import Inbox
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 CONTACTS = "placements@sutton.example\n  Commissioning@Kingston.example , placements@sutton.example"
 
 

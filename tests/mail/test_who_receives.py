@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -16,12 +16,12 @@ from portal.meetings import packs
 from portal.meetings import services as meetings
 from portal.models import Action, MailKind, Marking, OutboxMessage, Role, User, utcnow
 from tests import factories
-from tests.conftest import api_token_for, csrf_token_from
+from tests.conftest import SUITE_DAY, api_token_for, csrf_token_from
 from tests.intelligence.helpers import api_fields, form_fields
 from tests.mail.conftest import Inbox
 from tests.meetings.helpers import meeting as make_meeting
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 BASE = "https://portal.example.org"
 
 

@@ -24,10 +24,10 @@ from portal.models import (
     User,
 )
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import SUITE_DAY, csrf_token_from
 
 #: Today, for the tests: the planned meeting is a few days ahead.
-HELD_ON = date.today() + timedelta(days=10)
+HELD_ON = SUITE_DAY + timedelta(days=10)
 
 
 def meeting(

@@ -4,10 +4,11 @@ and says what changed, every version stays downloadable, and all of it is audite
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, ItemStatus, Marking, MeetingStatus, Role
 from tests import factories
@@ -20,7 +21,7 @@ def test_changing_withdrawing_and_re_marking_items_after_issuing_never_changes_t
 ):
     w = world()
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
-    recent = date.today() - timedelta(days=2)
+    recent = clock.today() - timedelta(days=2)
     kept = factories.item(officer, Marking.GREEN, w.provider, title="Rota gaps", observed_on=recent)
     gone = factories.item(
         officer, Marking.AMBER, w.provider, title="Falls at night", observed_on=recent

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Marking, Meeting, MeetingProvider, Role
 from tests import factories
@@ -34,7 +35,7 @@ def test_the_api_lists_only_meetings_of_the_callers_agency_with_the_agenda_in_or
         hot,
         likelihood=5,
         impact=4,
-        observed_on=date.today() - timedelta(days=3),
+        observed_on=clock.today() - timedelta(days=3),
     )
     member = factories.user(Role.MEMBER, factories.agency("CQC"))
     viewer = factories.user(Role.VIEWER, factories.agency("CQC"))

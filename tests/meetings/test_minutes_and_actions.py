@@ -3,7 +3,7 @@ carry into the next pack; the owner agency updates them; approved minutes are fr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from portal import clock
 from portal.extensions import db
@@ -29,14 +29,14 @@ def _action(
 
 
 def test_open_actions_carry_into_the_next_pack_until_the_owner_agency_closes_them(app, client):
-    earlier = meeting(("MERTON", "CQC"), held_on=date.today() - timedelta(days=20))
+    earlier = meeting(("MERTON", "CQC"), held_on=clock.today() - timedelta(days=20))
     planned = meeting(("MERTON", "CQC"))
     visit = _action(earlier, "Unannounced night visit", "MERTON")
     _action(earlier, "Ask for the business plan", "CQC", ActionStatus.DONE)
     inspect = _action(earlier, "Consider a responsive inspection", "CQC")
     db.session.commit()
 
-    pack = build_pack(planned, date.today())
+    pack = build_pack(planned, clock.today())
     assert [a.description for a in pack.action_log] == [
         "Unannounced night visit",
         "Consider a responsive inspection",
@@ -67,7 +67,7 @@ def test_open_actions_carry_into_the_next_pack_until_the_owner_agency_closes_the
     assert inspect.status is ActionStatus.DONE and inspect.closed_by_id == cqc_member.id
     assert visit.status is ActionStatus.DROPPED and visit.closing_note == "Overtaken by the concern"
 
-    pack = build_pack(planned, date.today())
+    pack = build_pack(planned, clock.today())
     assert pack.action_log == []
     assert {a.description for a in pack.closed_actions} >= {
         "Unannounced night visit",

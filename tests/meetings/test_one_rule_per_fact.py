@@ -43,10 +43,10 @@ from portal.models import (
 )
 from portal.templating import govuk_date
 from tests import factories
-from tests.conftest import api_token_for
+from tests.conftest import SUITE_DAY, api_token_for
 from tests.meetings.helpers import add_to_agenda, meeting, pdf_text, sign_in
 
-TODAY = date.today()
+TODAY = SUITE_DAY
 
 
 def ago(days: int) -> date:

@@ -3,10 +3,11 @@ read the same audience; the preview and the issued PDF come from one template.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.meetings.proposals import agenda
 from portal.models import Marking, Role
@@ -45,7 +46,7 @@ def test_a_pack_shows_clear_green_and_amber_items_and_never_strict_or_red_whoeve
             recipients=[chair] if marking is Marking.RED else [],
             title=f"Night staffing {word}",
             body=f"The rota showed two carers on nights ({word}).",
-            observed_on=date.today() - timedelta(days=3),
+            observed_on=clock.today() - timedelta(days=3),
         )
     planned.agencies.append(factories.agency("MPS"))
     db.session.commit()
@@ -72,7 +73,7 @@ def test_a_pack_shows_clear_green_and_amber_items_and_never_strict_or_red_whoeve
 def test_proposals_count_only_the_packs_audience_not_what_the_chair_may_read(app):
     planned = meeting(("MERTON", "MPS"))
     chair = factories.user(Role.CHAIR, factories.agency("MPS"))
-    recent = date.today() - timedelta(days=5)
+    recent = clock.today() - timedelta(days=5)
     secret = factories.provider(name="Secret House")
     shared = factories.provider(name="Shared House")
     quiet = factories.provider(name="Quiet House")
@@ -82,7 +83,7 @@ def test_proposals_count_only_the_packs_audience_not_what_the_chair_may_read(app
     factories.item(chair, Marking.GREEN, quiet, likelihood=2, impact=2, observed_on=recent)
     db.session.commit()
 
-    plan = agenda(planned, date.today())
+    plan = agenda(planned, clock.today())
 
     assert [e.name for e in plan.entries] == ["Shared House"]
     assert plan.entries[0].reason == "Current risk 16 (extreme) from 1 item"
@@ -93,7 +94,7 @@ def test_new_intelligence_counts_from_the_last_meeting_or_says_why_not(client):
     the day they count from is instead of calling it the last meeting."""
     first = meeting(held_on=HELD_ON)
     db.session.commit()
-    plan = agenda(first, date.today())
+    plan = agenda(first, clock.today())
     assert (plan.since, plan.since_last_meeting) == (HELD_ON - timedelta(days=35), False)
     sign_in(client, first.chair)
     said = "35 days before this meeting; the group has no earlier one"
@@ -103,7 +104,7 @@ def test_new_intelligence_counts_from_the_last_meeting_or_says_why_not(client):
 
     second = meeting(held_on=HELD_ON + timedelta(days=28))
     db.session.commit()
-    plan = agenda(second, date.today())
+    plan = agenda(second, clock.today())
     assert (plan.since, plan.since_last_meeting) == (HELD_ON, True)
     sign_in(client, second.chair)
     page = client.get(f"/meetings/{second.id}/pack").get_data(as_text=True)
@@ -126,7 +127,7 @@ def test_the_agenda_gives_each_reason_and_ranks_the_chairs_choices_then_processe
     planned = meeting(("MERTON",))
     chair = planned.chair
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
-    recent = date.today() - timedelta(days=4)
+    recent = clock.today() - timedelta(days=4)
     high = factories.provider(name="High House")
     factories.item(officer, Marking.GREEN, high, likelihood=3, impact=3, observed_on=recent)
     concern = factories.provider(name="Concern House")
@@ -161,7 +162,7 @@ def test_the_agenda_gives_each_reason_and_ranks_the_chairs_choices_then_processe
     add_to_agenda(planned, added.id, "New manager")
     db.session.commit()
 
-    plan = agenda(planned, date.today())
+    plan = agenda(planned, clock.today())
     reasons = {e.name: e.reason for e in plan.entries}
 
     # The chair's addition first, then the group's processes (concern, embargo), then by risk.
@@ -177,10 +178,10 @@ def test_the_agenda_gives_each_reason_and_ranks_the_chairs_choices_then_processe
     assert reasons["Added House"] == "Added by the chair: New manager"
 
     services.remove_provider(
-        chair, planned, embargoed.id, "Discussed at the provider forum", date.today()
+        chair, planned, embargoed.id, "Discussed at the provider forum", clock.today()
     )
-    services.move_provider(chair, planned, rated.id, "up", date.today())
-    plan = agenda(planned, date.today())
+    services.move_provider(chair, planned, rated.id, "up", clock.today())
+    plan = agenda(planned, clock.today())
     names = [e.name for e in plan.entries]
     assert "Embargo House" not in names
     assert [e.removed_reason for e in plan.removed] == ["Discussed at the provider forum"]

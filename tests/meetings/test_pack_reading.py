@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from pypdf import PdfReader
 
+from portal import clock
 from portal.extensions import db
 from portal.meetings import minutes, pack_content, pack_rendering, packs, proposals
 from portal.meetings.proposals import NotingEntry
@@ -80,10 +81,10 @@ def test_heatmaps_show_at_most_25_providers_a_page_with_full_names_in_text_of_8_
     for n in range(30):
         provider = factories.provider(name=LONG_NAME.format(n=n))
         add_to_agenda(planned, provider.id)
-        factories.item(officer, Marking.GREEN, provider, observed_on=date.today())
+        factories.item(officer, Marking.GREEN, provider, observed_on=clock.today())
     db.session.commit()
 
-    content = pack_content.build_pack(planned, date.today(), version=1)
+    content = pack_content.build_pack(planned, clock.today(), version=1)
     by_month = [f for f in content.figures if f.key.startswith("pack-months")]
     by_question = [f for f in content.figures if f.key.startswith("pack-key-questions")]
     for parts in (by_month, by_question):
@@ -132,10 +133,10 @@ def test_each_item_shows_its_first_60_words_and_its_address_the_full_text_only_o
 
     with a_request():
         with_appendix = pack_rendering.render_pack(
-            pack_content.build_pack(planned, date.today(), appendix=True), for_pdf=False
+            pack_content.build_pack(planned, clock.today(), appendix=True), for_pdf=False
         )
-        plain = packs.issue_pack(planned.chair, planned, date.today())
-        asked = packs.issue_pack(planned.chair, planned, date.today(), appendix=True)
+        plain = packs.issue_pack(planned.chair, planned, clock.today())
+        asked = packs.issue_pack(planned.chair, planned, clock.today(), appendix=True)
     assert "Appendix: the full texts of the new intelligence" in with_appendix
     assert _words(100) in with_appendix
 
@@ -173,7 +174,7 @@ def test_providers_for_noting_are_one_table_row_each(app, monkeypatch):
         return plan
 
     monkeypatch.setattr(pack_content, "agenda", agenda_with_noting)
-    content = pack_content.build_pack(planned, date.today(), version=1)
+    content = pack_content.build_pack(planned, clock.today(), version=1)
     with a_request():
         html = pack_rendering.render_pack(content, for_pdf=False)
         text = pdf_text(pack_rendering.render_pdf(content)[0])
@@ -208,7 +209,7 @@ def test_a_long_list_for_noting_goes_in_two_columns_and_also_qualified_is_cut_sh
         return plan
 
     monkeypatch.setattr(pack_content, "agenda", crowded)
-    content = pack_content.build_pack(planned, date.today(), version=1)
+    content = pack_content.build_pack(planned, clock.today(), version=1)
     with a_request():
         html = pack_rendering.render_pack(content, for_pdf=True)
         text = " ".join(pdf_text(pack_rendering.render_pdf(content)[0]).split())
@@ -244,8 +245,8 @@ def test_agencies_are_named_never_given_by_their_codes_in_the_pack_and_the_minut
     db.session.commit()
 
     with a_request():
-        issued = packs.issue_pack(planned.chair, planned, date.today())
-        minutes_pdf = pdf_text(minutes.minutes_pdf(minutes.minutes(planned, date.today()))[0])
+        issued = packs.issue_pack(planned.chair, planned, clock.today())
+        minutes_pdf = pdf_text(minutes.minutes_pdf(minutes.minutes(planned, clock.today()))[0])
     db.session.commit()
     text = pdf_text(packs.pack_pdf(planned.chair, planned, issued))
     sign_in(client, planned.chair)
@@ -265,7 +266,7 @@ def test_agencies_are_named_never_given_by_their_codes_in_the_pack_and_the_minut
 def test_the_pack_opens_with_one_page_of_what_changed_since_the_last_meeting(app):
     earlier = meeting(("MERTON",), held_on=HELD_ON - timedelta(days=30))
     planned = meeting(("MERTON",))
-    since, today = earlier.held_on, date.today()
+    since, today = earlier.held_on, clock.today()
     chair = planned.chair
     officer = factories.user(Role.MEMBER, factories.agency("MPS", name="Metropolitan Police"))
     risen = factories.provider(name="Risen House")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ConcernStage, Marking, Role
 from tests import factories
@@ -55,7 +56,7 @@ def register(app, chair):
     willow = named_provider("Willow Court", postcode="SW19 8AA", postcode_district="SW19")
     far = named_provider("Far Away", postcode="HA1 1AA", postcode_district="HA1")
     open_concern(george, chair, stages=[ConcernStage.INITIATE, ConcernStage.FINDINGS_MEETING])
-    embargo(george, chair, date.today() - timedelta(days=1), boroughs=["Sutton"])
+    embargo(george, chair, clock.today() - timedelta(days=1), boroughs=["Sutton"])
     db.session.commit()
     return {"george": george, "willow": willow, "far": far}
 
@@ -123,17 +124,17 @@ def test_a_page_past_the_end_is_empty(caller, register):
 def test_the_detail_adds_risk_concern_embargo_and_readable_items(caller, register):
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
     george = register["george"]
-    factories.item(officer, Marking.GREEN, george, title="Green", observed_on=date.today())
+    factories.item(officer, Marking.GREEN, george, title="Green", observed_on=clock.today())
     factories.item(
         officer,
         Marking.AMBER,
         george,
         title="Amber",
-        observed_on=date.today() - timedelta(days=1),
+        observed_on=clock.today() - timedelta(days=1),
         likelihood=4,
         impact=4,
     )
-    factories.item(officer, Marking.RED, george, title="Red", observed_on=date.today())
+    factories.item(officer, Marking.RED, george, title="Red", observed_on=clock.today())
     db.session.commit()
     body = caller(f"/api/v1/providers/{george.id}").get_json()
     assert PROVIDER_KEYS <= set(body)
@@ -158,7 +159,7 @@ def test_the_detail_adds_risk_concern_embargo_and_readable_items(caller, registe
 
 def test_a_viewer_gets_only_what_a_viewer_may_read_and_no_risk_from_the_rest(caller, register):
     officer = factories.user(Role.MEMBER, factories.agency("MPS"))
-    factories.item(officer, Marking.AMBER, register["far"], observed_on=date.today())
+    factories.item(officer, Marking.AMBER, register["far"], observed_on=clock.today())
     db.session.commit()
     body = caller(f"/api/v1/providers/{register['far'].id}", role=Role.VIEWER).get_json()
     assert body["items"] == []

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ConcernStage, ItemStatus, Marking, Role
 from tests import factories
@@ -44,7 +45,7 @@ def register(app, chair):
         service_types=["domiciliary"],
     )
     open_concern(george, chair, stages=[ConcernStage.INITIATE, ConcernStage.FINDINGS_MEETING])
-    embargo(willow, chair, date.today() - timedelta(days=3), boroughs=["Sutton", "Kingston"])
+    embargo(willow, chair, clock.today() - timedelta(days=3), boroughs=["Sutton", "Kingston"])
     embargo(harrow, chair, date(2020, 1, 1), date(2020, 6, 1))  # long over
     db.session.commit()
     return {"george": george, "willow": willow, "harrow": harrow}
@@ -144,11 +145,11 @@ def test_the_timeline_shows_only_what_the_user_may_read_newest_first(client, log
         Marking.AMBER,
         george,
         title="Newer amber",
-        observed_on=date.today(),
+        observed_on=clock.today(),
         likelihood=5,
         impact=4,
     )
-    factories.item(officer, Marking.RED, george, title="Police red", observed_on=date.today())
+    factories.item(officer, Marking.RED, george, title="Police red", observed_on=clock.today())
     factories.item(
         officer,
         Marking.GREEN,
@@ -201,7 +202,7 @@ def test_a_viewer_of_another_agency_sees_neither_amber_items_nor_their_risk(
         Marking.AMBER,
         register["george"],
         title="Amber only",
-        observed_on=date.today(),
+        observed_on=clock.today(),
         likelihood=5,
         impact=5,
     )

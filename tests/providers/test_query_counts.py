@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ConcernStage, Marking, Role
 from tests import factories
@@ -35,7 +36,7 @@ def build(providers: int, items: int, chair):
         if n % 3 == 0:
             open_concern(provider, chair, stages=[ConcernStage.INITIATE])
         if n % 3 == 1:
-            embargo(provider, chair, date.today() - timedelta(days=1), boroughs=["Sutton"])
+            embargo(provider, chair, clock.today() - timedelta(days=1), boroughs=["Sutton"])
     markings = list(Marking)
     for n in range(items):
         # Every item on the first provider (its page) and spread across the rest (the list).
@@ -45,7 +46,7 @@ def build(providers: int, items: int, chair):
             markings[n % len(markings)],
             target,
             themes=["staffing", "falls"],
-            observed_on=date.today() - timedelta(days=n),
+            observed_on=clock.today() - timedelta(days=n),
         )
     db.session.commit()
     return made[0]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.ecm.importer import import_ecm
 from portal.ecm.mappings import mapping_named
 from portal.extensions import db
@@ -17,7 +17,7 @@ from tests import factories
 from tests.conftest import api_token_for
 
 CANARY = "zebracanary"
-THIS_MONTH = date.today().strftime("%Y-%m")
+THIS_MONTH = clock.today().strftime("%Y-%m")
 LOG = (
     "visit_id,cqc_location_id,planned_start,planned_minutes,actual_start,actual_end\n"
     + "".join(f"S{n},1-300000001,{THIS_MONTH}-01T{8 + n % 10:02d}:00,30,,\n" for n in range(4))
@@ -35,7 +35,7 @@ def strict(app):
     fields = validate_visit(
         {
             "provider_id": provider.id,
-            "visited_on": date.today().isoformat(),
+            "visited_on": clock.today().isoformat(),
             "visit_type": "unannounced",
             "overall": "poor",
             "marking": "AMBER+STRICT",
