@@ -12,6 +12,7 @@ from portal.config import labels
 from portal.extensions import db
 from portal.models import IntelligenceItem, ItemStatus, Provider
 from portal.policy import readers_of
+from portal.search.changes import PROVIDER
 from portal.search.text import clean_text
 
 #: Providers are not restricted: every active user may find them.
@@ -100,12 +101,12 @@ def is_searchable(item: IntelligenceItem | None) -> bool:
 def part_documents(
     session: Session, kind: str, ids: Iterable[int], batch: int = 1000
 ) -> Iterator[dict[str, Any]]:
-    """The documents of these providers (`kind` "provider") or items, in the order given,
+    """The documents of these providers (`kind` PROVIDER) or items (ITEM), in the order given,
     read in batches through `session` (for a full rebuild)."""
     ids = list(ids)
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        if kind == "provider":
+        if kind == PROVIDER:
             providers = load_providers(chunk, session)
             yield from (provider_document(providers[i]) for i in chunk if i in providers)
         else:

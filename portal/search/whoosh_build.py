@@ -37,22 +37,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from whoosh import index
 from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
     W3Codec,
     W3PostingsWriter,
     W3TermInfo,
-    _lenfield,
 )
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from portal.extensions import db
 from portal.models import IntelligenceItem, ItemStatus, Provider, SearchChange
 from portal.search import documents
+from portal.search.changes import ITEM, PROVIDER
 from portal.search.text import stop_words
-from portal.search.whoosh_eval import PAIR_FIELDS
+from portal.search.whoosh_eval import PAIR_FIELDS, column_lengths
 from portal.search.whoosh_index import INDEX_VERSION, META_ID, schema, with_pairs
 
 #: How many change ids below the newest a fresh build records as gaps (open transactions).
@@ -242,8 +241,7 @@ class BulkSegmentWriter(SegmentWriter):
                     writer.finish_field()
                 writer.start_field(field, self.schema[field])
                 current = field
-                stored = lengths._cached_reader(_lenfield(field), LENGTHS_COLUMN) or ()
-                column = [byte_to_length(b) if b else 0 for b in stored]
+                column = column_lengths(lengths, field) or []
                 prefix = pack_ushort(writer._fieldid)
                 for text, postings in self._field_postings(field):
                     if len(postings[0]) < INLINE_BELOW:
@@ -310,8 +308,8 @@ class Part:
         return 4 * len(self.items) + len(self.providers)
 
     def documents(self, session: Session) -> Iterator[dict[str, Any]]:
-        yield from documents.part_documents(session, "provider", self.providers)
-        yield from documents.part_documents(session, "item", self.items)
+        yield from documents.part_documents(session, PROVIDER, self.providers)
+        yield from documents.part_documents(session, ITEM, self.items)
 
 
 def _parts(session: Session) -> list[Part]:
@@ -322,14 +320,14 @@ def _parts(session: Session) -> list[Part]:
         .where(IntelligenceItem.status == ItemStatus.OPEN)
         .order_by(IntelligenceItem.id)
     ).all()
-    keys = [("provider", i) for i in providers] + [("item", i) for i in items]
+    keys = [(PROVIDER, i) for i in providers] + [(ITEM, i) for i in items]
     runs = [
         keys[start : start + SEGMENT_DOCUMENTS] for start in range(0, len(keys), SEGMENT_DOCUMENTS)
     ]
     return [
         Part(
-            tuple(i for kind, i in run if kind == "provider"),
-            tuple(i for kind, i in run if kind == "item"),
+            tuple(i for kind, i in run if kind == PROVIDER),
+            tuple(i for kind, i in run if kind == ITEM),
         )
         for run in runs or [[]]
     ]

@@ -174,19 +174,21 @@ class SegmentData:
         cached = self.lengths.get(field)
         if cached is None:
             perdoc = getattr(reader, "_perdoc", None)
-            column = (
-                perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                if perdoc is not None and hasattr(perdoc, "_cached_reader")
-                else None
-            )
-            if column is not None:
-                cached = [byte_to_length(b) if b else 0 for b in column]
-            else:
+            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                cached = column_lengths(perdoc, field)
+            if cached is None:
                 cached = [
                     reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())
                 ]
             self.lengths[field] = cached
         return cached
+
+
+def column_lengths(perdoc: Any, field: str) -> list[int] | None:
+    """Each document's length in `field`, read at once from a segment's per-document
+    reader's length column; None where the segment has none."""
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    return None if column is None else [byte_to_length(b) if b else 0 for b in column]
 
 
 def _unfiltered(matcher: Any) -> Any:
